@@ -1,0 +1,10 @@
+import { Command } from "@effect/cli"
+import { dbCommand } from "./db.js"
+import { landCommand } from "./land.js"
+
+export const mwi = Command.make("mwi").pipe(
+  Command.withDescription("MyWebIntelligence: map how a topic lives on the web"),
+  Command.withSubcommands([landCommand, dbCommand])
+)
+
+export const runCli = Command.run(mwi, { name: "mwi", version: "0.1.0" })

@@ -1,0 +1,38 @@
+import { Console, Effect } from "effect"
+
+/** Prints a command's result: the JSON document with --json, the human text otherwise. */
+export const emit = <A>(json: boolean, value: A, human: (value: A) => string) =>
+  json ? Console.log(JSON.stringify(value, null, 2)) : Console.log(human(value))
+
+const describeCause = (e: unknown): string => {
+  if (typeof e === "object" && e !== null) {
+    const tagged = e as { _tag?: string; message?: string; cause?: unknown }
+    if (tagged._tag === "SqlError") {
+      const cause = tagged.cause as { message?: string } | undefined
+      return `database error: ${cause?.message ?? tagged.message ?? "unknown"}`
+    }
+    if (tagged._tag === "ConfigError") return `configuration error: ${String(e)}`
+    if (typeof tagged.message === "string" && tagged.message !== "") return tagged.message
+  }
+  return String(e)
+}
+
+/** The one line a failed command prints (as JSON with --json), on standard error. */
+export const reportFailure = (e: unknown, json: boolean) => {
+  const message = describeCause(e).replace(/\s*\n\s*/g, " ")
+  const tag = typeof e === "object" && e !== null && "_tag" in e ? String((e as { _tag: unknown })._tag) : "Error"
+  return Console.error(json ? JSON.stringify({ error: tag, message }) : `mwi: ${message}`)
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+export const formatDate = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ")
+
+/** Runs a command body and turns any failure into its one line and a non-zero exit code. */
+export const runCommand = <A, E, R>(json: boolean, body: Effect.Effect<A, E, R>) =>
+  body.pipe(
+    Effect.asVoid,
+    Effect.catchAll((e) => reportFailure(e, json).pipe(Effect.zipRight(Effect.sync(() => {
+      process.exitCode = 1
+    }))))
+  )

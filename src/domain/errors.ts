@@ -1,0 +1,96 @@
+import { Schema } from "effect"
+
+// Every failure a user can meet, with the one line the CLI prints and the API returns as `message`.
+
+export class LandNotFound extends Schema.TaggedError<LandNotFound>()("LandNotFound", {
+  land: Schema.Union(Schema.String, Schema.Number)
+}) {
+  override get message() {
+    return typeof this.land === "number" ? `no land with id ${this.land}` : `no land named "${this.land}"`
+  }
+}
+
+export class DuplicateLand extends Schema.TaggedError<DuplicateLand>()("DuplicateLand", { name: Schema.String }) {
+  override get message() {
+    return `a land named "${this.name}" already exists`
+  }
+}
+
+export class AmbiguousLandName extends Schema.TaggedError<AmbiguousLandName>()("AmbiguousLandName", {
+  name: Schema.String,
+  ids: Schema.Array(Schema.Number)
+}) {
+  override get message() {
+    return `several lands are named "${this.name}" (ids ${this.ids.join(", ")}), one per owner`
+  }
+}
+
+/** A request or command argument that does not have the required form; `field` names it. */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  field: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `invalid ${this.field}: ${this.reason}`
+  }
+}
+
+export class InvalidUrl extends Schema.TaggedError<InvalidUrl>()("InvalidUrl", {
+  input: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `invalid URL "${this.input}": ${this.reason}`
+  }
+}
+
+export class FileUnreadable extends Schema.TaggedError<FileUnreadable>()("FileUnreadable", {
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot read ${this.path}: ${this.reason}`
+  }
+}
+
+export class DataDirLocked extends Schema.TaggedError<DataDirLocked>()("DataDirLocked", {
+  dataDir: Schema.String,
+  pid: Schema.Number
+}) {
+  override get message() {
+    return `the data folder ${this.dataDir} is in use by another mwi process (pid ${this.pid}); stop it or set MWI_DATA_DIR to another folder`
+  }
+}
+
+export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>()("DatabaseUnavailable", {
+  target: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot open the database ${this.target}: ${this.reason}`
+  }
+}
+
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", { id: Schema.Number }) {
+  override get message() {
+    return `no job with id ${this.id}`
+  }
+}
+
+export class ExpressionNotFound extends Schema.TaggedError<ExpressionNotFound>()("ExpressionNotFound", {
+  id: Schema.Number
+}) {
+  override get message() {
+    return `no expression with id ${this.id}`
+  }
+}
+
+/** A job asked to run while another job of the same land is running (two crawls would fight over one frontier). */
+export class JobAlreadyRunning extends Schema.TaggedError<JobAlreadyRunning>()("JobAlreadyRunning", {
+  landId: Schema.Number,
+  jobId: Schema.Number
+}) {
+  override get message() {
+    return `job ${this.jobId} is already running on land ${this.landId}`
+  }
+}

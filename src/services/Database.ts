@@ -1,0 +1,95 @@
+import { PGlite } from "@electric-sql/pglite"
+import { createPgConfig } from "@electric-sql/pglite/node-postgres"
+import { Reactivity } from "@effect/experimental"
+import { Migrator, SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import * as path from "node:path"
+import Pg from "pg"
+import type { SqlError } from "@effect/sql/SqlError"
+import { type DataDirLocked, DatabaseUnavailable } from "../domain/errors.js"
+import { lockDataDir } from "./DataDirLock.js"
+import initial from "./migrations/0001_initial.js"
+
+const snakeToCamel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
+const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())
+const transforms = { transformResultNames: snakeToCamel, transformQueryNames: camelToSnake } as const
+
+export const migrations = { "0001_initial": initial }
+
+/** Where the data lives, as given by the configuration; printed by commands so the user knows which one they hit. */
+export type DatabaseTarget =
+  | { readonly _tag: "Embedded"; readonly dataDir: string }
+  | { readonly _tag: "Server"; readonly url: Redacted.Redacted }
+
+export const describeTarget = (t: DatabaseTarget): string =>
+  t._tag === "Embedded" ? `embedded PGlite in ${t.dataDir}` : `PostgreSQL ${redactUrl(Redacted.value(t.url))}`
+
+const redactUrl = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")
+
+export const DatabaseTargetConfig: Config.Config<DatabaseTarget> = Config.all({
+  url: Config.option(Config.redacted("MWI_DATABASE_URL")),
+  dataDir: Config.string("MWI_DATA_DIR").pipe(Config.withDefault("./data"))
+}).pipe(Config.map(({ dataDir, url }): DatabaseTarget =>
+  Option.isSome(url) && Redacted.value(url.value).trim() !== ""
+    ? { _tag: "Server", url: url.value }
+    : { _tag: "Embedded", dataDir: path.resolve(dataDir) }
+))
+
+/** PGlite behind @effect/sql-pg through PGlite's node-postgres adapter (effect-stack.md §4, option A). */
+const embedded = (dataDir: string) =>
+  Layer.unwrapScoped(Effect.gen(function*() {
+    yield* lockDataDir(dataDir)
+    const db = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => PGlite.create(path.join(dataDir, "pglite")),
+        catch: (cause) => new DatabaseUnavailable({ target: dataDir, reason: String(cause) })
+      }),
+      (db) => Effect.promise(() => db.close())
+    )
+    return PgClient.layerFromPool({
+      // PGlite is one session: a pool of exactly one client that is never closed while idle.
+      acquire: Effect.acquireRelease(
+        Effect.sync(() => new Pg.Pool({ ...createPgConfig(db), max: 1, idleTimeoutMillis: 0 })),
+        (pool) => Effect.promise(() => pool.end())
+      ),
+      ...transforms
+    })
+  }))
+
+const server = (url: Redacted.Redacted) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const maxConnections = yield* Config.integer("MWI_DB_POOL_SIZE").pipe(Config.withDefault(10))
+    return PgClient.layer({ url, maxConnections, ...transforms })
+  })).pipe(
+    Layer.catchAll((e) =>
+      Layer.fail(new DatabaseUnavailable({ target: redactUrl(Redacted.value(url)), reason: String(e.message) }))
+    )
+  )
+
+const toUnavailable = (target: string) => (e: SqlError | DatabaseUnavailable | DataDirLocked) =>
+  e._tag === "SqlError" ? new DatabaseUnavailable({ target, reason: e.message }) : e
+
+const runMigrations = Layer.effectDiscard(
+  Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(
+    Effect.mapError((e) => new DatabaseUnavailable({ target: "migrations", reason: e.message }))
+  )
+)
+
+/** The SqlClient for a given target, migrated. */
+export const layerFor = (target: DatabaseTarget) =>
+  runMigrations.pipe(
+    Layer.provideMerge(
+      target._tag === "Embedded"
+        ? embedded(target.dataDir).pipe(Layer.mapError(toUnavailable(target.dataDir)))
+        : server(target.url)
+    ),
+    Layer.provide(Reactivity.layer)
+  )
+
+/** The SqlClient chosen by configuration: MWI_DATABASE_URL, else embedded PGlite in MWI_DATA_DIR (./data). */
+export const DatabaseLive = Layer.unwrapEffect(
+  DatabaseTargetConfig.pipe(Effect.map(layerFor))
+)
+
+export type Sql = SqlClient.SqlClient

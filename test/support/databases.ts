@@ -1,0 +1,59 @@
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Reactivity } from "@effect/experimental"
+import { layer, type Vitest } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { inject } from "vitest"
+import { layerFor } from "../../src/services/Database.js"
+
+export type Backend = "pglite" | "postgres"
+
+/** A fresh embedded database in a temporary folder, removed when the layer closes. */
+export const pgliteDatabase = Layer.unwrapScoped(Effect.gen(function*() {
+  const dir = yield* Effect.acquireRelease(
+    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "mwi-test-"))),
+    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+  )
+  return layerFor({ _tag: "Embedded", dataDir: dir })
+}))
+
+/** The URL of a throw-away database on the test PostgreSQL server (created now, dropped when the scope closes). */
+export const throwAwayPgDatabase = Effect.gen(function*() {
+  const base = inject("pgUrl")
+  if (!base) return yield* Effect.die(new Error("no test PostgreSQL: set MWI_TEST_PG_URL or let test/support/global-setup.ts start one"))
+  const admin = yield* PgClient.make({ url: Redacted.make(base) })
+  const name = `mwi_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+  yield* admin.unsafe(`CREATE DATABASE ${name}`)
+  yield* Effect.addFinalizer(() => admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.orDie))
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return url.toString()
+}).pipe(Effect.orDie)
+
+/** A fresh database on the test PostgreSQL server, dropped when the layer closes. */
+export const postgresDatabase = Layer.unwrapScoped(
+  throwAwayPgDatabase.pipe(Effect.map((url) => layerFor({ _tag: "Server", url: Redacted.make(url) })))
+).pipe(Layer.provide(Reactivity.layer))
+
+export const databases: ReadonlyArray<{ readonly backend: Backend; readonly layer: Layer.Layer<SqlClient.SqlClient, unknown> }> = [
+  { backend: "pglite", layer: pgliteDatabase },
+  { backend: "postgres", layer: postgresDatabase }
+]
+
+/**
+ * Runs one suite on each backend against a database of its own: the same code and migrations must behave the same on
+ * embedded PGlite and on a PostgreSQL server.
+ */
+export const onBothDatabases = <ROut, E>(
+  name: string,
+  services: (db: Layer.Layer<SqlClient.SqlClient, unknown>) => Layer.Layer<ROut, E>,
+  suite: (it: Vitest.MethodsNonLive<ROut, true>, backend: Backend) => void
+) => {
+  for (const { backend, layer: db } of databases) {
+    layer(services(db), { timeout: "180 seconds", excludeTestServices: true })(`${name} [${backend}]`, (it) =>
+      suite(it, backend))
+  }
+}
