@@ -16,6 +16,13 @@ export interface InvalidUrlReason {
   readonly message: string
 }
 
+// RFC 3986 §6.2.2: escapes of unreserved characters mean the character itself; other escapes compare in upper case.
+const normalizeEscapes = (s: string) =>
+  s.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16))
+    return /[A-Za-z0-9\-._~]/.test(c) ? c : `%${hex.toUpperCase()}`
+  })
+
 const reject = (input: string, reason: UrlRejection, message: string) =>
   Either.left<InvalidUrlReason>({ input, reason, message })
 
@@ -42,10 +49,12 @@ export const normalizeUrl = (raw: string, base?: string): Either.Either<string, 
   }
   url.hostname = hostname
   url.hash = ""
+  url.pathname = normalizeEscapes(url.pathname)
   const kept = [...url.searchParams].filter(([key]) => !TRACKING_PARAM.test(key))
   if (kept.length !== [...url.searchParams].length) {
     url.search = kept.length === 0 ? "" : new URLSearchParams(kept).toString()
   }
+  if (url.search !== "") url.search = normalizeEscapes(url.search)
   let href = url.href
   if (href.endsWith("?")) href = href.slice(0, -1)
   return Either.right(href)

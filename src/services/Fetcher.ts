@@ -1,0 +1,412 @@
+import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeStream from "@effect/platform-node/NodeStream"
+import Undici from "@effect/platform-node/Undici"
+import { Clock, Config, Context, Data, Duration, Effect, Either, Layer, Random, Stream } from "effect"
+import type { Duplex } from "node:stream"
+import * as zlib from "node:zlib"
+import {
+  BodyTooLarge,
+  type BlockedByRobots,
+  decodeBody,
+  type FetchFailure,
+  type FetchResult,
+  FetchTimeout,
+  InvalidRedirect,
+  isHtmlMime,
+  looksLikeHtml,
+  NetworkError,
+  parseContentType,
+  parseRetryAfter,
+  PrivateAddress,
+  type RedirectHop,
+  RedirectLoop,
+  SNIFF_BYTES,
+  type TextBody,
+  TooManyRedirects
+} from "../domain/fetch.js"
+import { normalizeUrl } from "../domain/url.js"
+import { findAddressRefused, NetworkGuard, type NetworkGuardOptions } from "./NetworkGuard.js"
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------------------------------
+
+export interface FetcherSettings {
+  /** Whole request per attempt, body included (`MWI_FETCH_TIMEOUT_MS`, 15000). */
+  readonly timeoutMs: number
+  /** Cap on the (decompressed) body (`MWI_MAX_BODY_BYTES`, 10 MiB). */
+  readonly maxBodyBytes: number
+  /** Redirects followed before `TooManyRedirects` (`MWI_MAX_REDIRECTS`, 5). */
+  readonly maxRedirects: number
+  /** `MWI_USER_AGENT`; its product token (before the first `/`) is also the robots.txt agent. */
+  readonly userAgent: string
+  /** Retries after the first attempt on network errors, timeouts, 5xx and 429 (`MWI_FETCH_RETRIES`, 3). */
+  readonly retries: number
+  /** First backoff, doubled per retry, with jitter (`MWI_FETCH_BACKOFF_MS`, 500). */
+  readonly backoffBaseMs: number
+  /** Longest Retry-After honoured (`MWI_RETRY_AFTER_CAP_MS`, 60000). */
+  readonly retryAfterCapMs: number
+}
+
+const positive = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
+  )
+
+const nonNegative = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be zero or more`, validation: (n) => n >= 0 })
+  )
+
+const settingsConfig: Config.Config<FetcherSettings> = Config.all({
+  timeoutMs: positive("MWI_FETCH_TIMEOUT_MS", 15_000),
+  maxBodyBytes: positive("MWI_MAX_BODY_BYTES", 10 * 1024 * 1024),
+  maxRedirects: nonNegative("MWI_MAX_REDIRECTS", 5),
+  userAgent: Config.string("MWI_USER_AGENT").pipe(
+    Config.withDefault("MyWebIntelligence/3 (+https://github.com/MyWebIntelligence)")
+  ),
+  retries: nonNegative("MWI_FETCH_RETRIES", 3),
+  backoffBaseMs: nonNegative("MWI_FETCH_BACKOFF_MS", 500),
+  retryAfterCapMs: nonNegative("MWI_RETRY_AFTER_CAP_MS", 60_000)
+})
+
+export class FetcherConfig extends Context.Tag("mwi/FetcherConfig")<FetcherConfig, FetcherSettings>() {
+  /** Settings from `Config` (environment), with explicit overrides on top. */
+  static readonly layer = (overrides: Partial<FetcherSettings> = {}) =>
+    Layer.effect(FetcherConfig, Effect.map(settingsConfig, (settings) => ({ ...settings, ...overrides })))
+
+  static readonly Default = FetcherConfig.layer()
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Fetching
+// ---------------------------------------------------------------------------------------------------------------------
+
+export interface FetchOptions {
+  /** Checked for the first URL and every redirect hop before it is requested (robots.txt). */
+  readonly allow?: (url: string) => Effect.Effect<void, BlockedByRobots>
+  /** Overrides the configured `maxRedirects` for this call. */
+  readonly maxRedirects?: number
+}
+
+const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+const ACCEPT_ENCODING = "gzip, deflate, br"
+// undici.request does not decompress: bodies are decoded here, and the byte cap counts decoded bytes, so a small
+// compressed body that inflates hugely (a gzip bomb) is cut like any other oversized body.
+const DECODERS: Readonly<Record<string, () => Duplex>> = {
+  gzip: () => zlib.createGunzip(),
+  "x-gzip": () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress()
+}
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+
+const isRetryableStatus = (status: number) => status === 429 || status >= 500
+
+/** A 5xx/429 that is not the last attempt: retried without reading its body. */
+class RetryableStatus extends Data.TaggedError("RetryableStatus")<{
+  readonly status: number
+  readonly retryAfterMs: number | undefined
+}> {}
+
+interface ResponseHead {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+}
+
+type Hop<C> =
+  | { readonly _tag: "Redirect"; readonly status: number; readonly location: string }
+  | { readonly _tag: "Final"; readonly head: ResponseHead; readonly content: C }
+
+interface TextContent {
+  readonly _tag: "Text"
+  readonly body: string
+  readonly charset: string
+  readonly bytes: number
+}
+
+interface SkippedContent {
+  readonly _tag: "Skipped"
+  readonly bytes: number | null
+}
+
+type ContentReader<C> = (
+  url: string,
+  head: ResponseHead,
+  response: HttpClientResponse.HttpClientResponse
+) => Effect.Effect<C, FetchFailure>
+
+/** The innermost cause's message, with its error code when the message does not already say it. */
+const describe = (error: unknown): string => {
+  let innermost: unknown = error
+  for (let depth = 0; depth < 8; depth++) {
+    const cause = (innermost as { cause?: unknown } | null)?.cause
+    if (cause === undefined || cause === null) break
+    innermost = cause
+  }
+  if (!(innermost instanceof Error)) return String(innermost)
+  const code = (innermost as { code?: unknown }).code
+  return typeof code === "string" && !innermost.message.includes(code) ? `${innermost.message} (${code})` : innermost.message
+}
+
+const transportFailure = (url: string, error: HttpClientError.HttpClientError): NetworkError | PrivateAddress => {
+  const refused = findAddressRefused(error.cause)
+  if (refused) return new PrivateAddress({ url, host: refused.host, address: refused.address })
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") return new NetworkError({ url, message: "invalid URL" })
+  return new NetworkError({ url, message: describe(error) })
+}
+
+const declaredLength = (head: ResponseHead): number | undefined => {
+  const value = head.headers["content-length"]
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined
+}
+
+/** The body stream with its Content-Encoding undone (codings applied in order, so undone in reverse). */
+const decodedStream = (url: string, head: ResponseHead, response: HttpClientResponse.HttpClientResponse) => {
+  const codings = (head.headers["content-encoding"] ?? "").split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity")
+    .reverse()
+  const raw: Stream.Stream<Uint8Array, NetworkError> = response.stream.pipe(
+    Stream.mapError((error) => new NetworkError({ url, message: describe(error) }))
+  )
+  return codings.reduce<Stream.Stream<Uint8Array, NetworkError>>((stream, coding) => {
+    const decoder = DECODERS[coding]
+    return decoder === undefined
+      ? Stream.fail(new NetworkError({ url, message: `unsupported Content-Encoding "${coding}"` }))
+      : NodeStream.pipeThroughDuplex(
+        stream,
+        decoder,
+        (cause) => new NetworkError({ url, message: `cannot decode ${coding} body: ${describe(cause)}` })
+      )
+  }, raw)
+}
+
+interface BodyRead {
+  readonly chunks: Array<Uint8Array>
+  readonly bytes: number
+  /** undefined until enough bytes were seen to sniff (or when not sniffing: then true). */
+  readonly html: boolean | undefined
+}
+
+/**
+ * Reads the body chunk by chunk and fails as soon as the cap is crossed: the stream is interrupted, which destroys the
+ * response and its socket, so an oversized body is never buffered. When sniffing, reading stops at the first
+ * `SNIFF_BYTES` if they do not look like HTML.
+ */
+const readBody = (stream: Stream.Stream<Uint8Array, NetworkError>, url: string, limitBytes: number, sniff: boolean) =>
+  Effect.suspend(() => stream.pipe(
+    Stream.runFoldWhileEffect(
+      { chunks: [], bytes: 0, html: sniff ? undefined : true } as BodyRead,
+      (read) => read.html !== false,
+      (read, chunk): Effect.Effect<BodyRead, BodyTooLarge> => {
+        const bytes = read.bytes + chunk.length
+        if (bytes > limitBytes) return Effect.fail(new BodyTooLarge({ url, limitBytes }))
+        read.chunks.push(chunk)
+        const html = read.html ?? (bytes >= SNIFF_BYTES ? looksLikeHtml(Buffer.concat(read.chunks)) : undefined)
+        return Effect.succeed({ chunks: read.chunks, bytes, html })
+      }
+    ),
+    Effect.map((read) => ({ ...read, html: read.html ?? looksLikeHtml(Buffer.concat(read.chunks)) }))
+  ))
+
+const textContent = (read: BodyRead, headerCharset: string | undefined): TextContent => {
+  const { charset, text } = decodeBody(Buffer.concat(read.chunks), headerCharset)
+  return { _tag: "Text", body: text, charset, bytes: read.bytes }
+}
+
+const make = Effect.gen(function*() {
+  const settings = yield* FetcherConfig
+  const guard = yield* NetworkGuard
+  // Own Agent: every connection goes through the guard's connector (checked at connect time, see NetworkGuard).
+  const agent = yield* Effect.acquireRelease(
+    Effect.sync(() => new Undici.Agent({ connect: guard.connector({ timeout: settings.timeoutMs }) })),
+    (agent) => Effect.promise(() => agent.destroy())
+  )
+  // makeUndici is what NodeHttpClient.layerUndiciWithoutDispatcher builds from the Dispatcher; undici.request never
+  // follows redirects, so each hop is seen here. withScope aborts the request (and its socket) when the attempt's
+  // scope closes, which is how unread bodies (redirects, non-HTML, oversized) are dropped at once. Trace headers are
+  // not sent to the sites crawled.
+  const client = NodeHttpClient.makeUndici(agent).pipe(
+    HttpClient.withTracerPropagation(false),
+    HttpClient.withScope
+  )
+  const requestHeaders = { "user-agent": settings.userAgent, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING }
+
+  const attempt = <C>(url: string, read: ContentReader<C>, last: boolean) => {
+    let phase: "headers" | "body" = "headers"
+    return Effect.gen(function*() {
+      const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(requestHeaders)))
+        .pipe(Effect.mapError((error) => transportFailure(url, error)))
+      phase = "body"
+      const head: ResponseHead = { status: response.status, headers: { ...response.headers } }
+      const location = head.headers["location"]
+      if (REDIRECT_STATUSES.has(head.status) && location !== undefined) {
+        return { _tag: "Redirect", status: head.status, location } satisfies Hop<C>
+      }
+      if (isRetryableStatus(head.status) && !last) {
+        const now = yield* Clock.currentTimeMillis
+        return yield* new RetryableStatus({
+          status: head.status,
+          retryAfterMs: parseRetryAfter(head.headers["retry-after"], now)
+        })
+      }
+      return { _tag: "Final", head, content: yield* read(url, head, response) } satisfies Hop<C>
+    }).pipe(
+      Effect.scoped,
+      Effect.timeoutFail({
+        duration: Duration.millis(settings.timeoutMs),
+        onTimeout: () => new FetchTimeout({ url, phase, timeoutMs: settings.timeoutMs })
+      })
+    )
+  }
+
+  const backoff = (failed: number, error: FetchFailure | RetryableStatus) =>
+    Effect.gen(function*() {
+      const retryAfterMs = error._tag === "RetryableStatus" ? error.retryAfterMs : undefined
+      if (retryAfterMs !== undefined) return Math.min(retryAfterMs, settings.retryAfterCapMs)
+      const jitter = yield* Random.nextRange(0.5, 1.5)
+      return Math.round(settings.backoffBaseMs * 2 ** (failed - 1) * jitter)
+    })
+
+  /** One URL with its retries; the last attempt returns a 5xx/429 as a result. */
+  const request = <C>(url: string, read: ContentReader<C>) => {
+    const loop = (n: number): Effect.Effect<readonly [Hop<C>, number], FetchFailure> =>
+      attempt(url, read, n > settings.retries).pipe(
+        Effect.map((hop) => [hop, n] as const),
+        Effect.catchAll((error) => {
+          const retryable = error._tag === "RetryableStatus" ||
+            (n <= settings.retries && (error._tag === "FetchTimeout" || error._tag === "NetworkError"))
+          if (!retryable) return Effect.fail(error)
+          return backoff(n, error).pipe(
+            Effect.tap((delayMs) =>
+              Effect.logDebug(`retrying in ${delayMs} ms`).pipe(
+                Effect.annotateLogs({ url, attempt: n, after: error._tag === "RetryableStatus" ? error.status : error._tag })
+              )
+            ),
+            Effect.flatMap((delayMs) => Effect.sleep(Duration.millis(delayMs))),
+            Effect.zipRight(loop(n + 1))
+          )
+        })
+      )
+    return loop(1)
+  }
+
+  /** Follows redirects by hand so each hop is normalised, loop-checked, robots-checked and recorded. */
+  const follow = <C>(requestedUrl: string, read: ContentReader<C>, options: FetchOptions) =>
+    Effect.gen(function*() {
+      const startedAt = yield* Clock.currentTimeMillis
+      const maxRedirects = options.maxRedirects ?? settings.maxRedirects
+      const start = normalizeUrl(requestedUrl)
+      if (Either.isLeft(start)) return yield* new NetworkError({ url: requestedUrl, message: start.left.message })
+      let current = start.right
+      const redirects: Array<RedirectHop> = []
+      for (;;) {
+        if (options.allow) yield* options.allow(current)
+        const [hop, attempts] = yield* request(current, read)
+        if (hop._tag === "Final") {
+          const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
+          const meta = {
+            requestedUrl,
+            finalUrl: current,
+            status: hop.head.status,
+            headers: hop.head.headers,
+            contentType: hop.head.headers["content-type"] ?? null,
+            redirects,
+            elapsedMs,
+            attempts
+          }
+          return { meta, content: hop.content }
+        }
+        redirects.push({ url: current, status: hop.status })
+        const next = normalizeUrl(hop.location, current)
+        if (Either.isLeft(next)) return yield* new InvalidRedirect({ url: current, location: hop.location })
+        const chain = [...redirects.map((r) => r.url), next.right]
+        if (redirects.some((r) => r.url === next.right)) return yield* new RedirectLoop({ url: requestedUrl, chain })
+        if (redirects.length > maxRedirects) {
+          return yield* new TooManyRedirects({ url: requestedUrl, chain, max: maxRedirects })
+        }
+        current = next.right
+      }
+    })
+
+  const readPage: ContentReader<TextContent | SkippedContent> = (url, head, response) =>
+    Effect.gen(function*() {
+      const contentType = parseContentType(head.headers["content-type"])
+      const declared = declaredLength(head)
+      if (contentType !== undefined && !isHtmlMime(contentType.mime)) {
+        return { _tag: "Skipped", bytes: declared ?? null } as const
+      }
+      if (declared !== undefined && declared > settings.maxBodyBytes) {
+        return yield* new BodyTooLarge({ url, limitBytes: settings.maxBodyBytes })
+      }
+      const body = yield* readBody(decodedStream(url, head, response), url, settings.maxBodyBytes, contentType === undefined)
+      if (!body.html) return { _tag: "Skipped", bytes: declared ?? null } as const
+      return textContent(body, contentType?.charset)
+    })
+
+  const readText: ContentReader<TextContent> = (url, head, response) =>
+    Effect.gen(function*() {
+      const declared = declaredLength(head)
+      if (declared !== undefined && declared > settings.maxBodyBytes) {
+        return yield* new BodyTooLarge({ url, limitBytes: settings.maxBodyBytes })
+      }
+      const body = yield* readBody(decodedStream(url, head, response), url, settings.maxBodyBytes, false)
+      return textContent(body, parseContentType(head.headers["content-type"])?.charset)
+    })
+
+  /**
+   * Fetches a page. Redirects, 4xx and final 5xx/429 are results; only the failures of `FetchFailure` fail. A response
+   * whose Content-Type is not HTML is returned as `NotHtml` without reading its body; a missing or malformed
+   * Content-Type is sniffed from the first bytes.
+   */
+  const fetch = (url: string, options: FetchOptions = {}): Effect.Effect<FetchResult, FetchFailure> =>
+    follow(url, readPage, options).pipe(
+      Effect.map(({ content, meta }): FetchResult =>
+        content._tag === "Text"
+          ? { _tag: "Html", ...meta, charset: content.charset, body: content.body, bytes: content.bytes }
+          : { _tag: "NotHtml", ...meta, bytes: content.bytes }
+      ),
+      Effect.withSpan("Fetcher.fetch", { attributes: { url } })
+    )
+
+  /** Like `fetch`, but reads and decodes the body whatever its content type (robots.txt, sitemaps). */
+  const fetchText = (url: string, options: FetchOptions = {}): Effect.Effect<TextBody, FetchFailure> =>
+    follow(url, readText, options).pipe(
+      Effect.map(({ content, meta }): TextBody => ({
+        ...meta,
+        charset: content.charset,
+        body: content.body,
+        bytes: content.bytes
+      })),
+      Effect.withSpan("Fetcher.fetchText", { attributes: { url } })
+    )
+
+  return { settings, fetch, fetchText } as const
+})
+
+export interface FetcherLayerOptions {
+  /** Overrides on top of the `Config` values (tests use small timeouts). */
+  readonly config?: Partial<FetcherSettings>
+  readonly allowPrivateNetwork?: NetworkGuardOptions["allowPrivateNetwork"]
+}
+
+/** The crawler's HTTP client: guarded, capped, timed out, retried, redirect-aware. */
+export class Fetcher extends Effect.Service<Fetcher>()("mwi/Fetcher", {
+  scoped: make,
+  dependencies: [FetcherConfig.Default, NetworkGuard.Default]
+}) {
+  /** `Fetcher.Default` with explicit settings and network policy; unset values still come from `Config`. */
+  static readonly layer = (options: FetcherLayerOptions = {}) =>
+    Fetcher.DefaultWithoutDependencies.pipe(
+      Layer.provide(FetcherConfig.layer(options.config)),
+      Layer.provide(
+        NetworkGuard.layer(
+          options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }
+        )
+      )
+    )
+}
