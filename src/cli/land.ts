@@ -9,6 +9,7 @@ import { Lands, type TermsReport, type UrlsReport } from "../services/Lands.js"
 import { allLands } from "../services/LandRepo.js"
 import { emit, formatDate, plural, runCommand } from "./output.js"
 import { withApp } from "./app.js"
+import { crawlCommand } from "./crawl.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
@@ -142,5 +143,5 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl])
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand])
 )

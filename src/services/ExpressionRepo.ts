@@ -78,6 +78,14 @@ export class ExpressionRepo extends Effect.Service<ExpressionRepo>()("Expression
         return result
       }).pipe(Effect.withSpan("ExpressionRepo.insertUrls", { attributes: { count: urls.length } }))
 
+    /** The ids of those URLs the land already has; unknown ones are absent from the map. */
+    const findIds = (landId: LandId, normalizedUrls: ReadonlyArray<string>) =>
+      normalizedUrls.length === 0 ? Effect.succeed(new Map<string, ExpressionId>()) : sql<{ id: ExpressionId; normalizedUrl: string }>`
+        SELECT id, normalized_url FROM expressions
+        WHERE land_id = ${landId} AND normalized_url = ANY(${[...new Set(normalizedUrls)]}::text[])`.pipe(
+        Effect.map((rows) => new Map(rows.map((r) => [r.normalizedUrl, r.id])))
+      )
+
     /** Keyset-paged reading of pages that have readable text, so a land of any size is walked in bounded memory. */
     const readablePage = (landId: LandId, afterId: number, limit: number) =>
       sql<ReadableRow>`
@@ -94,6 +102,6 @@ export class ExpressionRepo extends Effect.Service<ExpressionRepo>()("Expression
         FROM unnest(${rows.map((r) => r.id)}::int[], ${rows.map((r) => r.relevance)}::float8[]) AS v(id, r)
         WHERE e.id = v.id`.pipe(Effect.asVoid)
 
-    return { ensureDomains, insertUrls, readablePage, setRelevances } as const
+    return { ensureDomains, insertUrls, findIds, readablePage, setRelevances } as const
   })
 }) {}

@@ -1,0 +1,84 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import type { DomainId, ExpressionId, JobId, LandId } from "../domain/ids.js"
+
+export interface ClaimedUrl {
+  readonly id: ExpressionId
+  readonly domainId: DomainId
+  readonly url: string
+  readonly normalizedUrl: string
+  readonly depth: number
+}
+
+export interface ClaimRequest {
+  readonly landId: LandId
+  readonly jobId: JobId
+  readonly maxDepth: number
+  /** At most this many URLs in all. */
+  readonly limit: number
+  /** At most this many URLs of any one host, so one big host first in the frontier cannot fill a batch alone. */
+  readonly perHost: number
+  /** Hosts whose queue in memory is full: none of their URLs this time. */
+  readonly excludeDomains: ReadonlyArray<number>
+}
+
+/**
+ * The crawl frontier lives in the database: pending expressions of a land. A job claims URLs (state `claimed`, its
+ * id) so two jobs never take the same URL, and only what it has claimed is in memory.
+ */
+export class Frontier extends Effect.Service<Frontier>()("Frontier", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    // Round-robin over hosts: the n-th URL of every host comes before the (n+1)-th of any. The UPDATE re-checks the
+    // state, so under concurrent claimers a row is taken by one of them only.
+    const claim = (r: ClaimRequest) =>
+      r.limit <= 0 ? Effect.succeed([] as ReadonlyArray<ClaimedUrl>) : sql<ClaimedUrl>`
+        UPDATE expressions e SET crawl_state = 'claimed', claimed_by = ${r.jobId}, claimed_at = now()
+        FROM (
+          SELECT id, rn FROM (
+            SELECT id, depth, row_number() OVER (PARTITION BY domain_id ORDER BY depth, id) AS rn
+            FROM expressions
+            WHERE land_id = ${r.landId} AND crawl_state = 'pending' AND depth <= ${r.maxDepth}
+              AND domain_id <> ALL(${[...r.excludeDomains]}::int[])
+          ) ranked
+          WHERE rn <= ${r.perHost}
+          ORDER BY rn, depth, id
+          LIMIT ${r.limit}
+        ) picked
+        WHERE e.id = picked.id AND e.crawl_state = 'pending'
+        RETURNING e.id, e.domain_id, e.url, e.normalized_url, e.depth`.pipe(Effect.withSpan("Frontier.claim"))
+
+    /** Gives a job's unfinished claims back to the frontier (on cancel, or when its process died). */
+    const release = (jobIds: ReadonlyArray<number>) =>
+      jobIds.length === 0 ? Effect.succeed(0) : sql<{ id: number }>`
+        UPDATE expressions SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL
+        WHERE crawl_state = 'claimed' AND claimed_by = ANY(${[...jobIds]}::int[])
+        RETURNING id`.pipe(Effect.map((rs) => rs.length))
+
+    /** Claims whose job row is gone or finished (a crash between claim and job update): back to pending. */
+    const releaseOrphans = (landId: LandId) =>
+      sql<{ id: number }>`
+        UPDATE expressions e SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL
+        WHERE e.land_id = ${landId} AND e.crawl_state = 'claimed'
+          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = e.claimed_by AND j.status = 'running')
+        RETURNING e.id`.pipe(Effect.map((rs) => rs.length))
+
+    /** `--http STATUS`: stored pages with that status go back to the frontier to be fetched again. */
+    const requeueStatus = (landId: LandId, status: number, maxDepth: number) =>
+      sql<{ id: number }>`
+        UPDATE expressions SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL
+        WHERE land_id = ${landId} AND http_status = ${status} AND depth <= ${maxDepth}
+          AND crawl_state IN ('fetched', 'failed', 'skipped')
+        RETURNING id`.pipe(Effect.map((rs) => rs.length))
+
+    const pendingCount = (landId: LandId, maxDepth: number) =>
+      sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM expressions
+        WHERE land_id = ${landId} AND crawl_state = 'pending' AND depth <= ${maxDepth}`.pipe(
+        Effect.map((rs) => rs[0]?.n ?? 0)
+      )
+
+    return { claim, release, releaseOrphans, requeueStatus, pendingCount } as const
+  })
+}) {}

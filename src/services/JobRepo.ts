@@ -1,0 +1,105 @@
+import { SqlClient } from "@effect/sql"
+import { Effect, Schema } from "effect"
+import { JobNotFound } from "../domain/errors.js"
+import { JobId, type LandId } from "../domain/ids.js"
+import { Job, type JobCounters, type JobKind, type JobStatus } from "../domain/job.js"
+import { orDieOnParse } from "./sql-errors.js"
+
+// A running job proves it is alive by its heartbeat; one silent for longer than this belongs to a dead process.
+export const STALE_AFTER_SECONDS = 30
+
+const JobRow = Schema.Struct({
+  id: JobId,
+  landId: Schema.Number,
+  kind: Schema.String,
+  parameters: Schema.Unknown,
+  status: Schema.String,
+  queued: Schema.Int,
+  fetched: Schema.Int,
+  failed: Schema.Int,
+  skipped: Schema.Int,
+  discovered: Schema.Int,
+  progress: Schema.Number,
+  stage: Schema.NullOr(Schema.String),
+  result: Schema.Unknown,
+  error: Schema.NullOr(Schema.String),
+  createdAt: Schema.DateFromSelf,
+  startedAt: Schema.NullOr(Schema.DateFromSelf),
+  finishedAt: Schema.NullOr(Schema.DateFromSelf),
+  heartbeatAt: Schema.NullOr(Schema.DateFromSelf)
+})
+
+const toJob = (r: typeof JobRow.Type) =>
+  Schema.decodeUnknownSync(Job)({
+    id: r.id,
+    landId: r.landId,
+    kind: r.kind,
+    parameters: r.parameters ?? {},
+    status: r.status,
+    counters: { queued: r.queued, fetched: r.fetched, failed: r.failed, skipped: r.skipped, discovered: r.discovered },
+    progress: r.progress,
+    stage: r.stage,
+    result: r.result ?? null,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    heartbeatAt: r.heartbeatAt
+  })
+
+/** Job rows: what a job was asked to do, where it stands, and its counters, so a restart can tell and resume. */
+export class JobRepo extends Effect.Service<JobRepo>()("JobRepo", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const decodeRows = Schema.decodeUnknown(Schema.Array(JobRow))
+    const many = <E>(q: Effect.Effect<ReadonlyArray<unknown>, E>) =>
+      q.pipe(Effect.flatMap(decodeRows), orDieOnParse, Effect.map((rs) => rs.map(toJob)))
+
+    const create = (landId: LandId, kind: JobKind, parameters: Record<string, unknown>) =>
+      many(sql`INSERT INTO jobs (land_id, kind, parameters) VALUES (${landId}, ${kind}, ${JSON.stringify(parameters)}::jsonb)
+               RETURNING *`).pipe(Effect.map((js) => js[0]!), Effect.withSpan("JobRepo.create"))
+
+    const get = (id: number) =>
+      many(sql`SELECT * FROM jobs WHERE id = ${id}`).pipe(
+        Effect.flatMap((js) => js[0] ? Effect.succeed(js[0]) : Effect.fail(new JobNotFound({ id })))
+      )
+
+    const listByLand = (landId: LandId, limit = 100) =>
+      many(sql`SELECT * FROM jobs WHERE land_id = ${landId} ORDER BY id DESC LIMIT ${limit}`)
+
+    const start = (id: JobId) =>
+      sql`UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, now()), heartbeat_at = now(),
+                          finished_at = NULL, error = NULL
+          WHERE id = ${id}`.pipe(Effect.asVoid)
+
+    const report = (id: JobId, counters: JobCounters, progress: number, stage: string | null) =>
+      sql`UPDATE jobs SET queued = ${counters.queued}, fetched = ${counters.fetched}, failed = ${counters.failed},
+                          skipped = ${counters.skipped}, discovered = ${counters.discovered},
+                          progress = ${progress}, stage = ${stage}, heartbeat_at = now()
+          WHERE id = ${id}`.pipe(Effect.asVoid)
+
+    const finish = (id: JobId, status: JobStatus, result: Record<string, unknown> | null, error: string | null) =>
+      sql`UPDATE jobs SET status = ${status}, result = ${result === null ? null : JSON.stringify(result)}::jsonb,
+                          error = ${error}, finished_at = now(), heartbeat_at = now()
+          WHERE id = ${id}`.pipe(Effect.asVoid)
+
+    /** Running jobs of a land whose heartbeat stopped: their process died; they become interrupted. */
+    const interruptStale = (landId: LandId) =>
+      sql<{ id: number }>`
+        UPDATE jobs SET status = 'interrupted', finished_at = now()
+        WHERE land_id = ${landId} AND status IN ('running', 'queued')
+          AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS}))
+        RETURNING id`.pipe(Effect.map((rs) => rs.map((r) => r.id)))
+
+    /** Every running job, whatever its land: at server start they all belong to a process that is gone. */
+    const interruptAllRunning = sql<{ id: number }>`
+      UPDATE jobs SET status = 'interrupted', finished_at = now() WHERE status IN ('running', 'queued') RETURNING id`
+      .pipe(Effect.map((rs) => rs.map((r) => r.id)))
+
+    const liveOnLand = (landId: LandId, kind: JobKind) =>
+      many(sql`SELECT * FROM jobs WHERE land_id = ${landId} AND kind = ${kind} AND status = 'running'
+                 AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
+
+    return { create, get, listByLand, start, report, finish, interruptStale, interruptAllRunning, liveOnLand } as const
+  })
+}) {}

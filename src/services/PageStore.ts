@@ -1,0 +1,162 @@
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Schedule } from "effect"
+import type { ExpressionId, LandId } from "../domain/ids.js"
+import type { MediaType } from "../domain/media.js"
+import { ExpressionRepo } from "./ExpressionRepo.js"
+
+export type TerminalState = "fetched" | "skipped" | "failed"
+
+export interface PageContent {
+  readonly title: string | null
+  readonly description: string | null
+  readonly keywords: string | null
+  readonly language: string | null
+  readonly canonicalUrl: string | null
+  readonly publishedAt: string | null
+  readonly html: string | null
+  readonly readable: string | null
+  readonly readableSource: string | null
+  readonly wordCount: number | null
+  readonly readingTime: number | null
+  readonly relevance: number | null
+}
+
+export interface OutLink {
+  readonly url: string
+  readonly normalizedUrl: string
+  readonly host: string
+  readonly anchorText: string
+  readonly rel: string | null
+  readonly internal: boolean
+}
+
+/** Everything the crawl learnt about one URL, written in one go. */
+export interface PageOutcome {
+  readonly expressionId: ExpressionId
+  readonly depth: number
+  readonly state: TerminalState
+  readonly httpStatus: number | null
+  readonly finalUrl: string | null
+  readonly contentType: string | null
+  readonly contentLength: number | null
+  readonly headers: Readonly<Record<string, string>> | null
+  readonly error: string | null
+  readonly content: PageContent | null
+  /** Links to record as edges (the page passed the relevance threshold); empty otherwise. */
+  readonly links: ReadonlyArray<OutLink>
+  /** Whether unknown link targets become new expressions at depth + 1 (within the depth limit). */
+  readonly createTargets: boolean
+  readonly media: ReadonlyArray<{ readonly url: string; readonly type: MediaType; readonly alt: string | null }>
+  /** The host this page is the home page of, whose domain row takes the page's metadata. */
+  readonly domainRootOf: string | null
+}
+
+export interface StoreReport {
+  readonly discovered: number
+  readonly links: number
+}
+
+const isRetryable = (e: SqlError) => {
+  const code = (e.cause as { code?: string } | undefined)?.code
+  return code === "40P01" || code === "40001"
+}
+
+const text = (s: string | null | undefined) => (s === null || s === undefined ? null : s.replace(/\u0000/g, ""))
+
+/**
+ * Writes crawl outcomes, several pages per transaction. Unknown link targets are inserted with ON CONFLICT DO NOTHING
+ * and every edge's target id read back, so concurrent writers neither duplicate a page nor lose an edge; the pages'
+ * own rows are updated last, which keeps lock order stable between writers (and a deadlock, should one still occur
+ * on a server, is retried).
+ */
+export class PageStore extends Effect.Service<PageStore>()("PageStore", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const expressions = yield* ExpressionRepo
+
+    const writeBatch = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+      Effect.gen(function*() {
+        const creating = pages.flatMap((p) => p.createTargets ? p.links.map((l) => ({ ...l, depth: p.depth + 1 })) : [])
+        const inserted = yield* expressions.insertUrls(landId, creating)
+        const lookup = pages.flatMap((p) => p.createTargets ? [] : p.links.map((l) => l.normalizedUrl))
+          .filter((u) => !inserted.has(u))
+        const known = yield* expressions.findIds(landId, lookup)
+        const targetId = (u: string) => inserted.get(u)?.id ?? known.get(u)
+
+        const edges = pages.flatMap((p) =>
+          p.links.flatMap((l) => {
+            const target = targetId(l.normalizedUrl)
+            return target === undefined || target === p.expressionId ? [] : [{
+              source: p.expressionId,
+              target,
+              anchor: text(l.anchorText.slice(0, 200)),
+              rel: l.rel,
+              type: l.internal ? "internal" : "external"
+            }]
+          })
+        ).sort((a, b) => a.source - b.source || a.target - b.target)
+        const sources = pages.filter((p) => p.state === "fetched").map((p) => p.expressionId)
+        if (sources.length > 0) {
+          // A re-crawled page's links are replaced by what it links to now.
+          yield* sql`DELETE FROM expression_links WHERE source_id = ANY(${sources}::int[])`
+        }
+        if (edges.length > 0) {
+          yield* sql`
+            INSERT INTO expression_links (source_id, target_id, anchor_text, rel, link_type)
+            SELECT * FROM unnest(${edges.map((e) => e.source)}::int[], ${edges.map((e) => e.target)}::int[],
+                                 ${edges.map((e) => e.anchor)}::text[], ${edges.map((e) => e.rel)}::text[],
+                                 ${edges.map((e) => e.type)}::text[])
+            ON CONFLICT (source_id, target_id) DO NOTHING`
+        }
+        const media = pages.flatMap((p) => p.media.map((m) => ({ ...m, expressionId: p.expressionId })))
+          .sort((a, b) => a.expressionId - b.expressionId || (a.url < b.url ? -1 : 1))
+        if (media.length > 0) {
+          yield* sql`
+            INSERT INTO media (expression_id, url, type, alt)
+            SELECT * FROM unnest(${media.map((m) => m.expressionId)}::int[], ${media.map((m) => m.url)}::text[],
+                                 ${media.map((m) => m.type)}::text[], ${media.map((m) => text(m.alt))}::text[])
+            ON CONFLICT (expression_id, url) DO NOTHING`
+        }
+        for (const p of [...pages].sort((a, b) => a.expressionId - b.expressionId)) {
+          const c = p.content
+          yield* sql`
+            UPDATE expressions SET
+              crawl_state = ${p.state}, claimed_by = NULL, claimed_at = NULL,
+              http_status = ${p.httpStatus}, final_url = ${p.finalUrl}, content_type = ${p.contentType},
+              content_length = ${p.contentLength}, headers = ${p.headers === null ? null : JSON.stringify(p.headers)}::jsonb,
+              error = ${p.error}, fetched_at = now(), updated_at = now(),
+              title = ${text(c?.title)}, description = ${text(c?.description)}, keywords = ${text(c?.keywords)},
+              language = ${c?.language ?? null}, canonical_url = ${c?.canonicalUrl ?? null},
+              published_at = ${c?.publishedAt ?? null}::timestamptz, html = ${text(c?.html)},
+              readable = ${text(c?.readable)}, readable_source = ${c?.readableSource ?? null},
+              word_count = ${c?.wordCount ?? null}, reading_time = ${c?.readingTime ?? null},
+              relevance = ${c?.relevance ?? null},
+              readable_at = ${c?.readable ? sql`now()` : sql`NULL`},
+              approved_at = ${c !== null && (c.relevance ?? 0) > 0 ? sql`now()` : sql`NULL`}
+            WHERE id = ${p.expressionId}`
+          if (p.domainRootOf !== null && c !== null) {
+            yield* sql`
+              UPDATE domains SET title = ${text(c.title)}, description = ${text(c.description)},
+                                 keywords = ${text(c.keywords)}, language = ${c.language},
+                                 http_status = ${p.httpStatus}, fetched_at = now()
+              WHERE land_id = ${landId} AND host = ${p.domainRootOf}`
+          }
+        }
+        let discovered = 0
+        for (const v of inserted.values()) if (v.inserted) discovered++
+        return { discovered, links: edges.length } satisfies StoreReport
+      })
+
+    const store = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+      pages.length === 0
+        ? Effect.succeed<StoreReport>({ discovered: 0, links: 0 })
+        : sql.withTransaction(writeBatch(landId, pages)).pipe(
+          Effect.retry({ while: isRetryable, schedule: Schedule.jittered(Schedule.exponential("20 millis")), times: 5 }),
+          Effect.withSpan("PageStore.store", { attributes: { pages: pages.length } })
+        )
+
+    return { store } as const
+  }),
+  dependencies: [ExpressionRepo.Default]
+}) {}

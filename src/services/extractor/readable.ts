@@ -1,0 +1,130 @@
+import { Readability } from "@mozilla/readability"
+import type { ReadableSource } from "../../domain/extraction.js"
+import { blockText, collapseWhitespace } from "./text.js"
+
+export interface ReadableContent {
+  /** The element holding the main content, or null when the page has no text at all. */
+  readonly root: Element | null
+  /** `blockText(root)`. */
+  readonly text: string
+  readonly source: ReadableSource
+}
+
+// Readability's own `charThreshold`: below it, Readability itself deems its pick unreliable (on short pages it takes
+// the whole body, navigation included).
+const READABILITY_CONFIDENT_CHARS = 500
+// Readability's cost per element is high on linkedom (a 10,000-element page takes it about half a second): past this,
+// the heuristic, linear, does the work. Checked here because Readability's own `maxElemsToParse` counts elements
+// with getElementsByTagName("*"), which finds none in linkedom.
+const READABILITY_MAX_ELEMENTS = 10_000
+// About one short paragraph: a container with less is a teaser or a shell, not the page's content.
+const CONTAINER_MIN_CHARS = 140
+
+// In priority order: the most specific marking of "the content" first; the largest element of the first group with
+// enough text wins.
+const CONTAINER_GROUPS = [
+  "article, [itemprop=articleBody]",
+  "main, [role=main]",
+  "#content, #main-content, #main, .content, .main-content, .post-content, .entry-content, .article-content, " +
+    ".article-body, .post-body, .story-body"
+]
+// Never the main content. Readability drops footers and asides from its result anyway, and discards navigation
+// and drawings only after walking and scoring them: removed up front they cost nothing, and cannot leak into a short
+// page's content.
+const NEVER_CONTENT =
+  "nav, aside, footer, [role=navigation], [role=menu], [role=menubar], [role=complementary], [role=contentinfo], " +
+  "svg, template"
+// Readability removes these itself (and turns <noscript> fallbacks of lazy images into images); the heuristic has to.
+const NOT_TEXT = "script, style, noscript, iframe"
+
+const removeAll = (root: ParentNode, selector: string): void => {
+  for (const element of Array.from(root.querySelectorAll(selector))) element.remove()
+}
+
+// Readability wraps loose phrasing content, <audio> included, in a <p>, then drops the paragraphs that have neither
+// text nor image: a podcast player would vanish from the content. Inside a <figure> it is kept.
+const shieldAudio = (document: Document): void => {
+  for (const audio of Array.from(document.body.querySelectorAll("audio"))) {
+    if (audio.parentElement?.nodeName.toUpperCase() === "FIGURE") continue
+    const figure = document.createElement("figure")
+    audio.replaceWith(figure)
+    figure.appendChild(audio)
+  }
+}
+
+const readability = (document: Document): Element | null => {
+  try {
+    removeAll(document.body, NEVER_CONTENT)
+    if (document.body.querySelectorAll("*").length > READABILITY_MAX_ELEMENTS) return null
+    shieldAudio(document)
+    return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true }).parse()
+      ?.content ?? null
+  } catch {
+    // Readability assumes a browser DOM; whatever it trips on in linkedom, the heuristic still gets its chance.
+    return null
+  }
+}
+
+const textLength = (element: Element): number => collapseWhitespace(element.textContent ?? "").length
+
+const largestContainer = (body: HTMLElement): Element | null => {
+  for (const selector of CONTAINER_GROUPS) {
+    let best: Element | null = null
+    let bestLength = CONTAINER_MIN_CHARS - 1
+    for (const candidate of Array.from(body.querySelectorAll(selector))) {
+      const length = textLength(candidate)
+      if (length > bestLength) {
+        best = candidate
+        bestLength = length
+      }
+    }
+    if (best !== null) return best
+  }
+  return null
+}
+
+type Heuristic = { readonly root: Element; readonly kind: "container" | "paragraphs" | "body" }
+
+/** Mutates `document`. The page's declared content container, else all its paragraphs, else its body. */
+const heuristic = (document: Document): Heuristic | null => {
+  const body = document.body
+  removeAll(body, `${NEVER_CONTENT}, ${NOT_TEXT}`)
+  // The site's header (logo, search, menus) is not content, but an article's own <header> holds its headline.
+  for (const header of Array.from(body.querySelectorAll("header, [role=banner]"))) {
+    if (header.closest("article, main") === null) header.remove()
+  }
+  const container = largestContainer(body)
+  if (container !== null) return { root: container, kind: "container" }
+  const paragraphs = Array.from(body.querySelectorAll("p")).filter((paragraph) => textLength(paragraph) > 0)
+  if (paragraphs.length > 0) {
+    const root = document.createElement("div")
+    for (const paragraph of paragraphs) root.appendChild(paragraph)
+    return { root, kind: "paragraphs" }
+  }
+  return textLength(body) > 0 ? { root: body, kind: "body" } : null
+}
+
+const content = (root: Element | null, source: ReadableSource): ReadableContent | null => {
+  if (root === null) return null
+  const text = blockText(root)
+  return text === "" ? null : { root, text, source }
+}
+
+const NO_CONTENT: ReadableContent = { root: null, text: "", source: "none" }
+
+/**
+ * Readability when it is confident. Otherwise its pick is a guess, and a content container the page declares is
+ * better evidence unless it holds much less text (then it is a teaser, not the content); the heuristic's scrape of
+ * all paragraphs or of the body only serves when Readability found nothing. Readability mutates `document`, so the
+ * heuristic runs on a fresh one from `reparse`, and only when needed.
+ */
+export const readableContent = (document: Document, reparse: () => Document): ReadableContent => {
+  const byReadability = content(readability(document), "readability")
+  if (byReadability !== null && byReadability.text.length >= READABILITY_CONFIDENT_CHARS) return byReadability
+  const fallback = heuristic(reparse())
+  const byHeuristic = content(fallback?.root ?? null, "heuristic")
+  if (byReadability === null) return byHeuristic ?? NO_CONTENT
+  return fallback?.kind === "container" && byHeuristic !== null && 2 * byHeuristic.text.length >= byReadability.text.length
+    ? byHeuristic
+    : byReadability
+}

@@ -1,0 +1,41 @@
+import { Schema } from "effect"
+
+const positive = (name: string, max: number) =>
+  Schema.Int.pipe(Schema.greaterThanOrEqualTo(1, { message: () => `${name} must be at least 1` }),
+    Schema.lessThanOrEqualTo(max, { message: () => `${name} must be at most ${max}` }))
+
+/** The options of a crawl, as the CLI takes them (kebab-case) and the API (camelCase). */
+export const CrawlOptions = Schema.Struct({
+  /** Deepest level crawled: seeds are 0. */
+  depth: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 100)), { default: () => 3 }),
+  /** Pages fetched by this run at most; none means the whole frontier. */
+  limit: Schema.optionalWith(Schema.NullOr(positive("limit", 100_000_000)), { default: () => null }),
+  /** Re-crawl stored pages that answered this HTTP status. */
+  http: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.between(100, 599))), { default: () => null }),
+  /** Links of a page are followed when its relevance is at least this; 0 follows every page. */
+  minrel: Schema.optionalWith(Schema.Number.pipe(Schema.nonNegative()), { default: () => 1 }),
+  links: Schema.optionalWith(Schema.Literal("content", "all"), { default: () => "content" as const }),
+  concurrency: Schema.optionalWith(positive("concurrency", 500), { default: () => 10 }),
+  perHost: Schema.optionalWith(positive("perHost", 50), { default: () => 1 }),
+  delayMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 600_000)), { default: () => 1000 }),
+  ignoreRobots: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  userAgent: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500)))
+})
+export type CrawlOptions = typeof CrawlOptions.Type
+export type CrawlOptionsInput = typeof CrawlOptions.Encoded
+
+export const CrawlSummary = Schema.Struct({
+  jobId: Schema.Int,
+  landId: Schema.Int,
+  status: Schema.String,
+  fetched: Schema.Int,
+  failed: Schema.Int,
+  skipped: Schema.Int,
+  discovered: Schema.Int,
+  links: Schema.Int,
+  /** URLs still pending within the depth limit (left by --limit, or by an interruption). */
+  pending: Schema.Int,
+  durationMs: Schema.Number,
+  pagesPerSecond: Schema.Number
+})
+export type CrawlSummary = typeof CrawlSummary.Type

@@ -1,0 +1,119 @@
+import { SqlClient } from "@effect/sql"
+import { assert, expect } from "@effect/vitest"
+import { Effect, Layer, Schema } from "effect"
+import { Lands } from "../src/services/Lands.js"
+import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { CrawlOptions } from "../src/streams/crawl-options.js"
+import { onBothDatabases } from "./support/databases.js"
+import { startFixtureServer } from "./support/fixture-server.js"
+import { articlePage, sendHtml } from "./support/fixture-site.js"
+
+const options = (o: typeof CrawlOptions.Encoded = {}) =>
+  Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 4, ...o })
+const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 3000, retries: 1, backoffBaseMs: 10 } }
+
+/** Two loopback sites with a known link graph (see the expectations below). */
+const twoSites = Effect.gen(function*() {
+  const a = yield* startFixtureServer()
+  const b = yield* startFixtureServer()
+  const page = (title: string, topic: string, links: ReadonlyArray<readonly [string, string]>, images: ReadonlyArray<string> = []) =>
+    (_req: unknown, res: Parameters<typeof sendHtml>[0]) =>
+      sendHtml(res, articlePage({ title, topic, links, images, navLinks: ["/about", "/contact"] }))
+  a.route("/robots.txt", (_q, res) => {
+    res.writeHead(200, { "content-type": "text/plain" })
+    res.end("User-agent: *\nDisallow: /private\n")
+  })
+  a.route("/", page("Climat accueil", "le climat", [["/a", "page a"], ["/b", "page b"], [b.url("/x"), "site b"], ["/private", "privé"], ["/doc.pdf", "pdf"]], ["/img.png"]))
+  a.route("/a", page("Le climat en A", "le climat", [["/b", "b encore"], ["/c", "page c"]]))
+  a.route("/b", page("Cuisine", "la cuisine", [["/d", "page d"]]))
+  a.route("/c", page("Climat C", "le climat", [["/e", "page e"], ["/", "accueil"]]))
+  a.route("/e", page("Climat E", "le climat", [["/f", "trop loin"], ["/a", "retour a"]]))
+  for (const p of ["/d", "/f", "/about", "/contact", "/legal", "/private"]) a.route(p, page("Other", "le climat", []))
+  b.route("/robots.txt", (_q, res) => { res.writeHead(404); res.end() })
+  b.route("/x", page("Climat ailleurs", "le climat", [[a.url("/"), "retour"]]))
+  return { a, b }
+})
+
+const graphOf = (landId: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const pages = yield* sql<{ url: string; depth: number; crawlState: string; httpStatus: number | null; relevance: number | null; error: string | null }>`
+      SELECT normalized_url AS url, depth, crawl_state, http_status, relevance, error FROM expressions WHERE land_id = ${landId} ORDER BY normalized_url`
+    const links = yield* sql<{ s: string; t: string; linkType: string; anchorText: string }>`
+      SELECT s.normalized_url AS s, t.normalized_url AS t, k.link_type, k.anchor_text FROM expression_links k
+      JOIN expressions s ON s.id = k.source_id JOIN expressions t ON t.id = k.target_id
+      WHERE s.land_id = ${landId} ORDER BY 1, 2`
+    return { pages, links }
+  })
+
+onBothDatabases("crawl pipeline", (db) => Layer.mergeAll(Lands.Default, CrawlerLive).pipe(Layer.provideMerge(db)), (it) => {
+  it.scoped("crawls a site to the exact link graph, obeying depth, minrel and robots.txt", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* twoSites
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "graph", terms: "climat" })
+      yield* lands.addUrls(land, [a.url("/")])
+      const summary = yield* crawlLand(land.id, options(), env)
+      const { links, pages } = yield* graphOf(land.id)
+      const A = (p: string) => a.url(p)
+      const B = (p: string) => b.url(p)
+      const short = (u: string) => u.startsWith(a.origin) ? `A${u.slice(a.origin.length)}` : `B${u.slice(b.origin.length)}`
+      assert.deepStrictEqual(pages.map((p) => [short(p.url), p.depth, p.crawlState]).sort(), [
+        ["A/", 0, "fetched"], ["A/a", 1, "fetched"], ["A/b", 1, "fetched"], ["A/c", 2, "fetched"],
+        ["A/e", 3, "fetched"], ["A/private", 1, "skipped"], ["B/x", 1, "fetched"]
+      ].sort())
+      assert.deepStrictEqual(links.map((l) => `${short(l.s)}>${short(l.t)}`).sort(), [
+        "A/>A/a", "A/>A/b", "A/>A/private", "A/>B/x", "A/a>A/b", "A/a>A/c", "A/c>A/", "A/c>A/e", "A/e>A/a", "B/x>A/"
+      ].sort())
+      assert.strictEqual(links.find((l) => l.s === A("/") && l.t === B("/x"))!.linkType, "external")
+      assert.strictEqual(links.find((l) => l.s === A("/") && l.t === A("/a"))!.anchorText, "page a")
+      // relevance: "climat" in the title (×10) plus the article's words; "Cuisine" has none and is not followed
+      const rel = Object.fromEntries(pages.map((p) => [short(p.url), p.relevance]))
+      assert.strictEqual(rel["A/b"], 0)
+      expect(rel["A/a"]).toBeGreaterThanOrEqual(10 + 5)
+      assert.match(pages.find((p) => p.url === A("/private"))!.error!, /BlockedByRobots/)
+      // navigation links, beyond-depth links and links of irrelevant pages were never requested
+      for (const p of ["/about", "/contact", "/legal", "/d", "/f", "/private", "/doc.pdf"]) assert.lengthOf(a.requestsTo(p), 0, p)
+      assert.lengthOf(a.requestsTo("/robots.txt"), 1)
+      assert.deepStrictEqual(
+        { fetched: summary.fetched, skipped: summary.skipped, failed: summary.failed, discovered: summary.discovered, links: summary.links, status: summary.status },
+        { fetched: 6, skipped: 1, failed: 0, discovered: 6, links: 10, status: "completed" }
+      )
+      const sql = yield* SqlClient.SqlClient
+      const media = yield* sql<{ url: string; type: string }>`SELECT url, type FROM media`
+      assert.deepStrictEqual(media.map((m) => [m.url, m.type]), [[A("/img.png"), "image"]])
+      const domains = yield* sql<{ host: string; title: string | null }>`SELECT host, title FROM domains WHERE land_id = ${land.id} ORDER BY host`
+      assert.deepStrictEqual(domains.find((d) => d.host === new URL(a.origin).host)?.title, "Climat accueil")
+      // a second run has nothing left to do and fetches nothing again
+      const before = a.requests.length
+      const again = yield* crawlLand(land.id, options(), env)
+      assert.strictEqual(again.fetched, 0)
+      assert.strictEqual(a.requests.length, before)
+    }))
+
+  it.scoped("minrel 0 follows every page; depth 1 stops one level down; --limit caps this run", () =>
+    Effect.gen(function*() {
+      const { a } = yield* twoSites
+      const lands = yield* Lands
+      const all = yield* lands.create({ name: "all", terms: "climat" })
+      yield* lands.addUrls(all, [a.url("/")])
+      yield* crawlLand(all.id, options({ minrel: 0 }), env)
+      const g = yield* graphOf(all.id)
+      assert.isTrue(g.pages.some((p) => p.url === a.url("/d")), "the irrelevant page's link was followed")
+      const shallow = yield* lands.create({ name: "shallow", terms: "climat" })
+      yield* lands.addUrls(shallow, [a.url("/")])
+      yield* crawlLand(shallow.id, options({ depth: 1 }), env)
+      const s = yield* graphOf(shallow.id)
+      assert.strictEqual(Math.max(...s.pages.map((p) => p.depth)), 1)
+      assert.isTrue(s.pages.filter((p) => p.depth === 1).every((p) => p.crawlState !== "pending"))
+      const limited = yield* lands.create({ name: "limited", terms: "climat" })
+      yield* lands.addUrls(limited, [a.url("/")])
+      const first = yield* crawlLand(limited.id, options({ limit: 2 }), env)
+      assert.strictEqual(first.fetched + first.skipped + first.failed, 2)
+      assert.isAbove(first.pending, 0)
+      const rest = yield* crawlLand(limited.id, options(), env)
+      assert.strictEqual(rest.pending, 0)
+      const l = yield* graphOf(limited.id)
+      assert.strictEqual(l.pages.length, 7)
+    }))
+})
