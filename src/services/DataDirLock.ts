@@ -3,7 +3,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { DataDirLocked, DatabaseUnavailable } from "../domain/errors.js"
 
-const alive = (pid: number): boolean => {
+/** Whether a process with this pid exists on this host. */
+export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true
@@ -36,7 +37,7 @@ export const lockDataDir = (dataDir: string) =>
         for (let attempt = 0; attempt < 2; attempt++) {
           if (tryCreate(file)) return { file, heldBy: undefined }
           const pid = Number(fs.readFileSync(file, "utf8").trim())
-          if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) return { file, heldBy: pid }
+          if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) return { file, heldBy: pid }
           fs.rmSync(file, { force: true })
         }
         return { file, heldBy: -1 }

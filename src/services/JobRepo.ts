@@ -1,12 +1,26 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
+import * as crypto from "node:crypto"
+import * as os from "node:os"
 import { JobNotFound } from "../domain/errors.js"
 import { JobId, type LandId } from "../domain/ids.js"
 import { Job, type JobCounters, type JobKind, type JobStatus } from "../domain/job.js"
+import { isProcessAlive } from "./DataDirLock.js"
 import { orDieOnParse } from "./sql-errors.js"
 
 // A running job proves it is alive by its heartbeat; one silent for longer than this belongs to a dead process.
 export const STALE_AFTER_SECONDS = 30
+
+/** This process, as written in the jobs it runs: host, pid and a token that tells apart a later process with the same pid. */
+const thisWorker = `${os.hostname()}:${process.pid}:${crypto.randomBytes(6).toString("hex")}`
+
+const workerIsDead = (worker: string | null): boolean => {
+  if (worker === null) return false
+  const [host, pidText] = worker.split(":")
+  const pid = Number(pidText)
+  if (host !== os.hostname() || !Number.isInteger(pid)) return false
+  return pid === process.pid ? worker !== thisWorker : !isProcessAlive(pid)
+}
 
 const JobRow = Schema.Struct({
   id: JobId,
@@ -69,7 +83,7 @@ export class JobRepo extends Effect.Service<JobRepo>()("JobRepo", {
 
     const start = (id: JobId) =>
       sql`UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, now()), heartbeat_at = now(),
-                          finished_at = NULL, error = NULL
+                          finished_at = NULL, error = NULL, worker = ${thisWorker}
           WHERE id = ${id}`.pipe(Effect.asVoid)
 
     const report = (id: JobId, counters: JobCounters, progress: number, stage: string | null) =>
@@ -83,13 +97,21 @@ export class JobRepo extends Effect.Service<JobRepo>()("JobRepo", {
                           error = ${error}, finished_at = now(), heartbeat_at = now()
           WHERE id = ${id}`.pipe(Effect.asVoid)
 
-    /** Running jobs of a land whose heartbeat stopped: their process died; they become interrupted. */
+    /**
+     * Running jobs of a land whose process is gone become interrupted: a process of this host that no longer exists,
+     * or (another host's) a heartbeat silent for too long.
+     */
     const interruptStale = (landId: LandId) =>
-      sql<{ id: number }>`
-        UPDATE jobs SET status = 'interrupted', finished_at = now()
-        WHERE land_id = ${landId} AND status IN ('running', 'queued')
-          AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS}))
-        RETURNING id`.pipe(Effect.map((rs) => rs.map((r) => r.id)))
+      Effect.gen(function*() {
+        const running = yield* sql<{ id: number; worker: string | null; stale: boolean }>`
+          SELECT id, worker, (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})) AS stale
+          FROM jobs WHERE land_id = ${landId} AND status IN ('running', 'queued')`
+        const dead = running.filter((j) => j.stale || workerIsDead(j.worker)).map((j) => j.id)
+        if (dead.length === 0) return []
+        yield* sql`UPDATE jobs SET status = 'interrupted', finished_at = now()
+                   WHERE id = ANY(${dead}::int[]) AND status IN ('running', 'queued')`
+        return dead
+      })
 
     /** Every running job, whatever its land: at server start they all belong to a process that is gone. */
     const interruptAllRunning = sql<{ id: number }>`

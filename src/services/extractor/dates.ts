@@ -2,15 +2,19 @@
 // lenient to the point of reading "nonsense 2024" as a date, and reads zone-less date-times in the machine's local
 // time zone, which would make the stored value depend on where the crawler runs.
 
-const ISO_LIKE =
-  /^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+const ISO_LIKE = new RegExp(
+  "^(\\d{4})(?:[-/.](\\d{1,2})(?:[-/.](\\d{1,2})" + // date: 2024, 2024-03, 2024-03-05, 2024/3/5
+    "(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d+))?)?)?)?)?" + // time: T10:00, T10:00:00.123
+    "\\s*(Z|[+-]\\d{2}(?::?\\d{2})?)?$", // zone: Z, +01, +0100, +01:00
+  "i"
+)
 const MONTH_NAME = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?=[\s,.\d]|$)/i
 const YEAR = /\b\d{4}\b/
 const EXPLICIT_ZONE = /\b(?:gmt|utc|z)\b|[+-]\d{4}\b|\b[ecmp][sd]t\b/i
 
 const fromIsoLike = (match: RegExpExecArray): number | null => {
   const [, y, mo = "1", d = "1", h = "0", mi = "0", s = "0", fraction = "", zone] = match
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number)
   // Date.UTC reads years below 100 as 19xx.
   if (year < 1000 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null
   const millis = Number(fraction.slice(0, 3).padEnd(3, "0"))

@@ -9,7 +9,7 @@ export interface Languages {
 const MIN_DETECTION_CHARS = 200
 // tinyld reads only the seven longest punctuation-delimited chunks of its input, and its per-word fallback pass costs
 // milliseconds per chunk: a bounded prefix keeps the cost flat on long or unpunctuated texts.
-const DETECTION_SAMPLE_CHARS = 2000
+const DETECTION_SAMPLE_CHARS = 1000
 // tinyld's "accuracy" is the share of the analysed text attributed to a language; on real prose the winner takes
 // well over a third, and a winner that does not clearly lead the runner-up means mixed or ambiguous text.
 const CONFIDENT_ACCURACY = 0.35

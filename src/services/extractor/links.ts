@@ -1,14 +1,15 @@
 import type { ExtractedLink } from "../../domain/extraction.js"
 import { urlHost } from "../../domain/url.js"
-import { collapseWhitespace } from "./text.js"
+import { blockText, collapseWhitespace } from "./text.js"
 import { type PageUrls, resolveUrl } from "./urls.js"
 
 const MAX_ANCHOR_TEXT = 200
 
-// An image link has no text of its own; its image's alt (or the link's title) is what a reader sees it as.
+// By blocks, so that a card link (<a><h3>Title</h3><p>Summary</p></a>) does not read "TitleSummary". An image link
+// has no text of its own: its image's alt (or the link's title) is what a reader sees it as.
 const anchorText = (anchor: Element): string => {
   const text =
-    collapseWhitespace(anchor.textContent ?? "") ||
+    collapseWhitespace(blockText(anchor)) ||
     collapseWhitespace(anchor.querySelector("img[alt]")?.getAttribute("alt") ?? "") ||
     collapseWhitespace(anchor.getAttribute("title") ?? "")
   // By code points, so that the cut never splits a surrogate pair.

@@ -24,55 +24,42 @@ const attributeUrls = (
   return references
 }
 
-/** Every URL an <img> may display, in preference order (src first), resolved and normalised. */
-export const imageUrls = (image: Element, urls: PageUrls): Array<string> => {
+const resolvedUrls = (references: ReadonlyArray<string>, urls: PageUrls): Array<string> => {
   const resolved: Array<string> = []
-  for (const reference of attributeUrls(image, IMAGE_URL_ATTRIBUTES, IMAGE_SRCSET_ATTRIBUTES)) {
+  for (const reference of references) {
     const url = resolveUrl(reference, urls)
     if (url !== null && !resolved.includes(url)) resolved.push(url)
   }
   return resolved
 }
 
+/** Every URL an <img> may display, in preference order (src first), resolved and normalised. */
+export const imageUrls = (image: Element, urls: PageUrls): Array<string> =>
+  resolvedUrls(attributeUrls(image, IMAGE_URL_ATTRIBUTES, IMAGE_SRCSET_ATTRIBUTES), urls)
+
 const altText = (image: Element | null): string | null => {
   const alt = collapseWhitespace(image?.getAttribute("alt") ?? "")
   return alt === "" ? null : alt
 }
 
+const PLAYERS: Partial<Record<string, "video" | "audio">> = { VIDEO: "video", AUDIO: "audio" }
+
 type Found = { readonly references: Array<string>; readonly type: ExtractedMedia["type"]; readonly alt: string | null }
 
 const mediaOf = (element: Element): Found | null => {
-  switch (element.nodeName.toUpperCase()) {
-    case "IMG":
-      return {
-        references: attributeUrls(element, IMAGE_URL_ATTRIBUTES, IMAGE_SRCSET_ATTRIBUTES),
-        type: "image",
-        alt: altText(element)
-      }
-    case "VIDEO":
-      return { references: attributeUrls(element, ["src"], []), type: "video", alt: null }
-    case "AUDIO":
-      return { references: attributeUrls(element, ["src"], []), type: "audio", alt: null }
-    case "SOURCE": {
-      const parent = element.parentElement
-      switch (parent?.nodeName.toUpperCase()) {
-        case "PICTURE":
-          return {
-            references: attributeUrls(element, [], IMAGE_SRCSET_ATTRIBUTES),
-            type: "image",
-            alt: altText(parent.querySelector("img"))
-          }
-        case "VIDEO":
-          return { references: attributeUrls(element, ["src"], []), type: "video", alt: null }
-        case "AUDIO":
-          return { references: attributeUrls(element, ["src"], []), type: "audio", alt: null }
-        default:
-          return null
-      }
-    }
-    default:
-      return null
+  const tag = element.nodeName.toUpperCase()
+  if (tag === "IMG") {
+    const references = attributeUrls(element, IMAGE_URL_ATTRIBUTES, IMAGE_SRCSET_ATTRIBUTES)
+    return { references, type: "image", alt: altText(element) }
   }
+  // A <source> is its <picture>'s image in another format or size, or a file of its <video> or <audio>.
+  const parent = tag === "SOURCE" ? element.parentElement : null
+  if (parent?.nodeName.toUpperCase() === "PICTURE") {
+    const references = attributeUrls(element, [], IMAGE_SRCSET_ATTRIBUTES)
+    return { references, type: "image", alt: altText(parent.querySelector("img")) }
+  }
+  const player = PLAYERS[(parent ?? element).nodeName.toUpperCase()]
+  return player === undefined ? null : { references: attributeUrls(element, ["src"], []), type: player, alt: null }
 }
 
 /** Images (all lazy and srcset variants), pictures, video and audio under `root`, deduplicated by URL. */
@@ -82,9 +69,8 @@ export const extractMedia = (root: ParentNode, urls: PageUrls): Array<ExtractedM
   for (const element of Array.from(root.querySelectorAll("img, video, audio, source"))) {
     const found = mediaOf(element)
     if (found === null) continue
-    for (const reference of found.references) {
-      const url = resolveUrl(reference, urls)
-      if (url === null || seen.has(url)) continue
+    for (const url of resolvedUrls(found.references, urls)) {
+      if (seen.has(url)) continue
       seen.add(url)
       media.push({ url, type: found.type, alt: found.alt })
     }

@@ -1,6 +1,6 @@
 import { collapseWhitespace } from "./text.js"
 
-/** `<meta content>` values keyed by lower-cased `property`, `name` and `itemprop`; the first occurrence of a key wins. */
+/** `<meta content>` values keyed by lower-cased `property`, `name` and `itemprop`; the first of a key wins. */
 export type MetaTags = ReadonlyMap<string, string>
 
 const KEY_ATTRIBUTES = ["property", "name", "itemprop"] as const

@@ -25,7 +25,8 @@ const IMPLIED_CLOSE: Record<string, ReadonlySet<string>> = {
   fieldset: CLOSES_P, figcaption: CLOSES_P, figure: CLOSES_P, footer: CLOSES_P, form: CLOSES_P, header: CLOSES_P,
   main: CLOSES_P, nav: CLOSES_P, ol: CLOSES_P, pre: CLOSES_P, section: CLOSES_P, table: CLOSES_P, ul: CLOSES_P,
   li: new Set(["li"]), dd: new Set(["dd", "dt"]), dt: new Set(["dd", "dt"]), option: new Set(["option"]),
-  tr: CLOSES_CELL, td: CLOSES_CELL, th: CLOSES_CELL, tbody: new Set(["thead", "tbody"]), tfoot: new Set(["thead", "tbody"])
+  tr: CLOSES_CELL, td: CLOSES_CELL, th: CLOSES_CELL, tbody: new Set(["thead", "tbody"]),
+  tfoot: new Set(["thead", "tbody"])
 }
 
 // A tag body stops at the next "<" ([^<>]), so that a run of "<" without ">" cannot make the scans quadratic.
@@ -43,7 +44,7 @@ const tooDeep = (html: string): boolean => {
       TAG.lastIndex = end + 3
       continue
     }
-    const name = rawName!.toLowerCase()
+    const name = rawName.toLowerCase()
     if (closing === "/") {
       const position = stack.lastIndexOf(name)
       if (position >= 0) stack.length = position
@@ -57,7 +58,7 @@ const tooDeep = (html: string): boolean => {
       continue
     }
     const closes = IMPLIED_CLOSE[name]
-    while (closes !== undefined && stack.length > 0 && closes.has(stack[stack.length - 1]!)) stack.pop()
+    while (closes !== undefined && stack.length > 0 && closes.has(stack[stack.length - 1])) stack.pop()
     if (selfClosing === "/" || VOID_ELEMENTS.has(name)) continue
     stack.push(name)
     if (stack.length > MAX_NESTING) return true
@@ -81,7 +82,10 @@ const EMPTY_PARAGRAPHS = /(?:<p>\s*){2,}/g
 /** The markup unchanged when its nesting is plausible, else repaired or flattened until it is. */
 export const boundedNesting = (html: string): string => {
   if (!tooDeep(html)) return html
-  const repaired = html.replace(INLINE_FORMATTING_TAG, "").replace(ANCHOR_OPEN, "</a><a").replace(EMPTY_PARAGRAPHS, "<p>")
+  const repaired = html
+    .replace(INLINE_FORMATTING_TAG, "")
+    .replace(ANCHOR_OPEN, "</a><a")
+    .replace(EMPTY_PARAGRAPHS, "<p>")
   if (!tooDeep(repaired)) return repaired
   return html
     .replace(NESTING_TAG, (tag, name: string) => (KEPT_FLAT.has(name.toLowerCase()) ? tag : "<p>"))

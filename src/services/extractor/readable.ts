@@ -124,7 +124,6 @@ export const readableContent = (document: Document, reparse: () => Document): Re
   const fallback = heuristic(reparse())
   const byHeuristic = content(fallback?.root ?? null, "heuristic")
   if (byReadability === null) return byHeuristic ?? NO_CONTENT
-  return fallback?.kind === "container" && byHeuristic !== null && 2 * byHeuristic.text.length >= byReadability.text.length
-    ? byHeuristic
-    : byReadability
+  const declaredContainer = fallback?.kind === "container" && byHeuristic !== null
+  return declaredContainer && 2 * byHeuristic.text.length >= byReadability.text.length ? byHeuristic : byReadability
 }

@@ -1,4 +1,5 @@
-const isSpace = (char: string): boolean => char === " " || char === "\t" || char === "\n" || char === "\r" || char === "\f"
+const isSpace = (char: string): boolean =>
+  char === " " || char === "\t" || char === "\n" || char === "\r" || char === "\f"
 
 /**
  * The URLs of a `srcset`, following the HTML candidate-string grammar rather than splitting on commas: URLs may
@@ -10,16 +11,16 @@ export const srcsetUrls = (srcset: string): Array<string> => {
   const length = srcset.length
   let index = 0
   while (index < length) {
-    while (index < length && (isSpace(srcset[index]!) || srcset[index] === ",")) index++
+    while (index < length && (isSpace(srcset[index]) || srcset[index] === ",")) index++
     const start = index
-    while (index < length && !isSpace(srcset[index]!)) index++
+    while (index < length && !isSpace(srcset[index])) index++
     let url = srcset.slice(start, index)
     if (url.endsWith(",")) {
       url = url.replace(/,+$/, "")
     } else {
       let depth = 0
       while (index < length) {
-        const char = srcset[index]!
+        const char = srcset[index]
         if (char === "(") depth++
         else if (char === ")") depth = Math.max(0, depth - 1)
         else if (char === "," && depth === 0) break

@@ -51,4 +51,5 @@ export const blockText = (root: Node): string => {
 export const countWords = (text: string): number => text.match(/\S+/g)?.length ?? 0
 
 /** At 200 words a minute, rounded up; 0 only for an empty text. */
-export const readingTimeMinutes = (wordCount: number): number => (wordCount > 0 ? Math.max(1, Math.ceil(wordCount / 200)) : 0)
+export const readingTimeMinutes = (wordCount: number): number =>
+  wordCount > 0 ? Math.max(1, Math.ceil(wordCount / 200)) : 0

@@ -91,7 +91,9 @@ CREATE TABLE jobs (
   created_at timestamptz NOT NULL DEFAULT now(),
   started_at timestamptz,
   finished_at timestamptz,
-  heartbeat_at timestamptz
+  heartbeat_at timestamptz,
+  -- host:pid:token of the process running it, so a process on the same host can tell a dead job at once
+  worker text
 );
 CREATE INDEX jobs_land_status ON jobs (land_id, status);
 
