@@ -41,15 +41,16 @@ export const failedOutcome = (claimed: ClaimedUrl, failure: FetchFailure): PageO
   error: failureReason(failure)
 })
 
+/** A non-HTML answer: recorded, not parsed. An error status is the page's outcome whatever the error body is. */
 export const notHtmlOutcome = (claimed: ClaimedUrl, page: NotHtml): PageOutcome => ({
   ...base(claimed),
-  state: "skipped",
+  state: page.status >= 400 ? "fetched" : "skipped",
   httpStatus: page.status,
   finalUrl: page.finalUrl,
   contentType: page.contentType,
   contentLength: page.bytes,
   headers: page.headers,
-  error: `NotHtml: ${page.contentType ?? "no content type"}`
+  error: page.status >= 400 ? null : `NotHtml: ${page.contentType ?? "no content type"}`
 })
 
 const isDomainRoot = (url: string) => {

@@ -30,14 +30,14 @@ const IMPLIED_CLOSE: Record<string, ReadonlySet<string>> = {
 }
 
 // A tag body stops at the next "<" ([^<>]), so that a run of "<" without ">" cannot make the scans quadratic.
-const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(\/?)>|<!--/g
+const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*>|<!--/g
 
 /** Replays htmlparser2's open-element stack over the tags, stopping as soon as it grows past `MAX_NESTING`. */
 const tooDeep = (html: string): boolean => {
   const stack: Array<string> = []
   TAG.lastIndex = 0
   for (let match = TAG.exec(html); match !== null; match = TAG.exec(html)) {
-    const [token, closing, rawName, selfClosing] = match
+    const [token, closing, rawName] = match
     if (token === "<!--") {
       const end = html.indexOf("-->", TAG.lastIndex)
       if (end < 0) return false
@@ -59,7 +59,7 @@ const tooDeep = (html: string): boolean => {
     }
     const closes = IMPLIED_CLOSE[name]
     while (closes !== undefined && stack.length > 0 && closes.has(stack[stack.length - 1])) stack.pop()
-    if (selfClosing === "/" || VOID_ELEMENTS.has(name)) continue
+    if (token.endsWith("/>") || VOID_ELEMENTS.has(name)) continue
     stack.push(name)
     if (stack.length > MAX_NESTING) return true
   }

@@ -13,10 +13,11 @@ export interface ReadableContent {
 // Readability's own `charThreshold`: below it, Readability itself deems its pick unreliable (on short pages it takes
 // the whole body, navigation included).
 const READABILITY_CONFIDENT_CHARS = 500
-// Readability's cost per element is high on linkedom (a 10,000-element page takes it about half a second): past this,
-// the heuristic, linear, does the work. Checked here because Readability's own `maxElemsToParse` counts elements
-// with getElementsByTagName("*"), which finds none in linkedom.
-const READABILITY_MAX_ELEMENTS = 10_000
+// Readability costs about 25 µs per element on linkedom, per attempt, and makes up to four attempts (re-parsing the
+// page between them) when its pick is short, as on link-heavy listing pages: past this many elements the linear
+// heuristic does the work. Counted here because Readability's own `maxElemsToParse` counts with
+// getElementsByTagName("*"), which finds nothing in linkedom.
+const READABILITY_MAX_ELEMENTS = 5_000
 // About one short paragraph: a container with less is a teaser or a shell, not the page's content.
 const CONTAINER_MIN_CHARS = 140
 
