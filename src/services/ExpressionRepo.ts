@@ -57,17 +57,20 @@ export class ExpressionRepo extends Effect.Service<ExpressionRepo>()("Expression
         }
         const unique = [...byUrl.values()].sort((a, b) => (a.normalizedUrl < b.normalizedUrl ? -1 : 1))
         const domains = yield* ensureDomains(landId, unique.map((u) => u.host))
-        const inserted = yield* sql<{ id: ExpressionId; normalizedUrl: string; depth: number }>`
-          INSERT INTO expressions (land_id, domain_id, url, normalized_url, depth)
+        // A page still waiting in the frontier takes the shallowest depth it is reached at, whatever order the
+        // pages linking to it were stored in; a page already fetched keeps the depth its links were followed at.
+        const written = yield* sql<{ id: ExpressionId; normalizedUrl: string; depth: number; inserted: boolean }>`
+          INSERT INTO expressions AS e (land_id, domain_id, url, normalized_url, depth)
           SELECT ${landId}, t.d, t.u, t.n, t.dp
           FROM unnest(${unique.map((u) => domains.get(u.host)!)}::int[], ${unique.map((u) => u.url)}::text[],
                       ${unique.map((u) => u.normalizedUrl)}::text[], ${unique.map((u) => u.depth)}::int[])
                AS t(d, u, n, dp)
           ORDER BY t.n
-          ON CONFLICT (land_id, normalized_url) DO NOTHING
-          RETURNING id, normalized_url, depth`
+          ON CONFLICT (land_id, normalized_url) DO UPDATE SET depth = EXCLUDED.depth
+            WHERE e.depth > EXCLUDED.depth AND e.crawl_state = 'pending'
+          RETURNING id, normalized_url, depth, (xmax = 0) AS inserted`
         const result = new Map<string, InsertedUrl>()
-        for (const r of inserted) result.set(r.normalizedUrl, { ...r, inserted: true })
+        for (const r of written) result.set(r.normalizedUrl, r)
         const missing = unique.filter((u) => !result.has(u.normalizedUrl)).map((u) => u.normalizedUrl)
         if (missing.length > 0) {
           const existing = yield* sql<{ id: ExpressionId; normalizedUrl: string; depth: number }>`

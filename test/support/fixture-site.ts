@@ -38,7 +38,7 @@ export const sendHtml = (res: ServerResponse, html: string, status = 200) => {
 /**
  * Registers a deterministic site of `pages` article pages (`/p/0` … ) on a fixture server: page i links to a few
  * pages of its own site and, when given, to the same path on the other sites, so a crawl discovers it all from `/p/0`.
- * Answers after `latencyMs`, like a real server.
+ * Answers after `latencyMs`, like a real server. Returns each page's links, so tests can compute the expected graph.
  */
 export const generatedSite = (
   server: { readonly route: (path: string, handler: (req: unknown, res: ServerResponse) => void) => void },
@@ -46,13 +46,16 @@ export const generatedSite = (
 ) => {
   const n = opts.pages
   const k = opts.linksPerPage ?? 3
+  const linksOf = new Map<string, ReadonlyArray<string>>()
   for (let i = 0; i < n; i++) {
     const links: Array<readonly [string, string]> = [[`/p/${(i + 1) % n}`, `next ${(i + 1) % n}`]]
     for (let j = 1; j < k; j++) links.push([`/p/${(i * 7 + j * 3) % n}`, `page ${(i * 7 + j * 3) % n}`])
     for (const other of opts.others ?? []) links.push([`${other}/p/${(i + 1) % n}`, `other site ${i}`])
+    linksOf.set(`/p/${i}`, links.map(([href]) => href))
     const html = articlePage({ title: `Climat page ${i}`, topic: "le climat", links })
     server.route(`/p/${i}`, (_req, res) => {
       setTimeout(() => sendHtml(res, html), opts.latencyMs ?? 0)
     })
   }
+  return linksOf
 }

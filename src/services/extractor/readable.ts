@@ -10,8 +10,8 @@ export interface ReadableContent {
   readonly source: ReadableSource
 }
 
-// Readability's own `charThreshold`: below it, Readability itself deems its pick unreliable (on short pages it takes
-// the whole body, navigation included).
+// Readability's own `charThreshold`: below it, Readability itself deems its pick unreliable (on short pages it tends
+// to take the whole body, banners included).
 const READABILITY_CONFIDENT_CHARS = 500
 // Readability costs about 25 µs per element on linkedom, per attempt, and makes up to four attempts (re-parsing the
 // page between them) when its pick is short, as on link-heavy listing pages: past this many elements the linear
