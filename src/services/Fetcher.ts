@@ -88,6 +88,8 @@ export class FetcherConfig extends Context.Tag("mwi/FetcherConfig")<FetcherConfi
 export interface FetchOptions {
   /** Checked for the first URL and every redirect hop before it is requested (robots.txt). */
   readonly allow?: (url: string) => Effect.Effect<void, BlockedByRobots>
+  /** Runs right before each request goes out (every attempt and redirect hop), for politeness bookkeeping. */
+  readonly onRequest?: (url: string) => Effect.Effect<void>
   /** Overrides the configured `maxRedirects` for this call. */
   readonly maxRedirects?: number
 }
@@ -236,9 +238,10 @@ const make = Effect.gen(function*() {
   )
   const requestHeaders = { "user-agent": settings.userAgent, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING }
 
-  const attempt = <C>(url: string, read: ContentReader<C>, last: boolean) => {
+  const attempt = <C>(url: string, read: ContentReader<C>, last: boolean, onRequest: FetchOptions["onRequest"]) => {
     let phase: "headers" | "body" = "headers"
     return Effect.gen(function*() {
+      if (onRequest) yield* onRequest(url)
       const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(requestHeaders)))
         .pipe(Effect.mapError((error) => transportFailure(url, error)))
       phase = "body"
@@ -273,9 +276,9 @@ const make = Effect.gen(function*() {
     })
 
   /** One URL with its retries; the last attempt returns a 5xx/429 as a result. */
-  const request = <C>(url: string, read: ContentReader<C>) => {
+  const request = <C>(url: string, read: ContentReader<C>, onRequest: FetchOptions["onRequest"]) => {
     const loop = (n: number): Effect.Effect<readonly [Hop<C>, number], FetchFailure> =>
-      attempt(url, read, n > settings.retries).pipe(
+      attempt(url, read, n > settings.retries, onRequest).pipe(
         Effect.map((hop) => [hop, n] as const),
         Effect.catchAll((error) => {
           const retryable = error._tag === "RetryableStatus" ||
@@ -306,7 +309,7 @@ const make = Effect.gen(function*() {
       const redirects: Array<RedirectHop> = []
       for (;;) {
         if (options.allow) yield* options.allow(current)
-        const [hop, attempts] = yield* request(current, read)
+        const [hop, attempts] = yield* request(current, read, options.onRequest)
         if (hop._tag === "Final") {
           const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
           const meta = {

@@ -13,8 +13,11 @@ export interface HostWork {
   readonly host: string
   /** Runs before the host's first request and gives the host's own minimum interval (robots.txt Crawl-delay). */
   readonly intervalFloorMs?: Effect.Effect<number>
-  /** The request and its hand-off; runs holding a global slot and a slot of its host. */
-  readonly run: Effect.Effect<void>
+  /**
+   * The request and its hand-off; runs holding a global slot and a slot of its host. It calls `requestStarting` as
+   * each request really goes out, so the host's interval counts from then (a busy event loop can delay the send).
+   */
+  readonly run: (requestStarting: Effect.Effect<void>) => Effect.Effect<void>
 }
 
 interface Actor {
@@ -46,7 +49,11 @@ export const makeHostScheduler = (options: HostSchedulerOptions) =>
       Effect.gen(function*() {
         actor.inFlight++
         queued--
-        yield* FiberSet.run(running, work.run.pipe(
+        const requestStarting = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.sync(() => {
+            actor.nextStartAt = Math.max(actor.nextStartAt, now + (actor.intervalMs ?? options.delayMs))
+          }))
+        yield* FiberSet.run(running, work.run(requestStarting).pipe(
           Effect.ensuring(Effect.zipRight(global.release(1), Effect.suspend(() => {
             actor.inFlight--
             return signal(actor)

@@ -13,10 +13,16 @@ export interface ReadableContent {
 // Readability's own `charThreshold`: below it, Readability itself deems its pick unreliable (on short pages it tends
 // to take the whole body, banners included).
 const READABILITY_CONFIDENT_CHARS = 500
-// Readability costs about 25 µs per element on linkedom, per attempt, and makes up to four attempts (re-parsing the
-// page between them) when its pick is short, as on link-heavy listing pages: past this many elements the linear
-// heuristic does the work. Counted here because Readability's own `maxElemsToParse` counts with
-// getElementsByTagName("*"), which finds nothing in linkedom.
+// Readability is made for articles. Elsewhere (home pages, listings, link directories) its pick is arbitrary and
+// costly: it makes up to four attempts, re-parsing the page between them, at 50 µs or more per element each on
+// linkedom (a page of 500 short linked paragraphs takes it a third of a second). Such pages, and very large ones,
+// go to the linear heuristic. An article is recognised as Readability's `isProbablyReaderable` does (the square roots
+// of what its paragraphs have beyond 140 characters add up past 20), without the per-paragraph selector matching
+// and style checks that make that function cost more than a millisecond per hundred paragraphs on linkedom.
+const ARTICLE_PARAGRAPH_CHARS = 140
+const ARTICLE_MIN_SCORE = 20
+// Counted here because Readability's own `maxElemsToParse` counts with getElementsByTagName("*"), which finds
+// nothing in linkedom.
 const READABILITY_MAX_ELEMENTS = 5_000
 // About one short paragraph: a container with less is a teaser or a shell, not the page's content.
 const CONTAINER_MIN_CHARS = 140
@@ -37,6 +43,18 @@ const NEVER_CONTENT =
   "svg, template"
 // Readability removes these itself (and turns <noscript> fallbacks of lazy images into images); the heuristic has to.
 const NOT_TEXT = "script, style, noscript, iframe"
+// Blocks that pages mark, by class or id, as around the content rather than part of it; Readability discards such
+// "unlikely candidates" the same way. A name that also says content ("comment-content", "main-sidebar") is kept, and
+// so is a block holding most of the page's text: that is a wrapper ("page has-sidebar"), not a side block.
+const AROUND_CONTENT = new RegExp(
+  `\\b(?:${[
+    "ads?", "advert\\w*", "banner", "breadcrumbs?", "comments?", "community", "consent", "cookies?", "disqus", "footer",
+    "gdpr", "menu", "modal", "navbar", "newsletter", "outbrain", "pager", "pagination", "popup", "promo", "related",
+    "replies", "share", "sharing", "sidebar", "social", "sponsor\\w*", "taboola", "widget"
+  ].join("|")})\\b`,
+  "i"
+)
+const CONTENT_NAME = /article|body|content|main/i
 
 const removeAll = (root: ParentNode, selector: string): void => {
   for (const element of Array.from(root.querySelectorAll(selector))) element.remove()
@@ -53,10 +71,18 @@ const shieldAudio = (document: Document): void => {
   }
 }
 
+const looksLikeArticle = (body: HTMLElement): boolean => {
+  let score = 0
+  for (const paragraph of Array.from(body.querySelectorAll("p, pre"))) {
+    const length = (paragraph.textContent ?? "").trim().length
+    if (length > ARTICLE_PARAGRAPH_CHARS) score += Math.sqrt(length - ARTICLE_PARAGRAPH_CHARS)
+    if (score > ARTICLE_MIN_SCORE) return true
+  }
+  return false
+}
+
 const readability = (document: Document): Element | null => {
   try {
-    removeAll(document.body, NEVER_CONTENT)
-    if (document.body.querySelectorAll("*").length > READABILITY_MAX_ELEMENTS) return null
     shieldAudio(document)
     return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true }).parse()
       ?.content ?? null
@@ -94,9 +120,19 @@ const heuristic = (document: Document): Heuristic | null => {
   for (const header of Array.from(body.querySelectorAll("header, [role=banner]"))) {
     if (header.closest("article, main") === null) header.remove()
   }
+  const pageLength = textLength(body)
+  for (const element of Array.from(body.querySelectorAll("[class], [id]"))) {
+    const names = `${element.getAttribute("class") ?? ""} ${element.getAttribute("id") ?? ""}`
+    if (AROUND_CONTENT.test(names) && !CONTENT_NAME.test(names) && 2 * textLength(element) < pageLength) {
+      element.remove()
+    }
+  }
   const container = largestContainer(body)
   if (container !== null) return { root: container, kind: "container" }
-  const paragraphs = Array.from(body.querySelectorAll("p")).filter((paragraph) => textLength(paragraph) > 0)
+  // Outermost paragraphs only: misnested markup can put a <p> inside another, and moving it out would split both.
+  const paragraphs = Array.from(body.querySelectorAll("p")).filter(
+    (paragraph) => paragraph.parentElement?.closest("p") == null && textLength(paragraph) > 0
+  )
   if (paragraphs.length > 0) {
     const root = document.createElement("div")
     for (const paragraph of paragraphs) root.appendChild(paragraph)
@@ -114,12 +150,17 @@ const content = (root: Element | null, source: ReadableSource): ReadableContent 
 const NO_CONTENT: ReadableContent = { root: null, text: "", source: "none" }
 
 /**
- * Readability when it is confident. Otherwise its pick is a guess, and a content container the page declares is
- * better evidence unless it holds much less text (then it is a teaser, not the content); the heuristic's scrape of
- * all paragraphs or of the body only serves when Readability found nothing. Readability mutates `document`, so the
- * heuristic runs on a fresh one from `reparse`, and only when needed.
+ * Readability for an article, when it is confident. Otherwise its pick is a guess, and a content container the page
+ * declares is better evidence unless it holds much less text (then it is a teaser, not the content); the heuristic's
+ * scrape of all paragraphs or of the body only serves when Readability found nothing. Readability mutates
+ * `document`, so after it the heuristic runs on a fresh one from `reparse`, and only when needed.
  */
 export const readableContent = (document: Document, reparse: () => Document): ReadableContent => {
+  const body = document.body
+  removeAll(body, NEVER_CONTENT)
+  if (!looksLikeArticle(body) || body.querySelectorAll("*").length > READABILITY_MAX_ELEMENTS) {
+    return content(heuristic(document)?.root ?? null, "heuristic") ?? NO_CONTENT
+  }
   const byReadability = content(readability(document), "readability")
   if (byReadability !== null && byReadability.text.length >= READABILITY_CONFIDENT_CHARS) return byReadability
   const fallback = heuristic(reparse())

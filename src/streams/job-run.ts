@@ -1,0 +1,163 @@
+import type { SqlError } from "@effect/sql/SqlError"
+import { Cause, Clock, Effect, Fiber, Ref } from "effect"
+import { JobAlreadyRunning } from "../domain/errors.js"
+import type { JobId, LandId } from "../domain/ids.js"
+import type { Job, JobCounters, JobKind, JobStatus } from "../domain/job.js"
+import { JobRepo } from "../services/JobRepo.js"
+import { type JobEvent, Progress } from "../services/Progress.js"
+
+const REPORT_EVERY_MS = 1000
+const PROGRESS_EVERY_MS = 200
+
+/** How a job is started and watched, whatever its kind (crawl, readable, media...). */
+export interface JobEnvironment {
+  /** Continue this job (its parameters and counters) instead of starting a new one. */
+  readonly resumeJobId?: JobId | undefined
+  /** Called once the job row exists, before any work (the API answers with the job id then). */
+  readonly onJob?: ((job: Job) => Effect.Effect<void>) | undefined
+  /** Set when the job is stopped on purpose: it ends `cancelled` rather than `interrupted` (resumable). */
+  readonly cancelled?: Ref.Ref<boolean> | undefined
+}
+
+/** What a job's body sees: its row, and the counters it moves (published as progress, saved as heartbeat). */
+export interface JobTracker {
+  readonly job: Job
+  readonly count: (f: (c: JobCounters) => JobCounters) => Effect.Effect<void>
+  readonly stage: (name: string) => Effect.Effect<void>
+}
+
+export interface JobFinal {
+  readonly job: Job
+  readonly status: JobStatus
+  readonly counters: JobCounters
+  readonly elapsedMs: number
+  /** Items done per second by this run (fetched + failed + skipped). */
+  readonly perSecond: number
+}
+
+export interface JobSpec<S> {
+  readonly kind: JobKind
+  readonly landId: LandId
+  readonly parameters: Record<string, unknown>
+  /** Items still to do, for the progress fraction and the `queued` counter. */
+  readonly remaining: Effect.Effect<number, SqlError>
+  /** Runs before the body: on the interrupted jobs of the land found dead, and on the job (new or resumed). */
+  readonly prepare?: ((dead: ReadonlyArray<number>, job: Job, resumed: boolean) => Effect.Effect<void, SqlError>) | undefined
+  /** Runs when the job ends however it ends, before its final state is written (e.g. give claims back). */
+  readonly release?: ((job: Job) => Effect.Effect<void, SqlError>) | undefined
+  readonly summarize: (final: JobFinal) => S
+}
+
+/**
+ * Runs a job: refuses to start a second live job of the same kind on a land, marks dead ones interrupted, keeps the
+ * job row's counters and heartbeat current, publishes throttled progress events and a final one, and writes the end
+ * state (completed, failed with the reason, cancelled, or interrupted and resumable).
+ */
+export const runJob = <S, E, R>(
+  spec: JobSpec<S>,
+  env: JobEnvironment,
+  body: (tracker: JobTracker) => Effect.Effect<void, E, R>
+) =>
+  Effect.gen(function*() {
+    const jobs = yield* JobRepo
+    const progress = yield* Progress
+    const dead = yield* jobs.interruptStale(spec.landId)
+    const live = (yield* jobs.liveOnLand(spec.landId, spec.kind)).filter((j) => j.id !== env.resumeJobId)
+    if (live[0] !== undefined) return yield* new JobAlreadyRunning({ landId: spec.landId, jobId: live[0].id })
+    const resumed = env.resumeJobId !== undefined
+    const job = resumed ? yield* jobs.get(env.resumeJobId!) : yield* jobs.create(spec.landId, spec.kind, spec.parameters)
+    if (spec.prepare) yield* spec.prepare(dead, job, resumed)
+    yield* jobs.start(job.id)
+    if (env.onJob) yield* env.onJob(job)
+
+    const startedAt = yield* Clock.currentTimeMillis
+    const counters = yield* Ref.make<JobCounters>(job.counters)
+    const stage = yield* Ref.make<string>("starting")
+    const base = job.counters.fetched + job.counters.failed + job.counters.skipped
+    let seq = 0
+
+    const event = (status: JobStatus, type: JobEvent["type"], error: string | null) =>
+      Effect.gen(function*() {
+        const c = yield* Ref.get(counters)
+        const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
+        const done = c.fetched + c.failed + c.skipped - base
+        return {
+          type,
+          jobId: job.id,
+          landId: spec.landId,
+          kind: spec.kind,
+          seq: ++seq,
+          status,
+          counters: c,
+          pagesPerSecond: elapsedMs > 0 ? Math.round((done / elapsedMs) * 100_000) / 100 : 0,
+          elapsedMs,
+          stage: yield* Ref.get(stage),
+          error
+        } satisfies JobEvent
+      })
+
+    const heartbeat = Effect.gen(function*() {
+      const remaining = yield* spec.remaining
+      const c = yield* Ref.updateAndGet(counters, (c) => ({ ...c, queued: remaining }))
+      const total = c.fetched + c.failed + c.skipped + remaining
+      yield* jobs.report(job.id, c, total === 0 ? 1 : (total - remaining) / total, yield* Ref.get(stage))
+    })
+
+    const ticker = Effect.gen(function*() {
+      let last = ""
+      let lastReport = 0
+      for (;;) {
+        yield* Effect.sleep(PROGRESS_EVERY_MS)
+        const now = yield* Clock.currentTimeMillis
+        if (now - lastReport >= REPORT_EVERY_MS) {
+          lastReport = now
+          yield* heartbeat
+        }
+        const mark = JSON.stringify([yield* Ref.get(counters), yield* Ref.get(stage)])
+        if (mark !== last) {
+          last = mark
+          yield* progress.publish(yield* event("running", "progress", null))
+        }
+      }
+    })
+
+    const finish = (status: JobStatus, error: string | null) =>
+      Effect.gen(function*() {
+        if (spec.release) yield* spec.release(job)
+        yield* heartbeat
+        const final = yield* event(status, "final", error)
+        const summary = spec.summarize({
+          job,
+          status,
+          counters: final.counters,
+          elapsedMs: final.elapsedMs,
+          perSecond: final.pagesPerSecond
+        })
+        yield* jobs.finish(job.id, status, summary as Record<string, unknown>, error)
+        yield* progress.publish(final)
+        return summary
+      })
+
+    const tracker: JobTracker = {
+      job,
+      count: (f) => Ref.update(counters, f),
+      stage: (name) => Ref.set(stage, name)
+    }
+    const ticking = yield* Effect.forkScoped(ticker.pipe(Effect.ignore))
+    const summary = yield* body(tracker).pipe(
+      Effect.onInterrupt(() =>
+        Effect.gen(function*() {
+          const cancelled = env.cancelled ? yield* Ref.get(env.cancelled) : false
+          yield* finish(cancelled ? "cancelled" : "interrupted", null).pipe(Effect.ignore)
+        })
+      ),
+      Effect.tapErrorCause((cause) => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.void
+        const error = Cause.squash(cause)
+        return finish("failed", error instanceof Error ? error.message : String(error)).pipe(Effect.ignore)
+      }),
+      Effect.zipRight(Effect.suspend(() => finish("completed", null)))
+    )
+    yield* Fiber.interrupt(ticking)
+    return summary
+  }).pipe(Effect.scoped, Effect.withSpan(`job.${spec.kind}`, { attributes: { landId: spec.landId } }))
