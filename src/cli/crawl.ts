@@ -5,7 +5,9 @@ import { Lands } from "../services/Lands.js"
 import { Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
+import { analyseAfterCrawl, MediaLive } from "../streams/media-analysis.js"
 import { withApp } from "./app.js"
+import { mediaSummaryText } from "./medianalyse.js"
 import { emit, runCommand } from "./output.js"
 
 const int = (name: string, description: string) =>
@@ -51,6 +53,7 @@ export const crawlCommand = Command.make("crawl", {
   ignoreRobots: Options.boolean("ignore-robots").pipe(Options.withDescription("do not obey robots.txt")),
   allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow hosts on private, loopback and link-local addresses")),
   userAgent: Options.text("user-agent").pipe(Options.withDescription("the User-Agent header to send"), Options.optional),
+  media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(Effect.gen(function*() {
@@ -64,7 +67,8 @@ export const crawlCommand = Command.make("crawl", {
       perHost: Option.getOrUndefined(o.perHost),
       delayMs: Option.getOrUndefined(o.delayMs),
       ignoreRobots: o.ignoreRobots,
-      userAgent: Option.getOrUndefined(o.userAgent)
+      userAgent: Option.getOrUndefined(o.userAgent),
+      media: o.media
     })
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
@@ -77,6 +81,9 @@ export const crawlCommand = Command.make("crawl", {
       })
     })
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
-    yield* emit(o.json, summary, summaryText)
+    const media = yield* analyseAfterCrawl(land.id, options, summary, { allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined })
+    yield* emit(o.json, media === null ? summary : { ...summary, media }, () =>
+      media === null ? summaryText(summary) : `${summaryText(summary)}\n${mediaSummaryText(media)}`)
+    if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
-  }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))
+  }).pipe(Effect.scoped, Effect.provide(MediaLive))))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

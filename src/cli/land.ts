@@ -10,6 +10,8 @@ import { allLands } from "../services/LandRepo.js"
 import { emit, formatDate, plural, runCommand } from "./output.js"
 import { withApp } from "./app.js"
 import { crawlCommand } from "./crawl.js"
+import { exportCommand } from "./export.js"
+import { medianalyseCommand } from "./medianalyse.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
@@ -143,5 +145,5 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand])
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand])
 )

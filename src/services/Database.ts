@@ -10,12 +10,13 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { type DataDirLocked, DatabaseUnavailable } from "../domain/errors.js"
 import { lockDataDir } from "./DataDirLock.js"
 import initial from "./migrations/0001_initial.js"
+import accounts from "./migrations/0002_accounts.js"
 
 const snakeToCamel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
 const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())
 const transforms = { transformResultNames: snakeToCamel, transformQueryNames: camelToSnake } as const
 
-export const migrations = { "0001_initial": initial }
+export const migrations = { "0001_initial": initial, "0002_accounts": accounts }
 
 /** Where the data lives, as given by the configuration; printed by commands so the user knows which one they hit. */
 export type DatabaseTarget =

@@ -94,6 +94,24 @@ export interface FetchOptions {
   readonly maxRedirects?: number
 }
 
+export interface BytesOptions extends FetchOptions {
+  /** Larger bodies fail with `BodyTooLarge`, before any byte is read when Content-Length says so. */
+  readonly maxBytes: number
+  /**
+   * Only the size is wanted: a declared Content-Length is taken without reading (whatever `maxBytes`), else bytes are
+   * counted, not kept, up to `maxBytes`.
+   */
+  readonly sizeOnly?: boolean
+}
+
+/** A response of `fetchBytes`: the body is only read for a 2xx answer. */
+export interface BytesBody extends Omit<TextBody, "charset" | "body" | "bytes"> {
+  /** Null when not read: a status other than 2xx, or `sizeOnly`. */
+  readonly body: Uint8Array | null
+  /** Body size after content decoding, or as declared (`sizeOnly`); null when not read. */
+  readonly bytes: number | null
+}
+
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 const ACCEPT_ENCODING = "gzip, deflate, br"
 // undici.request does not decompress: bodies are decoded here, and the byte cap counts decoded bytes, so a small
@@ -214,6 +232,17 @@ const readBody = (stream: Stream.Stream<Uint8Array, NetworkError>, url: string, 
     ),
     Effect.map((read) => ({ ...read, html: read.html ?? looksLikeHtml(Buffer.concat(read.chunks)) }))
   ))
+
+interface BytesContent {
+  readonly body: Uint8Array | null
+  readonly bytes: number | null
+}
+
+const countBytes = (stream: Stream.Stream<Uint8Array, NetworkError>, url: string, limitBytes: number) =>
+  Stream.runFoldEffect(stream, 0, (bytes, chunk): Effect.Effect<number, BodyTooLarge> =>
+    bytes + chunk.length > limitBytes
+      ? Effect.fail(new BodyTooLarge({ url, limitBytes }))
+      : Effect.succeed(bytes + chunk.length))
 
 const textContent = (read: BodyRead, headerCharset: string | undefined): TextContent => {
   const { charset, text } = decodeBody(Buffer.concat(read.chunks), headerCharset)
@@ -361,6 +390,20 @@ const make = Effect.gen(function*() {
       return textContent(body, parseContentType(head.headers["content-type"])?.charset)
     })
 
+  const readBytes = (maxBytes: number, sizeOnly: boolean): ContentReader<BytesContent> => (url, head, response) =>
+    Effect.gen(function*() {
+      if (head.status < 200 || head.status >= 300) return { body: null, bytes: null }
+      const declared = declaredLength(head)
+      // A declared length is the encoded size, so with a Content-Encoding the decoded bytes are counted instead.
+      const encoded = (head.headers["content-encoding"] ?? "identity").trim().toLowerCase() !== "identity"
+      if (sizeOnly && declared !== undefined && !encoded) return { body: null, bytes: declared }
+      if (declared !== undefined && declared > maxBytes) return yield* new BodyTooLarge({ url, limitBytes: maxBytes })
+      const stream = decodedStream(url, head, response)
+      if (sizeOnly) return { body: null, bytes: yield* countBytes(stream, url, maxBytes) }
+      const read = yield* readBody(stream, url, maxBytes, false)
+      return { body: Buffer.concat(read.chunks), bytes: read.bytes }
+    })
+
   /**
    * Fetches a page. Redirects, 4xx and final 5xx/429 are results; only the failures of `FetchFailure` fail. A response
    * whose Content-Type is not HTML is returned as `NotHtml` without reading its body; a missing or malformed
@@ -388,7 +431,17 @@ const make = Effect.gen(function*() {
       Effect.withSpan("Fetcher.fetchText", { attributes: { url } })
     )
 
-  return { settings, fetch, fetchText } as const
+  /**
+   * Fetches a binary resource (an image, a video) under its own byte cap. Redirects are followed, and an answer other
+   * than 2xx is a result whose body is not read.
+   */
+  const fetchBytes = (url: string, options: BytesOptions): Effect.Effect<BytesBody, FetchFailure> =>
+    follow(url, readBytes(options.maxBytes, options.sizeOnly ?? false), options).pipe(
+      Effect.map(({ content, meta }): BytesBody => ({ ...meta, body: content.body, bytes: content.bytes })),
+      Effect.withSpan("Fetcher.fetchBytes", { attributes: { url } })
+    )
+
+  return { settings, fetch, fetchText, fetchBytes } as const
 })
 
 export interface FetcherLayerOptions {

@@ -101,11 +101,11 @@ export class JobRepo extends Effect.Service<JobRepo>()("JobRepo", {
      * Running jobs of a land whose process is gone become interrupted: a process of this host that no longer exists,
      * or (another host's) a heartbeat silent for too long.
      */
-    const interruptStale = (landId: LandId) =>
+    const interruptStale = (landId?: LandId) =>
       Effect.gen(function*() {
         const running = yield* sql<{ id: number; worker: string | null; stale: boolean }>`
           SELECT id, worker, (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})) AS stale
-          FROM jobs WHERE land_id = ${landId} AND status IN ('running', 'queued')`
+          FROM jobs WHERE ${landId === undefined ? sql`TRUE` : sql`land_id = ${landId}`} AND status IN ('running', 'queued')`
         const dead = running.filter((j) => j.stale || workerIsDead(j.worker)).map((j) => j.id)
         if (dead.length === 0) return []
         yield* sql`UPDATE jobs SET status = 'interrupted', finished_at = now()
@@ -113,15 +113,10 @@ export class JobRepo extends Effect.Service<JobRepo>()("JobRepo", {
         return dead
       })
 
-    /** Every running job, whatever its land: at server start they all belong to a process that is gone. */
-    const interruptAllRunning = sql<{ id: number }>`
-      UPDATE jobs SET status = 'interrupted', finished_at = now() WHERE status IN ('running', 'queued') RETURNING id`
-      .pipe(Effect.map((rs) => rs.map((r) => r.id)))
-
     const liveOnLand = (landId: LandId, kind: JobKind) =>
       many(sql`SELECT * FROM jobs WHERE land_id = ${landId} AND kind = ${kind} AND status = 'running'
                  AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
 
-    return { create, get, listByLand, start, report, finish, interruptStale, interruptAllRunning, liveOnLand } as const
+    return { create, get, listByLand, start, report, finish, interruptStale, liveOnLand } as const
   })
 }) {}

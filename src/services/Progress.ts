@@ -1,4 +1,4 @@
-import { Effect, PubSub, Schema } from "effect"
+import { Effect, Option, PubSub, Schema } from "effect"
 import { JobCounters, JobKind, JobStatus } from "../domain/job.js"
 
 /** What job watchers (CLI progress bar, WebSocket clients) receive. */
@@ -24,9 +24,17 @@ export type JobEvent = typeof JobEvent.Type
 export class Progress extends Effect.Service<Progress>()("Progress", {
   scoped: Effect.gen(function*() {
     const bus = yield* Effect.acquireRelease(PubSub.sliding<JobEvent>(4096), PubSub.shutdown)
+    // The last event of each job of this process: a watcher connecting mid-job starts from the live counters, which
+    // are fresher than the job row's (saved once a second).
+    const latest = new Map<number, JobEvent>()
     return {
-      publish: (event: JobEvent) => PubSub.publish(bus, event).pipe(Effect.asVoid),
-      subscribe: PubSub.subscribe(bus)
+      publish: (event: JobEvent) =>
+        Effect.suspend(() => {
+          latest.set(event.jobId, event)
+          return PubSub.publish(bus, event)
+        }).pipe(Effect.asVoid),
+      subscribe: PubSub.subscribe(bus),
+      latest: (jobId: number) => Effect.sync(() => Option.fromNullable(latest.get(jobId)))
     } as const
   })
 }) {}

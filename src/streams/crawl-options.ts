@@ -19,7 +19,9 @@ export const CrawlOptions = Schema.Struct({
   perHost: Schema.optionalWith(positive("perHost", 50), { default: () => 1 }),
   delayMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 600_000)), { default: () => 1000 }),
   ignoreRobots: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  userAgent: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500)))
+  userAgent: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500))),
+  /** Then analyse the media of the crawled pages (a media job after the crawl, see media-analysis.ts). */
+  media: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 export type CrawlOptions = typeof CrawlOptions.Type
 export type CrawlOptionsInput = typeof CrawlOptions.Encoded

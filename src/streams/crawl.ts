@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Either, Fiber, Layer, Queue, Stream } from "effect"
+import { Effect, Either, Fiber, Layer, Metric, Queue, Stream } from "effect"
 import type { LandNotFound } from "../domain/errors.js"
 import type { Extraction } from "../domain/extraction.js"
 import { BlockedByRobots, type FetchFailure, type FetchResult } from "../domain/fetch.js"
@@ -12,6 +12,7 @@ import { Fetcher, type FetcherSettings } from "../services/Fetcher.js"
 import { type ClaimedUrl, Frontier } from "../services/Frontier.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo } from "../services/LandRepo.js"
+import { bytesDownloaded, countPage, fetchDuration } from "../services/Metrics.js"
 import { type PageOutcome, PageStore } from "../services/PageStore.js"
 import { Progress } from "../services/Progress.js"
 import { Robots } from "../services/Robots.js"
@@ -155,13 +156,17 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
     const toOutcome = ({ claimed, result }: Fetched): Effect.Effect<PageOutcome> => {
       if (Either.isLeft(result)) return Effect.succeed(failedOutcome(claimed, result.left))
       const page = result.right
-      if (page._tag === "NotHtml") return Effect.succeed(notHtmlOutcome(claimed, page))
+      const measured = Effect.zipRight(
+        Metric.update(fetchDuration, page.elapsedMs / 1000),
+        Metric.incrementBy(bytesDownloaded, page.bytes ?? 0)
+      )
+      if (page._tag === "NotHtml") return Effect.as(measured, notHtmlOutcome(claimed, page))
       const extraction: Effect.Effect<Extraction | null> = page.status >= 400
         ? Effect.succeed(null)
         : Effect.try(() => extract(page.finalUrl, page.body, { links: options.links })).pipe(
           Effect.catchAll(() => Effect.succeed(null))
         )
-      return Effect.map(extraction, (x) => htmlOutcome(claimed, page, x, compiled, policy))
+      return Effect.zipRight(measured, Effect.map(extraction, (x) => htmlOutcome(claimed, page, x, compiled, policy)))
     }
 
     const processing = Stream.fromQueue(fetched).pipe(
@@ -170,6 +175,7 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
       Stream.mapEffect((chunk) => {
         const pages = [...chunk]
         return store.store(landId, pages).pipe(
+          Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
           Effect.tap((report) =>
             tracker.count((c) => {
               links.count += report.links

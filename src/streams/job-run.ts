@@ -1,9 +1,10 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Cause, Clock, Effect, Fiber, Ref } from "effect"
+import { Cause, Clock, Effect, Fiber, Metric, Ref } from "effect"
 import { JobAlreadyRunning } from "../domain/errors.js"
 import type { JobId, LandId } from "../domain/ids.js"
 import type { Job, JobCounters, JobKind, JobStatus } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
+import { frontierSize, runningJobs } from "../services/Metrics.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
 
 const REPORT_EVERY_MS = 1000
@@ -98,6 +99,7 @@ export const runJob = <S, E, R>(
 
     const heartbeat = Effect.gen(function*() {
       const remaining = yield* spec.remaining
+      yield* Metric.set(Metric.tagged(frontierSize, "land", String(spec.landId)), remaining)
       const c = yield* Ref.updateAndGet(counters, (c) => ({ ...c, queued: remaining }))
       const total = c.fetched + c.failed + c.skipped + remaining
       yield* jobs.report(job.id, c, total === 0 ? 1 : (total - remaining) / total, yield* Ref.get(stage))
@@ -143,6 +145,8 @@ export const runJob = <S, E, R>(
       count: (f) => Ref.update(counters, f),
       stage: (name) => Ref.set(stage, name)
     }
+    yield* Metric.increment(runningJobs)
+    yield* Effect.addFinalizer(() => Metric.incrementBy(runningJobs, -1))
     const ticking = yield* Effect.forkScoped(ticker.pipe(Effect.ignore))
     const summary = yield* body(tracker).pipe(
       Effect.onInterrupt(() =>

@@ -1,0 +1,52 @@
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Option, ParseResult, Schema } from "effect"
+import { InvalidInput } from "../domain/errors.js"
+import { Lands } from "../services/Lands.js"
+import { analyseLandMedia, MediaLive } from "../streams/media-analysis.js"
+import { MediaOptions, type MediaSummary } from "../streams/media-options.js"
+import { withApp } from "./app.js"
+import { emit, runCommand } from "./output.js"
+
+const int = (name: string, description: string) =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+
+const decodeOptions = (input: Record<string, unknown>) =>
+  Schema.decodeUnknown(MediaOptions)(input, { errors: "first", onExcessProperty: "ignore" }).pipe(
+    Effect.mapError((e) => {
+      const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
+      return new InvalidInput({ field: issue?.path.join(".") || "options", reason: issue?.message ?? e.message })
+    })
+  )
+
+export const mediaSummaryText = (s: MediaSummary) =>
+  `Media analysis of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.analysed} analysed, ${s.failed} failed, ` +
+  `${s.skipped} recorded without decoding (SVG), ${s.rows} media rows written, ${s.pending} still pending; ` +
+  `${(s.durationMs / 1000).toFixed(1)} s, ${s.filesPerSecond} files/s`
+
+export const medianalyseCommand = Command.make("medianalyse", {
+  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  depth: int("depth", "only the media of pages at most this deep"),
+  minrel: Options.float("minrel").pipe(Options.withDescription("only the media of pages at least this relevant"), Options.optional),
+  concurrency: int("concurrency", "downloads in flight at once (default 8)"),
+  perHost: int("per-host", "downloads in flight on one host (default 2)"),
+  delayMs: int("delay-ms", "minimum milliseconds between two downloads from one host (default 200)"),
+  maxBytes: int("max-bytes", "largest file downloaded, in bytes (default 10485760)"),
+  allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow hosts on private, loopback and link-local addresses")),
+  json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
+}, (o) =>
+  runCommand(o.json, withApp(Effect.gen(function*() {
+    const options = yield* decodeOptions({
+      depth: Option.getOrUndefined(o.depth),
+      minrel: Option.getOrUndefined(o.minrel),
+      concurrency: Option.getOrUndefined(o.concurrency),
+      perHost: Option.getOrUndefined(o.perHost),
+      delayMs: Option.getOrUndefined(o.delayMs),
+      maxBytes: Option.getOrUndefined(o.maxBytes)
+    })
+    const land = yield* (yield* Lands).getByName(o.name)
+    const summary = yield* analyseLandMedia(land.id, options, { allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined })
+    yield* emit(o.json, summary, mediaSummaryText)
+    if (summary.status !== "completed") yield* Console.error(`mwi: media analysis ${summary.status}`)
+  }).pipe(Effect.provide(MediaLive))))).pipe(
+  Command.withDescription("analyse the images, video and audio of a land's pages: size, format, colours, EXIF, hashes")
+)

@@ -1,0 +1,45 @@
+import { Command, Options } from "@effect/cli"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Console, Effect, Layer, Option } from "effect"
+import { createServer } from "node:http"
+import { ApiLive } from "../http/server.js"
+import { Accounts } from "../services/Accounts.js"
+import { DatabaseLive, DatabaseTargetConfig, describeTarget } from "../services/Database.js"
+import { runCommand } from "./output.js"
+
+const bootstrapMessage = Effect.gen(function*() {
+  const result = yield* (yield* Accounts).bootstrap
+  switch (result._tag) {
+    case "Created":
+      return [
+        `First start: an administrator account was created. Log in with`,
+        `  curl -X POST -H 'content-type: application/json' -d '{"username":"${result.username}","password":"${result.password}"}' <address>/api/v1/auth/login`,
+        `(this password is shown once; it is stored hashed)`
+      ]
+    case "EnvToken":
+      return ["The administrator token is the one in MWI_ADMIN_TOKEN (Authorization: Bearer $MWI_ADMIN_TOKEN)"]
+    case "Existing":
+      return []
+  }
+})
+
+export const serveCommand = Command.make("serve", {
+  port: Options.integer("port").pipe(Options.withDescription("TCP port (default 8080, or MWI_PORT)"), Options.optional),
+  host: Options.text("host").pipe(Options.withDescription("address to listen on (default 127.0.0.1, or MWI_HOST)"), Options.optional)
+}, (o) =>
+  runCommand(false, Effect.gen(function*() {
+    const port = Option.getOrElse(o.port, () => Number(process.env["MWI_PORT"] ?? 8080))
+    const host = Option.getOrElse(o.host, () => process.env["MWI_HOST"] ?? "127.0.0.1")
+    const target = yield* DatabaseTargetConfig
+    const Server = ApiLive({}).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))
+    const Announce = Layer.effectDiscard(Effect.gen(function*() {
+      const address = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+      const login = yield* bootstrapMessage
+      yield* Console.log([
+        `MyWebIntelligence API listening on ${address} (${describeTarget(target)})`,
+        `  docs: ${address}/docs   OpenAPI: ${address}/openapi.json   health: ${address}/health   metrics: ${address}/metrics`,
+        ...login.map((l) => l.replace("<address>", address))
+      ].join("\n"))
+    }))
+    return yield* Layer.launch(Layer.mergeAll(Server, Announce.pipe(Layer.provide(Accounts.Default))).pipe(Layer.provide(DatabaseLive)))
+  }))).pipe(Command.withDescription("start the HTTP API server (REST, WebSocket progress, metrics, docs)"))

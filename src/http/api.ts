@@ -1,0 +1,145 @@
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
+import { Context, Schema } from "effect"
+import { CrawlState } from "../domain/expression.js"
+import { CrawlOptions } from "../streams/crawl-options.js"
+import {
+  DomainJson,
+  ExpressionDetail,
+  ExpressionItem,
+  GraphJson,
+  JobJson,
+  LandJson,
+  Page,
+  StatsJson,
+  TermInput,
+  TermJson,
+  TermsReport,
+  TokenJson,
+  UrlsReport,
+  UserJson
+} from "./dto.js"
+import { BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unauthorized } from "./errors.js"
+
+/** The authenticated caller. */
+export class CurrentUser extends Context.Tag("mwi/CurrentUser")<CurrentUser, {
+  readonly id: number
+  readonly username: string
+  readonly isAdmin: boolean
+}>() {}
+
+export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
+  failure: Unauthorized,
+  provides: CurrentUser,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+const IntFromString = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
+const id = HttpApiSchema.param("id", IntFromString)
+const term = HttpApiSchema.param("term", Schema.String)
+
+const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))
+const Offset = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+const Pagination = { limit: Schema.optional(Limit), offset: Schema.optional(Offset) }
+
+export const ExpressionFilters = Schema.Struct({
+  ...Pagination,
+  minrel: Schema.optional(Schema.NumberFromString),
+  depth: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  status: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 999))),
+  state: Schema.optional(CrawlState),
+  q: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+  sort: Schema.optional(Schema.Literal("relevance", "depth", "fetched", "title", "url", "id")),
+  order: Schema.optional(Schema.Literal("asc", "desc"))
+})
+export type ExpressionFilters = typeof ExpressionFilters.Type
+
+const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255))
+const Lang = Schema.Union(Schema.String, Schema.Array(Schema.String))
+
+export class AuthGroup extends HttpApiGroup.make("auth")
+  .add(HttpApiEndpoint.post("login", "/auth/login")
+    .setPayload(Schema.Struct({ username: Schema.String, password: Schema.String, tokenName: Schema.optional(Schema.String) }))
+    .addSuccess(Schema.Struct({ token: Schema.String, tokenId: Schema.Int, user: UserJson }))
+    .addError(Unauthorized))
+  .prefix("/api/v1") {}
+
+export class AccountGroup extends HttpApiGroup.make("account")
+  .add(HttpApiEndpoint.get("me", "/me").addSuccess(UserJson))
+  .add(HttpApiEndpoint.get("listTokens", "/tokens").addSuccess(Schema.Array(TokenJson)))
+  .add(HttpApiEndpoint.post("createToken", "/tokens")
+    .setPayload(Schema.Struct({ name: Schema.String.pipe(Schema.maxLength(100)), expiresInDays: Schema.optional(Schema.Int.pipe(Schema.between(1, 3650))) }))
+    .addSuccess(Schema.Struct({ token: Schema.String, tokenId: Schema.Int })))
+  .add(HttpApiEndpoint.del("revokeToken")`/tokens/${id}`.addSuccess(HttpApiSchema.NoContent))
+  .add(HttpApiEndpoint.get("listUsers", "/users").addSuccess(Schema.Array(UserJson)))
+  .add(HttpApiEndpoint.post("createUser", "/users")
+    .setPayload(Schema.Struct({ username: Schema.String, password: Schema.String, email: Schema.optional(Schema.String), isAdmin: Schema.optional(Schema.Boolean) }))
+    .addSuccess(UserJson, { status: 201 }))
+  .middleware(Authentication)
+  .prefix("/api/v1") {}
+
+export class LandsGroup extends HttpApiGroup.make("lands")
+  .add(HttpApiEndpoint.post("create", "/lands")
+    .setPayload(Schema.Struct({
+      name: Name,
+      description: Schema.optional(Schema.String.pipe(Schema.maxLength(10_000))),
+      lang: Schema.optional(Lang),
+      terms: Schema.optional(Schema.Union(Schema.String, Schema.Array(TermInput)))
+    }))
+    .addSuccess(LandJson, { status: 201 }))
+  .add(HttpApiEndpoint.get("list", "/lands")
+    .setUrlParams(Schema.Struct({ ...Pagination, name: Schema.optional(Schema.String) }))
+    .addSuccess(Page(LandJson)))
+  .add(HttpApiEndpoint.get("get")`/lands/${id}`.addSuccess(LandJson))
+  .add(HttpApiEndpoint.patch("update")`/lands/${id}`
+    .setPayload(Schema.Struct({ name: Schema.optional(Name), description: Schema.optional(Schema.String), lang: Schema.optional(Lang) }))
+    .addSuccess(LandJson))
+  .add(HttpApiEndpoint.del("delete")`/lands/${id}`.addSuccess(HttpApiSchema.NoContent))
+  .add(HttpApiEndpoint.get("terms")`/lands/${id}/terms`.addSuccess(Schema.Array(TermJson)))
+  .add(HttpApiEndpoint.post("addTerms")`/lands/${id}/terms`
+    .setPayload(Schema.Struct({ terms: Schema.Union(Schema.String, Schema.Array(TermInput)) }))
+    .addSuccess(TermsReport))
+  .add(HttpApiEndpoint.del("removeTerm")`/lands/${id}/terms/${term}`
+    .addSuccess(Schema.Struct({ removed: Schema.Array(Schema.String), rescored: Schema.Int })))
+  .add(HttpApiEndpoint.post("addUrls")`/lands/${id}/urls`
+    .setPayload(Schema.Struct({ urls: Schema.Array(Schema.String).pipe(Schema.maxItems(100_000)) }))
+    .addSuccess(UrlsReport))
+  .add(HttpApiEndpoint.get("stats")`/lands/${id}/stats`.addSuccess(StatsJson))
+  .add(HttpApiEndpoint.get("domains")`/lands/${id}/domains`
+    .setUrlParams(Schema.Struct({ ...Pagination, minrel: Schema.optional(Schema.NumberFromString) }))
+    .addSuccess(Page(DomainJson)))
+  .add(HttpApiEndpoint.get("graph")`/lands/${id}/graph`
+    .setUrlParams(Schema.Struct({ minrel: Schema.optional(Schema.NumberFromString), limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100_000))) }))
+    .addSuccess(GraphJson))
+  .add(HttpApiEndpoint.get("expressions")`/lands/${id}/expressions`.setUrlParams(ExpressionFilters).addSuccess(Page(ExpressionItem)))
+  .add(HttpApiEndpoint.get("expression")`/expressions/${id}`.addSuccess(ExpressionDetail))
+  .middleware(Authentication)
+  .prefix("/api/v1") {}
+
+export const CrawlRequest = CrawlOptions.pipe(Schema.omit("userAgent"))
+
+export class JobsGroup extends HttpApiGroup.make("jobs")
+  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`
+    .setPayload(CrawlRequest)
+    .addSuccess(Schema.Struct({ jobId: Schema.Int }), { status: 202 }))
+  .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.addSuccess(Schema.Array(JobJson)))
+  .add(HttpApiEndpoint.get("get")`/jobs/${id}`.addSuccess(JobJson))
+  .add(HttpApiEndpoint.post("cancel")`/jobs/${id}/cancel`.addSuccess(JobJson))
+  .add(HttpApiEndpoint.post("resume")`/jobs/${id}/resume`.addSuccess(Schema.Struct({ jobId: Schema.Int }), { status: 202 }))
+  .middleware(Authentication)
+  .prefix("/api/v1") {}
+
+export class MwiApi extends HttpApi.make("mwi")
+  .add(AuthGroup)
+  .add(AccountGroup)
+  .add(LandsGroup)
+  .add(JobsGroup)
+  // Every endpoint may answer with any of these; the body is always {error, message, details}.
+  .addError(BadRequest)
+  .addError(Unauthorized)
+  .addError(Forbidden)
+  .addError(NotFound)
+  .addError(Conflict)
+  .addError(TooManyRequests)
+  .addError(ServiceUnavailable)
+  .annotate(OpenApi.Title, "MyWebIntelligence API")
+  .annotate(OpenApi.Description, "Lands, dictionaries, seeds, crawl jobs, expressions, domains and the link graph.") {}

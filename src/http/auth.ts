@@ -1,0 +1,24 @@
+import { Effect, Layer, Redacted } from "effect"
+import { Accounts } from "../services/Accounts.js"
+import { Authentication, CurrentUser } from "./api.js"
+import { Unauthorized } from "./errors.js"
+
+/** Bearer tokens → the user they belong to; any failure is a 401 saying why. */
+export const AuthenticationLive = Layer.effect(
+  Authentication,
+  Effect.gen(function*() {
+    const accounts = yield* Accounts
+    return Authentication.of({
+      bearer: (token) =>
+        accounts.authenticate(Redacted.value(token)).pipe(
+          Effect.map((user) => CurrentUser.of({ id: user.id, username: user.username, isAdmin: user.isAdmin })),
+          Effect.catchAll((e) =>
+            Effect.fail(new Unauthorized({
+              error: "Unauthorized",
+              message: e._tag === "Unauthorized" ? e.message : "the database is unavailable"
+            }))
+          )
+        )
+    })
+  })
+)

@@ -1,0 +1,104 @@
+import { HttpLayerRouter, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Metric, Option, Schema, Stream } from "effect"
+import type { UserId } from "../domain/ids.js"
+import { isFinished, type Job } from "../domain/job.js"
+import { Accounts } from "../services/Accounts.js"
+import { JobRepo } from "../services/JobRepo.js"
+import { LandRepo, ownerScope } from "../services/LandRepo.js"
+import { websocketConnections } from "../services/Metrics.js"
+import { type JobEvent, Progress } from "../services/Progress.js"
+
+const IdParam = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
+
+const snapshotOf = (job: Job): JobEvent => ({
+  type: isFinished(job.status) || job.status === "interrupted" ? "final" : "snapshot",
+  jobId: job.id,
+  landId: job.landId,
+  kind: job.kind,
+  seq: 0,
+  status: job.status,
+  counters: job.counters,
+  pagesPerSecond: typeof job.result?.["pagesPerSecond"] === "number" ? job.result["pagesPerSecond"] : 0,
+  elapsedMs: (job.finishedAt ?? new Date()).getTime() - (job.startedAt ?? job.createdAt).getTime(),
+  stage: job.stage,
+  error: job.error
+})
+
+const jsonError = (status: number, error: string, message: string) =>
+  HttpServerResponse.unsafeJson({ error, message }, { status })
+
+/** The caller from `Authorization: Bearer …` or `?token=…` (browsers cannot set headers on a WebSocket). */
+const caller = Effect.gen(function*() {
+  const req = yield* HttpServerRequest.HttpServerRequest
+  const header = req.headers["authorization"]
+  const fromHeader = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : undefined
+  const fromQuery = new URL(req.url, "http://x").searchParams.get("token") ?? undefined
+  const accounts = yield* Accounts
+  return yield* accounts.authenticate(fromHeader ?? fromQuery)
+})
+
+/**
+ * A WebSocket of job events: first a snapshot of the current state (so a client that reconnects never misses the
+ * final state), then the live events. The subscription is taken before the upgrade, so no event falls in between.
+ */
+const eventsRoute = (
+  path: HttpLayerRouter.PathInput,
+  which: (id: number) => Effect.Effect<{ readonly landId: number; readonly jobs: ReadonlyArray<Job>; readonly accept: (e: JobEvent) => boolean }, unknown, JobRepo | LandRepo>
+) =>
+  HttpLayerRouter.add("GET", path, (req) =>
+    Effect.gen(function*() {
+      const { params } = yield* HttpRouter.RouteContext
+      const id = Schema.decodeUnknownOption(IdParam)(params["id"])
+      if (Option.isNone(id)) return jsonError(400, "BadRequest", "the id must be a positive integer")
+      const user = yield* Effect.either(caller)
+      if (user._tag === "Left") {
+        return jsonError(401, "Unauthorized", user.left._tag === "Unauthorized" ? user.left.message : "authentication failed")
+      }
+      // Subscribed before the state is read: an event published in between is delivered, never lost.
+      const progress = yield* Progress
+      const events = yield* progress.subscribe
+      const target = yield* Effect.either(which(id.value))
+      if (target._tag === "Left") return jsonError(404, "NotFound", `no such ${path.includes("/lands/") ? "land" : "job"} ${id.value}`)
+      const owned = yield* Effect.either((yield* LandRepo).get(target.right.landId, ownerScope(user.right.id as UserId)))
+      if (owned._tag === "Left") return jsonError(404, "NotFound", `no such ${path.includes("/lands/") ? "land" : "job"} ${id.value}`)
+
+      const socket = yield* req.upgrade
+      const write = yield* socket.writer
+      yield* Metric.increment(websocketConnections)
+      yield* Effect.addFinalizer(() => Metric.incrementBy(websocketConnections, -1))
+      const send = (e: JobEvent) => write(JSON.stringify(e))
+      // Writes wait for the socket to run, so the sender is a fiber of its own, started before runRaw.
+      const snapshot = (job: Job) =>
+        Effect.map(progress.latest(job.id), Option.match({
+          onNone: () => snapshotOf(job),
+          onSome: (live): JobEvent => ({ ...live, type: live.type === "final" ? "final" : "snapshot" })
+        }))
+      yield* Effect.forEach(target.right.jobs, (job) => Effect.flatMap(snapshot(job), send), { discard: true }).pipe(
+        Effect.zipRight(Stream.fromQueue(events).pipe(Stream.filter(target.right.accept), Stream.runForEach(send))),
+        Effect.forkScoped
+      )
+      yield* socket.runRaw((message) => {
+        const text = typeof message === "string" ? message : new TextDecoder().decode(message)
+        return text.trim() === "ping" || text.includes(`"ping"`)
+          ? write(JSON.stringify({ type: "pong", at: new Date().toISOString() }))
+          : Effect.void
+      }).pipe(Effect.catchAll(() => Effect.void))
+      return HttpServerResponse.empty()
+    }).pipe(
+      Effect.scoped,
+      Effect.catchAll(() => Effect.succeed(jsonError(503, "ServiceUnavailable", "the database is unavailable")))
+    ))
+
+export const JobEventsRoute = eventsRoute("/api/v1/jobs/:id/events", (id) =>
+  Effect.map((Effect.flatMap(JobRepo, (jobs) => jobs.get(id))), (job) => ({
+    landId: job.landId,
+    jobs: [job],
+    accept: (e: JobEvent) => e.jobId === id
+  })))
+
+export const LandEventsRoute = eventsRoute("/api/v1/lands/:id/events", (id) =>
+  Effect.gen(function*() {
+    const land = yield* (yield* LandRepo).get(id)
+    const jobs = yield* (yield* JobRepo).listByLand(land.id, 20)
+    return { landId: land.id, jobs: jobs.filter((j) => j.status === "running"), accept: (e: JobEvent) => e.landId === id }
+  }))

@@ -1,0 +1,104 @@
+import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
+import { Effect, Option } from "effect"
+import type { LandId, UserId } from "../domain/ids.js"
+import { Accounts } from "../services/Accounts.js"
+import { ExpressionQueries } from "../services/ExpressionQueries.js"
+import { JobRepo } from "../services/JobRepo.js"
+import { ownerScope } from "../services/LandRepo.js"
+import { Lands } from "../services/Lands.js"
+import { JobSupervisor } from "../streams/supervisor.js"
+import { CurrentUser, MwiApi } from "./api.js"
+import { apiErrors, Forbidden } from "./errors.js"
+
+/** The caller's land, or 404 as if it did not exist when it belongs to someone else. */
+const ownLand = (id: number) =>
+  Effect.gen(function*() {
+    const user = yield* CurrentUser
+    return yield* (yield* Lands).get(id, ownerScope(user.id as UserId))
+  })
+
+// The peer address, not X-Forwarded-For: a header the client writes would let it dodge the per-address login limit.
+const clientKey = Effect.map(HttpServerRequest.HttpServerRequest, (req) => Option.getOrElse(req.remoteAddress, () => "unknown"))
+
+export const AuthHandlers = HttpApiBuilder.group(MwiApi, "auth", (h) =>
+  Effect.gen(function*() {
+    const accounts = yield* Accounts
+    return h.handle("login", ({ payload }) =>
+      Effect.gen(function*() {
+        const key = yield* clientKey
+        return yield* accounts.login(payload.username, payload.password, { clientKey: key, tokenName: payload.tokenName })
+      }).pipe(apiErrors))
+  }))
+
+const requireAdmin = Effect.gen(function*() {
+  const user = yield* CurrentUser
+  if (!user.isAdmin) return yield* Effect.fail(new Forbidden({ error: "Forbidden", message: "only administrators can manage users" }))
+})
+
+export const AccountHandlers = HttpApiBuilder.group(MwiApi, "account", (h) =>
+  Effect.gen(function*() {
+    const accounts = yield* Accounts
+    return h
+      .handle("me", () => Effect.flatMap(CurrentUser, (u) => accounts.getUser(u.id)).pipe(apiErrors))
+      .handle("listTokens", () => Effect.flatMap(CurrentUser, (u) => accounts.listTokens(u.id)).pipe(apiErrors))
+      .handle("createToken", ({ payload }) =>
+        Effect.flatMap(CurrentUser, (u) => accounts.createToken(u.id, payload.name, payload.expiresInDays)).pipe(
+          Effect.map((t) => ({ token: t.token, tokenId: t.tokenId })),
+          apiErrors
+        ))
+      .handle("revokeToken", ({ path }) => Effect.flatMap(CurrentUser, (u) => accounts.revokeToken(u.id, path.id)).pipe(Effect.asVoid, apiErrors))
+      .handle("listUsers", () => Effect.zipRight(requireAdmin, accounts.listUsers().pipe(apiErrors)))
+      .handle("createUser", ({ payload }) => Effect.zipRight(requireAdmin, accounts.createUser(payload).pipe(apiErrors)))
+  }))
+
+export const LandsHandlers = HttpApiBuilder.group(MwiApi, "lands", (h) =>
+  Effect.gen(function*() {
+    const lands = yield* Lands
+    const queries = yield* ExpressionQueries
+    return h
+      .handle("create", ({ payload }) =>
+        Effect.flatMap(CurrentUser, (u) => lands.create({ ...payload, ownerId: u.id as UserId })).pipe(apiErrors))
+      .handle("list", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const user = yield* CurrentUser
+          const query = { scope: ownerScope(user.id as UserId), nameContains: urlParams.name, limit: urlParams.limit ?? 50, offset: urlParams.offset ?? 0 }
+          return { items: yield* lands.list(query), total: yield* lands.count(query), limit: query.limit, offset: query.offset }
+        }).pipe(apiErrors))
+      .handle("get", ({ path }) => ownLand(path.id).pipe(apiErrors))
+      .handle("update", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.update(land, payload)).pipe(apiErrors))
+      .handle("delete", ({ path }) => Effect.flatMap(ownLand(path.id), lands.remove).pipe(apiErrors))
+      .handle("terms", ({ path }) => Effect.flatMap(ownLand(path.id), lands.terms).pipe(apiErrors))
+      .handle("addTerms", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.addTerms(land, payload.terms)).pipe(apiErrors))
+      .handle("removeTerm", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => lands.removeTerms(land, [path.term])).pipe(apiErrors))
+      .handle("addUrls", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.addUrls(land, payload.urls)).pipe(apiErrors))
+      .handle("stats", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => queries.stats(land.id)).pipe(apiErrors))
+      .handle("domains", ({ path, urlParams }) => Effect.flatMap(ownLand(path.id), (land) => queries.domains(land.id, urlParams)).pipe(apiErrors))
+      .handle("graph", ({ path, urlParams }) => Effect.flatMap(ownLand(path.id), (land) => queries.graph(land.id, urlParams)).pipe(apiErrors))
+      .handle("expressions", ({ path, urlParams }) =>
+        Effect.flatMap(ownLand(path.id), (land) => queries.list(land.id, urlParams)).pipe(apiErrors))
+      .handle("expression", ({ path }) =>
+        Effect.gen(function*() {
+          yield* ownLand(yield* queries.landOf(path.id))
+          return (yield* queries.detail(path.id)) as never
+        }).pipe(apiErrors))
+  }))
+
+export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
+  Effect.gen(function*() {
+    const jobs = yield* JobRepo
+    const supervisor = yield* JobSupervisor
+    // A job is visible to the owner of its land only.
+    const ownJob = (id: number) => Effect.flatMap(jobs.get(id), (job) => Effect.as(ownLand(job.landId), job))
+    return h
+      .handle("crawl", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const land = yield* ownLand(path.id)
+          const job = yield* supervisor.startCrawl(land.id as LandId, payload)
+          return { jobId: job.id }
+        }).pipe(apiErrors))
+      .handle("landJobs", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => jobs.listByLand(land.id)).pipe(apiErrors))
+      .handle("get", ({ path }) => ownJob(path.id).pipe(apiErrors))
+      .handle("cancel", ({ path }) => Effect.zipRight(ownJob(path.id), supervisor.cancel(path.id)).pipe(apiErrors))
+      .handle("resume", ({ path }) =>
+        Effect.zipRight(ownJob(path.id), supervisor.resume(path.id)).pipe(Effect.map((job) => ({ jobId: job.id })), apiErrors))
+  }))

@@ -1,0 +1,90 @@
+import { HttpApiSwagger, HttpLayerRouter, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, Metric } from "effect"
+import { Accounts } from "../services/Accounts.js"
+import { ExpressionQueries } from "../services/ExpressionQueries.js"
+import { Lands } from "../services/Lands.js"
+import { httpRequests, prometheusText } from "../services/Metrics.js"
+import { CrawlerLive } from "../streams/crawl.js"
+import { JobSupervisor, type SupervisorOptions } from "../streams/supervisor.js"
+import { MwiApi } from "./api.js"
+import { AuthenticationLive } from "./auth.js"
+import { JobEventsRoute, LandEventsRoute } from "./events.js"
+import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers } from "./handlers.js"
+
+const HealthRoute = HttpLayerRouter.add("GET", "/health", Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql`SELECT 1`.pipe(
+    Effect.as(HttpServerResponse.unsafeJson({ status: "ok", database: "reachable" })),
+    Effect.catchAll(() => Effect.succeed(HttpServerResponse.unsafeJson({ status: "error", database: "unreachable" }, { status: 503 })))
+  )
+}))
+
+const MetricsRoute = HttpLayerRouter.add("GET", "/metrics", Effect.map(prometheusText, (text) =>
+  HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })))
+
+interface Issue {
+  readonly path: ReadonlyArray<string | number>
+  readonly message: string
+}
+
+/**
+ * Schema decoding failures come out of HttpApi as {_tag: "HttpApiDecodeError", issues, message}; they are rewritten
+ * to the API's error body, naming the first field at fault.
+ */
+const decodeErrorBody = (res: HttpServerResponse.HttpServerResponse) => {
+  if (res.status !== 400 || res.body._tag !== "Uint8Array") return res
+  try {
+    const body = JSON.parse(new TextDecoder().decode(res.body.body)) as { _tag?: string; issues?: ReadonlyArray<Issue> }
+    if (body._tag !== "HttpApiDecodeError") return res
+    const first = body.issues?.[0]
+    const field = first && first.path.length > 0 ? first.path.join(".") : "request"
+    return HttpServerResponse.unsafeJson({
+      error: "BadRequest",
+      message: `invalid ${field}: ${first?.message ?? "does not match the expected schema"}`,
+      details: { field, issues: body.issues ?? [] }
+    }, { status: 400 })
+  } catch {
+    return res
+  }
+}
+
+const routeLabel = (url: string) => new URL(url, "http://x").pathname.replace(/\/\d+(?=\/|$)/g, "/:id")
+
+const ApiMiddleware = HttpLayerRouter.middleware<{ handles: HttpServerError.RouteNotFound }>()((app) =>
+  Effect.gen(function*() {
+    const req = yield* HttpServerRequest.HttpServerRequest
+    const res = yield* app.pipe(
+      Effect.map(decodeErrorBody),
+      Effect.catchTag("RouteNotFound", () =>
+        Effect.succeed(HttpServerResponse.unsafeJson({ error: "NotFound", message: `no route ${req.method} ${routeLabel(req.url)}` }, { status: 404 })))
+    )
+    const route = res.status === 404 ? "unmatched" : routeLabel(req.url)
+    yield* Metric.increment(
+      Metric.tagged(Metric.tagged(Metric.tagged(httpRequests, "method", req.method), "route", route), "status", String(res.status))
+    )
+    return res
+  }), { global: true })
+
+const Routes = Layer.mergeAll(
+  HttpLayerRouter.addHttpApi(MwiApi, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide([AuthHandlers, AccountHandlers, LandsHandlers, JobsHandlers]),
+    Layer.provide(AuthenticationLive)
+  ),
+  HttpApiSwagger.layerHttpLayerRouter({ api: MwiApi, path: "/docs" }),
+  HealthRoute,
+  MetricsRoute,
+  JobEventsRoute,
+  LandEventsRoute,
+  ApiMiddleware
+)
+
+/** The services behind the API, over a SqlClient. */
+export const apiServices = (options: SupervisorOptions) =>
+  Layer.mergeAll(JobSupervisor.layer(options), Lands.Default, ExpressionQueries.Default, Accounts.Default).pipe(
+    Layer.provideMerge(CrawlerLive)
+  )
+
+/** The whole HTTP application (routes and services), to be served on an HttpServer; needs a SqlClient. */
+export const ApiLive = (options: SupervisorOptions) =>
+  HttpLayerRouter.serve(Routes).pipe(Layer.provide(apiServices(options)))

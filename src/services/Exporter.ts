@@ -1,0 +1,362 @@
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Clock, Effect, Option, ParseResult, Schema, Stream } from "effect"
+import { InvalidInput } from "../domain/errors.js"
+import {
+  type DomainLinkRow,
+  domainCsv,
+  domainLinkCsv,
+  domainNodeCsv,
+  domainNodes,
+  type DomainRow,
+  fullPageCsv,
+  type LinkRow,
+  mediaCsv,
+  type MediaRow,
+  pageCsv,
+  pageLinkCsv,
+  pageNodeCsv,
+  pageNodes,
+  type PageRow
+} from "../domain/export-columns.js"
+import { corpusFileName, corpusText, MANIFEST, manifestCsv } from "../domain/export-corpus.js"
+import { csvHeader, csvLines, type CsvTable } from "../domain/export-csv.js"
+import {
+  gexfBetweenNodesAndEdges,
+  type GexfEdge,
+  gexfEdge,
+  gexfFooter,
+  gexfHeader,
+  gexfNode,
+  type GexfNodeSpec
+} from "../domain/export-gexf.js"
+import {
+  describeFilters,
+  type ExportCounts,
+  exportFilename,
+  ExportFilters,
+  type ExportFiltersInput,
+  ExportType,
+  exportTypes,
+  formatOf
+} from "../domain/export-types.js"
+import { makeZipWriter, type ZipWriter } from "../domain/export-zip.js"
+import type { LandId } from "../domain/ids.js"
+import { allLands, LandRepo, type LandScope } from "./LandRepo.js"
+
+/** A land export ready to be written: the bytes are read from the database only as `stream` is pulled. */
+export interface ExportFile {
+  readonly type: ExportType
+  /** The filters as applied, defaults filled in. */
+  readonly filters: ExportFilters
+  readonly contentType: string
+  /** `<land>_<type>_<YYYYMMDD-HHMMSS>.<ext>`; `contentDisposition` (export-types) makes the download header. */
+  readonly filename: string
+  /**
+   * The file's bytes, one database page at a time. Each run reads the database afresh; a consumer that stops pulling
+   * (a client that disconnects) interrupts it, and no further query starts.
+   */
+  readonly stream: Stream.Stream<Uint8Array, SqlError>
+  /** Rows written by the current or last run of `stream`, by kind (final once it has ended). */
+  readonly counts: Effect.Effect<ExportCounts>
+}
+
+// Rows per query. Pages that carry their readable text come in smaller pages: one can weigh hundreds of kilobytes.
+const ROWS = 1000
+const TEXT_ROWS = 100
+const SOURCE_DOMAINS = 200
+
+const HAS_TEXT = "COALESCE(e.readable ~ '[^[:space:]]', false)"
+
+const utf8 = new TextEncoder()
+
+// The tables the exports read. Their statistics decide whether a links query walks the land once or once per page:
+// without them (embedded PGlite has no autovacuum, and a server's lags behind a bulk load) the planner takes a land's
+// pages for a handful of rows and nests loops over them.
+const READ_TABLES = ["expressions", "expression_links", "domains", "media", "tags", "tagged_content"]
+
+const invalid = (field: string) => (e: ParseResult.ParseError) => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
+  return new InvalidInput({ field: issue?.path.join(".") || field, reason: issue?.message ?? e.message })
+}
+
+const decodeType = (type: string) =>
+  Schema.decodeUnknown(ExportType)(type).pipe(Effect.mapError(() =>
+    new InvalidInput({ field: "type", reason: `unknown export type "${type}": use one of ${exportTypes.join(", ")}` })
+  ))
+
+interface PageColumns {
+  readonly readable?: boolean
+  readonly hasText?: boolean
+  readonly tags?: boolean
+  /** Only pages with readable text. */
+  readonly withText?: boolean
+}
+
+/**
+ * Land exports for Gephi, spreadsheets and text-analysis tools. Rows are read with keyset pagination in short queries,
+ * so memory stays flat on a land of any size and the embedded database's single connection is never held for the
+ * whole export: a crawl can keep writing meanwhile (each page of rows is then as of its own query).
+ */
+export class Exporter extends Effect.Service<Exporter>()("Exporter", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const lands = yield* LandRepo
+
+    /** ANALYZE the tables whose statistics are missing or stale by autovacuum's own rule (50 rows + 10%). */
+    const freshenStatistics = sql<{ relname: string }>`
+      SELECT relname FROM pg_stat_user_tables
+      WHERE schemaname = current_schema() AND relname = ANY(${READ_TABLES}::text[])
+        AND n_mod_since_analyze > 50 + 0.1 * n_live_tup`.pipe(
+      Effect.flatMap((stale) =>
+        stale.length === 0
+          ? Effect.void
+          : sql.unsafe(`ANALYZE ${stale.map((t) => READ_TABLES.find((name) => name === t.relname)!).join(", ")}`)
+      ),
+      Effect.withSpan("Exporter.freshenStatistics")
+    )
+
+    const queries = (landId: LandId, filters: ExportFilters) => {
+      const pagesOf = (alias: "e" | "s" | "t") => {
+        const a = sql.literal(alias)
+        return sql.and([
+          sql`${a}.land_id = ${landId}`,
+          ...(filters.minrel > 0 ? [sql`${a}.relevance >= ${filters.minrel}`] : []),
+          ...(filters.depth === undefined ? [] : [sql`${a}.depth <= ${filters.depth}`]),
+          ...(filters.httpStatus === undefined ? [] : [sql`${a}.http_status = ${filters.httpStatus}`])
+        ])
+      }
+      const linkKept = filters.intraDomainEdges ? sql`TRUE` : sql`s.domain_id <> t.domain_id`
+
+      const pages = (cols: PageColumns) => (after: number, limit: number) =>
+        sql<PageRow>`
+          SELECT e.id, e.normalized_url AS url, e.title, e.description, e.keywords, e.language, e.relevance, e.depth,
+                 e.http_status, e.domain_id, d.host AS domain_name, d.description AS domain_description,
+                 d.keywords AS domain_keywords, e.created_at, e.published_at, e.fetched_at, e.approved_at,
+                 e.readable_at,
+                 ${cols.readable ? sql`e.readable` : sql`NULL::text`} AS readable,
+                 ${cols.hasText ? sql.literal(HAS_TEXT) : sql`NULL::boolean`} AS has_text,
+                 ${cols.tags ? sql`(
+                   SELECT string_agg(DISTINCT g.name, ',' ORDER BY g.name)
+                   FROM tagged_content c JOIN tags g ON g.id = c.tag_id WHERE c.expression_id = e.id)` : sql`NULL::text`} AS tags
+          FROM expressions e JOIN domains d ON d.id = e.domain_id
+          WHERE ${pagesOf("e")} AND ${cols.withText ? sql.literal(HAS_TEXT) : sql`TRUE`} AND e.id > ${after}
+          ORDER BY e.id LIMIT ${limit}`
+
+      const domains = (after: number, limit: number) =>
+        sql<DomainRow>`
+          SELECT d.id, d.host AS name, d.title, d.description, d.keywords, d.http_status, s.expressions,
+                 s.average_relevance, s.first_expression_date, s.last_expression_date
+          FROM domains d CROSS JOIN LATERAL (
+            SELECT count(*)::int AS expressions, round(avg(e.relevance)::numeric, 2)::float8 AS average_relevance,
+                   min(e.created_at) AS first_expression_date, max(e.created_at) AS last_expression_date
+            FROM expressions e WHERE e.domain_id = d.id AND ${pagesOf("e")}
+          ) s
+          WHERE d.land_id = ${landId} AND d.id > ${after} AND s.expressions > 0
+          ORDER BY d.id LIMIT ${limit}`
+
+      const media = (after: number, limit: number) =>
+        sql<MediaRow>`
+          SELECT m.id, m.expression_id, m.url, m.type, m.alt, m.mime_type, m.width, m.height,
+                 m.file_size::float8 AS file_size, m.format, m.color_mode, m.channels, m.has_transparency,
+                 m.aspect_ratio, m.dominant_colors, m.websafe_colors, m.exif, m.sha256, m.phash, m.analyzed_at,
+                 m.analysis_error
+          FROM media m JOIN expressions e ON e.id = m.expression_id
+          WHERE ${pagesOf("e")} AND m.id > ${after}
+          ORDER BY m.id LIMIT ${limit}`
+
+      const links = (after: readonly [number, number], limit: number) =>
+        sql<LinkRow>`
+          SELECT k.source_id, s.normalized_url AS source_url, s.domain_id AS source_domain_id,
+                 k.target_id, t.normalized_url AS target_url, t.domain_id AS target_domain_id
+          FROM expression_links k
+          JOIN expressions s ON s.id = k.source_id
+          JOIN expressions t ON t.id = k.target_id
+          WHERE ${pagesOf("s")} AND ${pagesOf("t")} AND ${linkKept}
+            AND s.id >= ${after[0]} AND (k.source_id, k.target_id) > (${after[0]}, ${after[1]})
+          ORDER BY k.source_id, k.target_id LIMIT ${limit}`
+
+      // Links between domains are counted a batch of source domains at a time, so that no query aggregates the
+      // whole land's links more than once.
+      const sourceDomains = (after: number) =>
+        sql<{ id: number }>`
+          SELECT id FROM domains WHERE land_id = ${landId} AND id > ${after} ORDER BY id LIMIT ${SOURCE_DOMAINS}`
+
+      const domainLinksFrom = (sources: ReadonlyArray<number>) =>
+        sql<DomainLinkRow>`
+          SELECT s.domain_id AS source_domain_id, sd.host AS source_domain_name,
+                 t.domain_id AS target_domain_id, td.host AS target_domain_name, count(*)::int AS link_count
+          FROM expressions s
+          JOIN expression_links k ON k.source_id = s.id
+          JOIN expressions t ON t.id = k.target_id
+          JOIN domains sd ON sd.id = s.domain_id
+          JOIN domains td ON td.id = t.domain_id
+          WHERE s.domain_id = ANY(${sources}::int[]) AND ${pagesOf("s")} AND ${pagesOf("t")} AND ${linkKept}
+          GROUP BY s.domain_id, sd.host, t.domain_id, td.host
+          ORDER BY s.domain_id, t.domain_id`
+
+      return { pages, domains, media, links, sourceDomains, domainLinksFrom }
+    }
+
+    const exportLand = (
+      landId: number,
+      type: string,
+      filtersInput: ExportFiltersInput = {},
+      scope: LandScope = allLands
+    ) =>
+      Effect.gen(function*() {
+        const exportType = yield* decodeType(type)
+        const filters = yield* Schema.decodeUnknown(ExportFilters)(filtersInput, { errors: "first" }).pipe(
+          Effect.mapError(invalid("filters"))
+        )
+        const land = yield* lands.get(landId, scope)
+        const now = new Date(yield* Clock.currentTimeMillis)
+        const q = queries(land.id, filters)
+
+        const counts: Record<string, number> = {}
+        const tally = (kind: string, n: number) => {
+          counts[kind] = (counts[kind] ?? 0) + n
+        }
+
+        /** Rows in pages of `size`, each the next `size` rows after the last one's key. */
+        const paged = <Row, K>(
+          kind: string | null,
+          size: number,
+          start: K,
+          query: (after: K, limit: number) => Effect.Effect<ReadonlyArray<Row>, SqlError>,
+          key: (last: Row) => K
+        ): Stream.Stream<ReadonlyArray<Row>, SqlError> =>
+          Stream.paginateEffect(start, (after: K) =>
+            query(after, size).pipe(
+              Effect.tap((rows) => Effect.sync(() => kind === null || tally(kind, rows.length))),
+              Effect.map((rows) => [rows, rows.length < size ? Option.none<K>() : Option.some(key(rows.at(-1)!))] as const),
+              Effect.withSpan("Exporter.page", { attributes: { type: exportType, kind, size } })
+            ))
+
+        const pages = (cols: PageColumns, kind: string | null = "pages", size = cols.readable ? TEXT_ROWS : ROWS) =>
+          paged(kind, size, 0, q.pages(cols), (p) => p.id)
+        const domains = paged("domains", ROWS, 0, q.domains, (d) => d.id)
+        const media = paged("media", ROWS, 0, q.media, (m) => m.id)
+        const links = paged("links", ROWS, [0, 0] as const, q.links, (l) => [l.sourceId, l.targetId] as const)
+        const domainLinks: Stream.Stream<ReadonlyArray<DomainLinkRow>, SqlError> = Stream.paginateEffect(0, (after: number) =>
+          Effect.gen(function*() {
+            const sources = (yield* q.sourceDomains(after)).map((d) => d.id)
+            const rows = sources.length === 0 ? [] : yield* q.domainLinksFrom(sources)
+            tally("domainLinks", rows.length)
+            const next = sources.length < SOURCE_DOMAINS ? Option.none<number>() : Option.some(sources.at(-1)!)
+            return [rows, next] as const
+          }).pipe(Effect.withSpan("Exporter.page", { attributes: { type: exportType, kind: "domainLinks" } })))
+
+        const csv = <Row>(table: CsvTable<Row>, rows: Stream.Stream<ReadonlyArray<Row>, SqlError>) =>
+          Stream.make(csvHeader(table)).pipe(Stream.concat(Stream.map(rows, (page) => csvLines(table, page))))
+
+        const gexf = <Row>(
+          spec: GexfNodeSpec<Row>,
+          nodes: Stream.Stream<ReadonlyArray<Row>, SqlError>,
+          edges: Stream.Stream<ReadonlyArray<GexfEdge>, SqlError>,
+          what: string
+        ) =>
+          Stream.make(gexfHeader(spec, {
+            description: `${what} of the land "${land.name}" (${describeFilters(filters)})`,
+            lastModified: now
+          })).pipe(
+            Stream.concat(Stream.map(nodes, (page) => page.map((row) => gexfNode(spec, row)).join(""))),
+            Stream.concat(Stream.make(gexfBetweenNodesAndEdges)),
+            Stream.concat(Stream.map(edges, (page) => page.map(gexfEdge).join(""))),
+            Stream.concat(Stream.make(gexfFooter))
+          )
+
+        const entry = (zip: ZipWriter, name: string, text: Stream.Stream<string, SqlError>) =>
+          Stream.suspend(() => {
+            const writer = zip.open(name)
+            return text.pipe(
+              Stream.map((s) => {
+                writer.push(utf8.encode(s))
+                return zip.take()
+              }),
+              Stream.concat(Stream.sync(() => {
+                writer.close()
+                return zip.take()
+              }))
+            )
+          })
+
+        const archive = (body: (zip: ZipWriter) => Stream.Stream<Uint8Array, SqlError>) =>
+          Stream.suspend(() => {
+            const zip = makeZipWriter(now)
+            return body(zip).pipe(Stream.concat(Stream.sync(() => zip.finish())))
+          })
+
+        const text = (s: Stream.Stream<string, SqlError>) => Stream.map(s, (chunk) => utf8.encode(chunk))
+
+        const bytes = (): Stream.Stream<Uint8Array, SqlError> => {
+          switch (exportType) {
+            case "pagecsv":
+              return text(csv(pageCsv, pages({ tags: true })))
+            case "fullpagecsv":
+              return text(csv(fullPageCsv, pages({ tags: true, readable: true })))
+            case "nodecsv":
+              return text(csv(domainCsv, domains))
+            case "mediacsv":
+              return text(csv(mediaCsv, media))
+            case "pagegexf":
+              return text(gexf(pageNodes, pages({}), Stream.map(links, (page) =>
+                page.map((l) => ({ source: l.sourceId, target: l.targetId, weight: 1 }))), "Pages and the links between them"))
+            case "nodegexf":
+              return text(gexf(domainNodes, domains, Stream.map(domainLinks, (page) =>
+                page.map((l) => ({ source: l.sourceDomainId, target: l.targetDomainId, weight: l.linkCount }))),
+                "Domains, linked by the number of links between their pages"))
+            case "nodelinkcsv":
+              return archive((zip) =>
+                entry(zip, "pagesnodes.csv", csv(pageNodeCsv, pages({}))).pipe(
+                  Stream.concat(entry(zip, "pageslinks.csv", csv(pageLinkCsv, links))),
+                  Stream.concat(entry(zip, "domainnodes.csv", csv(domainNodeCsv, domains))),
+                  Stream.concat(entry(zip, "domainlinks.csv", csv(domainLinkCsv, domainLinks)))
+                ))
+            case "corpus":
+              // Texts first, then the manifest of every page in a second pass: listing the pages without text as
+              // they come would hold them all until the end.
+              return archive((zip) =>
+                pages({ readable: true, hasText: true, withText: true }, "texts").pipe(
+                  Stream.map((page) => {
+                    for (const p of page) zip.file(corpusFileName(p), utf8.encode(corpusText(p)))
+                    return zip.take()
+                  }),
+                  Stream.concat(entry(zip, MANIFEST, csv(manifestCsv, pages({ hasText: true }, null).pipe(
+                    Stream.tap((page) => Effect.sync(() => tally("withoutText", page.filter((p) => !p.hasText).length)))
+                  ))))
+                ))
+          }
+        }
+
+        const kinds: Readonly<Record<ExportType, ReadonlyArray<string>>> = {
+          pagecsv: ["pages"],
+          fullpagecsv: ["pages"],
+          nodecsv: ["domains"],
+          mediacsv: ["media"],
+          pagegexf: ["pages", "links"],
+          nodegexf: ["domains", "domainLinks"],
+          nodelinkcsv: ["pages", "links", "domains", "domainLinks"],
+          corpus: ["texts", "withoutText"]
+        }
+
+        const stream = Stream.suspend(() => {
+          for (const k of Object.keys(counts)) delete counts[k]
+          for (const k of kinds[exportType]) counts[k] = 0
+          return Stream.unwrap(Effect.as(freshenStatistics, bytes())).pipe(Stream.filter((chunk) => chunk.length > 0))
+        })
+
+        return {
+          type: exportType,
+          filters,
+          contentType: formatOf[exportType].contentType,
+          filename: exportFilename(land.name, exportType, now),
+          stream,
+          counts: Effect.sync(() => ({ ...counts }))
+        } satisfies ExportFile
+      }).pipe(Effect.withSpan("Exporter.export", { attributes: { landId, type } }))
+
+    return { export: exportLand } as const
+  }),
+  dependencies: [LandRepo.Default]
+}) {}
