@@ -1,6 +1,5 @@
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option, ParseResult, Queue, Schema } from "effect"
-import { InvalidInput } from "../domain/errors.js"
+import { Console, Effect, Option, Queue } from "effect"
 import { Lands } from "../services/Lands.js"
 import { Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
@@ -8,18 +7,10 @@ import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { analyseAfterCrawl, MediaLive } from "../streams/media-analysis.js"
 import { withApp } from "./app.js"
 import { mediaSummaryText } from "./medianalyse.js"
-import { emit, runCommand } from "./output.js"
+import { decodeOptions, emit, runCommand } from "./output.js"
 
 const int = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
-
-const decodeOptions = (input: Record<string, unknown>) =>
-  Schema.decodeUnknown(CrawlOptions)(input, { errors: "first", onExcessProperty: "ignore" }).pipe(
-    Effect.mapError((e) => {
-      const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
-      return new InvalidInput({ field: issue?.path.join(".") || "options", reason: issue?.message ?? e.message })
-    })
-  )
 
 const summaryText = (s: CrawlSummary) =>
   `Crawl of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.fetched} fetched, ${s.failed} failed, ` +
@@ -57,7 +48,7 @@ export const crawlCommand = Command.make("crawl", {
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(Effect.gen(function*() {
-    const options = yield* decodeOptions({
+    const options = yield* decodeOptions(CrawlOptions, {
       depth: Option.getOrUndefined(o.depth),
       limit: Option.getOrUndefined(o.limit),
       http: Option.getOrUndefined(o.http),

@@ -1,22 +1,13 @@
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option, ParseResult, Schema } from "effect"
-import { InvalidInput } from "../domain/errors.js"
+import { Console, Effect, Option } from "effect"
 import { Lands } from "../services/Lands.js"
 import { analyseLandMedia, MediaLive } from "../streams/media-analysis.js"
 import { MediaOptions, type MediaSummary } from "../streams/media-options.js"
 import { withApp } from "./app.js"
-import { emit, runCommand } from "./output.js"
+import { decodeOptions, emit, runCommand } from "./output.js"
 
 const int = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
-
-const decodeOptions = (input: Record<string, unknown>) =>
-  Schema.decodeUnknown(MediaOptions)(input, { errors: "first", onExcessProperty: "ignore" }).pipe(
-    Effect.mapError((e) => {
-      const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
-      return new InvalidInput({ field: issue?.path.join(".") || "options", reason: issue?.message ?? e.message })
-    })
-  )
 
 export const mediaSummaryText = (s: MediaSummary) =>
   `Media analysis of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.analysed} analysed, ${s.failed} failed, ` +
@@ -35,7 +26,7 @@ export const medianalyseCommand = Command.make("medianalyse", {
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(Effect.gen(function*() {
-    const options = yield* decodeOptions({
+    const options = yield* decodeOptions(MediaOptions, {
       depth: Option.getOrUndefined(o.depth),
       minrel: Option.getOrUndefined(o.minrel),
       concurrency: Option.getOrUndefined(o.concurrency),

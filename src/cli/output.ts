@@ -1,4 +1,5 @@
-import { Console, Effect } from "effect"
+import { Console, Effect, ParseResult, Schema } from "effect"
+import { InvalidInput } from "../domain/errors.js"
 
 /** Prints a command's result: the JSON document with --json, the human text otherwise. */
 export const emit = <A>(json: boolean, value: A, human: (value: A) => string) =>
@@ -35,4 +36,13 @@ export const runCommand = <A, E, R>(json: boolean, body: Effect.Effect<A, E, R>)
     Effect.catchAll((e) => reportFailure(e, json).pipe(Effect.zipRight(Effect.sync(() => {
       process.exitCode = 1
     }))))
+  )
+
+/** Command options through their Schema: the first problem becomes `invalid <option>: <reason>`. */
+export const decodeOptions = <A, I>(schema: Schema.Schema<A, I>, input: Record<string, unknown>) =>
+  Schema.decodeUnknown(schema)(input, { errors: "first", onExcessProperty: "ignore" }).pipe(
+    Effect.mapError((e) => {
+      const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
+      return new InvalidInput({ field: issue?.path.join(".") || "options", reason: issue?.message ?? e.message })
+    })
   )

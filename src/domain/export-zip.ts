@@ -1,4 +1,5 @@
-import { type FlateError, Zip, ZipDeflate } from "fflate"
+import { type FlateError, Zip, ZipDeflate, ZipPassThrough } from "fflate"
+import { deflateRawSync } from "node:zlib"
 
 // A zip archive written entry by entry and chunk by chunk with fflate: each entry's data is deflated as it is pushed
 // and the archive's bytes are handed out as they are produced, so neither an entry nor the archive is ever held
@@ -26,6 +27,23 @@ export interface ZipWriter {
 }
 
 const EMPTY = new Uint8Array(0)
+
+type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
+
+/**
+ * An entry given whole, deflated in one call by zlib. fflate's streaming deflater takes about 0.3 ms to set up per
+ * entry, which on a corpus of 100,000 small texts would be most of the export; zlib does the whole text in a fifth.
+ */
+class WholeDeflate extends ZipPassThrough {
+  constructor(name: string, private readonly level: Level) {
+    super(name)
+    this.compression = 8
+  }
+
+  protected override process(chunk: Uint8Array, final: boolean) {
+    this.ondata(null, deflateRawSync(chunk, { level: this.level }), final)
+  }
+}
 
 const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   if (parts.length === 0) return EMPTY
@@ -73,7 +91,7 @@ export const zip64End = (tail: Uint8Array, directoryOffset: number, entries: num
 }
 
 /** A new archive. fflate reports its errors through callbacks; they are thrown here, as the bugs they would be. */
-export const makeZipWriter = (mtime: Date, level: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = 6): ZipWriter => {
+export const makeZipWriter = (mtime: Date, level: Level = 6): ZipWriter => {
   let parts: Array<Uint8Array> = []
   let written = 0
   let entries = 0
@@ -95,24 +113,22 @@ export const makeZipWriter = (mtime: Date, level: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 
     parts = []
     return out
   }
-  const open = (name: string): ZipEntryWriter => {
+  const add = <F extends ZipDeflate | WholeDeflate>(entry: F) => {
     check()
-    const entry = new ZipDeflate(name, { level })
     entry.mtime = mtime
     zip.add(entry)
     entries++
-    return {
-      push: (data) => entry.push(data),
-      close: () => entry.push(EMPTY, true)
-    }
+    return entry
   }
   return {
-    open,
-    file: (name, data) => {
-      const entry = open(name)
-      entry.push(data)
-      entry.close()
+    open: (name) => {
+      const entry = add(new ZipDeflate(name, { level }))
+      return {
+        push: (data) => entry.push(data),
+        close: () => entry.push(EMPTY, true)
+      }
     },
+    file: (name, data) => add(new WholeDeflate(name, level)).push(data, true),
     take,
     finish: () => {
       zip.end()

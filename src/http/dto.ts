@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { CrawlState, LinkType } from "../domain/expression.js"
 import { JobCounters, JobKind, JobStatus } from "../domain/job.js"
+import { LandSummary } from "../domain/land.js"
 import { MediaType } from "../domain/media.js"
 
 // The JSON shapes of the API. Dates travel as ISO 8601 strings; ids are integers.
@@ -10,22 +11,9 @@ const DateTime = Schema.Date
 const Nullable = <S extends Schema.Schema.Any>(s: S) => Schema.NullOr(s)
 
 export const LandJson = Schema.Struct({
-  id: Id,
-  ownerId: Nullable(Id),
-  name: Schema.String,
-  description: Schema.String,
-  lang: Schema.Array(Schema.String),
+  ...LandSummary.fields,
   createdAt: DateTime,
-  updatedAt: DateTime,
-  termCount: Schema.Int,
-  expressionCount: Schema.Int,
-  pendingCount: Schema.Int,
-  fetchedCount: Schema.Int,
-  failedCount: Schema.Int,
-  skippedCount: Schema.Int,
-  domainCount: Schema.Int,
-  linkCount: Schema.Int,
-  mediaCount: Schema.Int
+  updatedAt: DateTime
 }).annotations({ identifier: "Land" })
 
 export const Page = <S extends Schema.Schema.Any>(item: S) =>

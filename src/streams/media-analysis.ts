@@ -11,21 +11,18 @@ import {
   WrongContentType
 } from "../domain/media-analysis.js"
 import { urlHost } from "../domain/url.js"
-import { type BytesBody, Fetcher, type FetcherSettings } from "../services/Fetcher.js"
+import { type BytesBody, Fetcher } from "../services/Fetcher.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { fileFacts, MediaAnalyzer, mimeOf } from "../services/MediaAnalyzer.js"
 import { type MediaResult, MediaRepo, type MediaSelection, type PendingMedia } from "../services/MediaRepo.js"
 import { makeHostScheduler } from "./host-scheduler.js"
-import { type JobEnvironment, type JobTracker, runJob } from "./job-run.js"
+import type { CrawlEnvironment } from "./crawl.js"
+import { type JobTracker, runJob } from "./job-run.js"
 import type { CrawlOptions, CrawlSummary } from "./crawl-options.js"
 import { type MediaOptions, mediaOptionsAfterCrawl, type MediaSummary } from "./media-options.js"
 
-export interface MediaEnvironment extends JobEnvironment {
-  /** Whether media on private, loopback or link-local addresses may be downloaded (unset: MWI_ALLOW_PRIVATE_NETWORK). */
-  readonly allowPrivateNetwork?: boolean | undefined
-  /** Fetcher settings overriding the configuration (timeouts, retries). */
-  readonly fetcher?: Partial<FetcherSettings> | undefined
-}
+/** The same as a crawl's: network permissions, fetcher settings and the job hooks. */
+export type MediaEnvironment = CrawlEnvironment
 
 interface Downloaded {
   readonly target: PendingMedia
