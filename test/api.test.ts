@@ -82,6 +82,15 @@ onBothDatabases("HTTP API", apiServer, (it) => {
       expect(metrics).toMatch(/mwi_pages_total\{status_class="2xx"\} \d+/)
       expect(metrics).toMatch(/mwi_fetch_duration_seconds_bucket/)
       expect(metrics).toMatch(/mwi_http_requests_total\{method="GET",route="\/api\/v1\/lands\/:id\/expressions",status="200"\}/)
+      const download = yield* Effect.promise(() =>
+        fetch(`${base}/api/v1/lands/${landId}/export?type=pagecsv&minrel=1`, { headers: { authorization: `Bearer ${token}` } }))
+      assert.strictEqual(download.status, 200)
+      expect(download.headers.get("content-type")).toMatch(/^text\/csv/)
+      expect(download.headers.get("content-disposition")).toMatch(/^attachment; filename="climate_pagecsv_.*\.csv"$/)
+      const csv = yield* Effect.promise(() => download.text())
+      assert.strictEqual(csv.trim().split("\r\n").length, 1 + 12)
+      const badType = yield* call(base, "GET", `/api/v1/lands/${landId}/export?type=nope`, { token })
+      assert.strictEqual(badType.status, 400)
       const health = yield* call(base, "GET", "/health")
       assert.deepStrictEqual(health, { status: 200, body: { status: "ok", database: "reachable" } })
     }), { timeout: 180_000 })
@@ -103,6 +112,7 @@ onBothDatabases("HTTP API", apiServer, (it) => {
         assert.strictEqual(r.status, 404, `${method} ${path}`)
       }
       assert.strictEqual((yield* call(base, "POST", "/api/v1/lands", { token: eve, body: { name: "secret" } })).status, 201)
+      assert.strictEqual((yield* call(base, "GET", `/api/v1/lands/${land.body.id}/export?type=pagecsv`, { token: eve })).status, 404)
       const refused = yield* Effect.promise(() => openWs(`${ws(base)}/api/v1/lands/${land.body.id}/events`, eve).then(() => "open", (e: Error) => e.message))
       assert.strictEqual(refused, "status 404")
       const anonymous = yield* Effect.promise(() => openWs(`${ws(base)}/api/v1/lands/${land.body.id}/events`).then(() => "open", (e: Error) => e.message))

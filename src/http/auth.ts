@@ -1,3 +1,4 @@
+import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
 import { Accounts } from "../services/Accounts.js"
 import { Authentication, CurrentUser } from "./api.js"
@@ -22,3 +23,16 @@ export const AuthenticationLive = Layer.effect(
     })
   })
 )
+
+/**
+ * The caller of a raw route (WebSocket, download) from `Authorization: Bearer …` or `?token=…`: browsers cannot set
+ * headers on a WebSocket or a download link.
+ */
+export const caller = Effect.gen(function*() {
+  const req = yield* HttpServerRequest.HttpServerRequest
+  const header = req.headers["authorization"]
+  const fromHeader = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : undefined
+  const fromQuery = new URL(req.url, "http://x").searchParams.get("token") ?? undefined
+  const accounts = yield* Accounts
+  return yield* accounts.authenticate(fromHeader ?? fromQuery)
+})

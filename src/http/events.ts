@@ -1,8 +1,8 @@
-import { HttpLayerRouter, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpLayerRouter, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Metric, Option, Schema, Stream } from "effect"
 import type { UserId } from "../domain/ids.js"
 import { isFinished, type Job } from "../domain/job.js"
-import { Accounts } from "../services/Accounts.js"
+import { caller } from "./auth.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo, ownerScope } from "../services/LandRepo.js"
 import { websocketConnections } from "../services/Metrics.js"
@@ -26,16 +26,6 @@ const snapshotOf = (job: Job): JobEvent => ({
 
 const jsonError = (status: number, error: string, message: string) =>
   HttpServerResponse.unsafeJson({ error, message }, { status })
-
-/** The caller from `Authorization: Bearer …` or `?token=…` (browsers cannot set headers on a WebSocket). */
-const caller = Effect.gen(function*() {
-  const req = yield* HttpServerRequest.HttpServerRequest
-  const header = req.headers["authorization"]
-  const fromHeader = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : undefined
-  const fromQuery = new URL(req.url, "http://x").searchParams.get("token") ?? undefined
-  const accounts = yield* Accounts
-  return yield* accounts.authenticate(fromHeader ?? fromQuery)
-})
 
 /**
  * A WebSocket of job events: first a snapshot of the current state (so a client that reconnects never misses the

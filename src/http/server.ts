@@ -3,6 +3,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Metric } from "effect"
 import { Accounts } from "../services/Accounts.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
+import { Exporter } from "../services/Exporter.js"
 import { Lands } from "../services/Lands.js"
 import { httpRequests, prometheusText } from "../services/Metrics.js"
 import { CrawlerLive } from "../streams/crawl.js"
@@ -10,6 +11,7 @@ import { JobSupervisor, type SupervisorOptions } from "../streams/supervisor.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
+import { ExportRoute } from "./export-route.js"
 import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers } from "./handlers.js"
 
 const HealthRoute = HttpLayerRouter.add("GET", "/health", Effect.gen(function*() {
@@ -76,12 +78,13 @@ const Routes = Layer.mergeAll(
   MetricsRoute,
   JobEventsRoute,
   LandEventsRoute,
+  ExportRoute,
   ApiMiddleware
 )
 
 /** The services behind the API, over a SqlClient. */
 export const apiServices = (options: SupervisorOptions) =>
-  Layer.mergeAll(JobSupervisor.layer(options), Lands.Default, ExpressionQueries.Default, Accounts.Default).pipe(
+  Layer.mergeAll(JobSupervisor.layer(options), Lands.Default, ExpressionQueries.Default, Accounts.Default, Exporter.Default).pipe(
     Layer.provideMerge(CrawlerLive)
   )
 

@@ -62,7 +62,7 @@ export interface ExportFile {
 }
 
 // Rows per query. Pages that carry their readable text come in smaller pages: one can weigh hundreds of kilobytes.
-const ROWS = 1000
+const ROWS = 5000
 const TEXT_ROWS = 100
 const SOURCE_DOMAINS = 200
 
@@ -320,7 +320,7 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
               // Texts first, then the manifest of every page in a second pass: listing the pages without text as
               // they come would hold them all until the end.
               return archive((zip) =>
-                pages({ readable: true, hasText: true, withText: true }, "texts").pipe(
+                pages({ readable: true, withText: true }, "texts").pipe(
                   Stream.map((page) => {
                     for (const p of page) zip.file(corpusFileName(p), utf8.encode(corpusText(p)))
                     return zip.take()
