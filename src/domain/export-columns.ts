@@ -5,7 +5,10 @@ import type { GexfNodeSpec } from "./export-gexf.js"
 // values, a header even when nothing matched, no columns for data this product does not have such as seorank,
 // validllm, validmodel).
 
-/** A page of the land, with its domain. `readable`, `hasText` and `tags` are filled only by the exports that use them. */
+/**
+ * A page of the land, with its domain. `readable`, `hasText`, `tags` and the dates but `publishedAt` are filled only
+ * by the exports that use them.
+ */
 export interface PageRow {
   readonly id: number
   /** The normalised URL, the one the crawler fetched. */
@@ -21,7 +24,7 @@ export interface PageRow {
   readonly domainName: string
   readonly domainDescription: string | null
   readonly domainKeywords: string | null
-  readonly createdAt: Date
+  readonly createdAt: Date | null
   readonly publishedAt: Date | null
   readonly fetchedAt: Date | null
   readonly approvedAt: Date | null

@@ -62,7 +62,7 @@ export interface ExportFile {
 }
 
 // Rows per query. Pages that carry their readable text come in smaller pages: one can weigh hundreds of kilobytes.
-const ROWS = 5000
+const ROWS = 1000
 const TEXT_ROWS = 100
 const SOURCE_DOMAINS = 200
 
@@ -86,6 +86,8 @@ const decodeType = (type: string) =>
   ))
 
 interface PageColumns {
+  /** created_at, fetched_at, approved_at, readable_at (published_at always comes): parsing dates is costly. */
+  readonly dates?: boolean
   readonly readable?: boolean
   readonly hasText?: boolean
   readonly tags?: boolean
@@ -132,8 +134,10 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
         sql<PageRow>`
           SELECT e.id, e.normalized_url AS url, e.title, e.description, e.keywords, e.language, e.relevance, e.depth,
                  e.http_status, e.domain_id, d.host AS domain_name, d.description AS domain_description,
-                 d.keywords AS domain_keywords, e.created_at, e.published_at, e.fetched_at, e.approved_at,
-                 e.readable_at,
+                 d.keywords AS domain_keywords, e.published_at,
+                 ${cols.dates
+                   ? sql`e.created_at, e.fetched_at, e.approved_at, e.readable_at`
+                   : sql`NULL AS created_at, NULL AS fetched_at, NULL AS approved_at, NULL AS readable_at`},
                  ${cols.readable ? sql`e.readable` : sql`NULL::text`} AS readable,
                  ${cols.hasText ? sql.literal(HAS_TEXT) : sql`NULL::boolean`} AS has_text,
                  ${cols.tags ? sql`(
@@ -311,7 +315,7 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
                 "Domains, linked by the number of links between their pages"))
             case "nodelinkcsv":
               return archive((zip) =>
-                entry(zip, "pagesnodes.csv", csv(pageNodeCsv, pages({}))).pipe(
+                entry(zip, "pagesnodes.csv", csv(pageNodeCsv, pages({ dates: true }))).pipe(
                   Stream.concat(entry(zip, "pageslinks.csv", csv(pageLinkCsv, links))),
                   Stream.concat(entry(zip, "domainnodes.csv", csv(domainNodeCsv, domains))),
                   Stream.concat(entry(zip, "domainlinks.csv", csv(domainLinkCsv, domainLinks)))
