@@ -6,8 +6,8 @@ import type { GexfNodeSpec } from "./export-gexf.js"
 // validllm, validmodel).
 
 /**
- * A page of the land, with its domain. `readable`, `hasText`, `tags` and the dates but `publishedAt` are filled only
- * by the exports that use them.
+ * A page of the land, with its domain. `readable`, `tags` and the dates but `publishedAt` are filled only by the
+ * exports that use them.
  */
 export interface PageRow {
   readonly id: number
@@ -31,8 +31,6 @@ export interface PageRow {
   readonly readableAt: Date | null
   /** Markdown, as stored. */
   readonly readable: string | null
-  /** Whether the page has readable text that is more than white space. */
-  readonly hasText: boolean | null
   /** The distinct names of the tags on the page's tagged snippets, sorted, comma-joined. */
   readonly tags: string | null
 }

@@ -4,7 +4,8 @@ import { markdownToText } from "./markdown-text.js"
 
 // The corpus export: one plain-text file per page for text-analysis tools, each opening with a Dublin-Core-style
 // header between `---` lines. Legacy left Date and Language empty, prefixed every slug with `b-` and crashed on a
-// page without readable text; here such pages get no file and are listed in MANIFEST.csv instead.
+// page without readable text; here such pages get no file, and MANIFEST.csv lists every page with its file or why
+// it has none.
 
 export const MANIFEST = "MANIFEST.csv"
 
@@ -22,28 +23,35 @@ export const corpusFileName = (page: Pick<PageRow, "id" | "title">) => `${page.i
 const field = (name: string, value: string | number | null) =>
   `${name}: ${typeof value === "number" ? String(value) : JSON.stringify(value ?? "")}\n`
 
-/** A page's file: the metadata header, a blank line, then its readable text without Markdown. */
-export const corpusText = (page: PageRow) =>
-  "---\n" +
-  field("Title", page.title) +
-  field("Source", page.url) +
-  field("Publisher", page.domainName) +
-  field("Language", page.language) +
-  field("Date", page.publishedAt === null ? null : page.publishedAt.toISOString()) +
-  field("Relevance", page.relevance) +
-  field("Identifier", page.id) +
-  field("Description", page.description) +
-  "---\n\n" +
-  markdownToText(page.readable ?? "") +
-  "\n"
+/** A page's file (the metadata header, a blank line, its readable text without Markdown), or null without text. */
+export const corpusFile = (page: PageRow): { readonly name: string; readonly content: string } | null => {
+  const text = markdownToText(page.readable ?? "")
+  if (text === "") return null
+  const header = "---\n" +
+    field("Title", page.title) +
+    field("Source", page.url) +
+    field("Publisher", page.domainName) +
+    field("Language", page.language) +
+    field("Date", page.publishedAt === null ? null : page.publishedAt.toISOString()) +
+    field("Relevance", page.relevance) +
+    field("Identifier", page.id) +
+    field("Description", page.description) +
+    "---\n\n"
+  return { name: corpusFileName(page), content: header + text + "\n" }
+}
 
-/** Every exported page, with its file, or `no readable text` and no file. */
-export const manifestCsv: CsvTable<PageRow> = {
+export interface ManifestLine {
+  readonly page: PageRow
+  /** The page's file in the archive; null when it has no readable text. */
+  readonly file: string | null
+}
+
+export const manifestCsv: CsvTable<ManifestLine> = {
   columns: ["id", "file", "status", "url", "title", "domain", "language", "published_at", "relevance"],
-  cells: (p) => [
+  cells: ({ file, page: p }) => [
     p.id,
-    p.hasText ? corpusFileName(p) : null,
-    p.hasText ? "ok" : "no readable text",
+    file,
+    file === null ? "no readable text" : "ok",
     p.url,
     p.title,
     p.domainName,

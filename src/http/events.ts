@@ -49,7 +49,7 @@ const eventsRoute = (
       const events = yield* progress.subscribe
       const target = yield* Effect.either(which(id.value))
       if (target._tag === "Left") return jsonError(404, "NotFound", `no such ${path.includes("/lands/") ? "land" : "job"} ${id.value}`)
-      const owned = yield* Effect.either((yield* LandRepo).get(target.right.landId, ownerScope(user.right.id as UserId)))
+      const owned = yield* Effect.either((yield* LandRepo).find(target.right.landId, ownerScope(user.right.id as UserId)))
       if (owned._tag === "Left") return jsonError(404, "NotFound", `no such ${path.includes("/lands/") ? "land" : "job"} ${id.value}`)
 
       const socket = yield* req.upgrade
@@ -88,7 +88,7 @@ export const JobEventsRoute = eventsRoute("/api/v1/jobs/:id/events", (id) =>
 
 export const LandEventsRoute = eventsRoute("/api/v1/lands/:id/events", (id) =>
   Effect.gen(function*() {
-    const land = yield* (yield* LandRepo).get(id)
+    const land = yield* (yield* LandRepo).find(id)
     const jobs = yield* (yield* JobRepo).listByLand(land.id, 20)
     return { landId: land.id, jobs: jobs.filter((j) => j.status === "running"), accept: (e: JobEvent) => e.landId === id }
   }))

@@ -14,6 +14,13 @@ import { apiErrors, Forbidden } from "./errors.js"
 const ownLand = (id: number) =>
   Effect.gen(function*() {
     const user = yield* CurrentUser
+    return yield* (yield* Lands).find(id, ownerScope(user.id as UserId))
+  })
+
+/** The same with the land's counts, for the land's own representation. */
+const ownLandSummary = (id: number) =>
+  Effect.gen(function*() {
+    const user = yield* CurrentUser
     return yield* (yield* Lands).get(id, ownerScope(user.id as UserId))
   })
 
@@ -64,7 +71,7 @@ export const LandsHandlers = HttpApiBuilder.group(MwiApi, "lands", (h) =>
           const query = { scope: ownerScope(user.id as UserId), nameContains: urlParams.name, limit: urlParams.limit ?? 50, offset: urlParams.offset ?? 0 }
           return { items: yield* lands.list(query), total: yield* lands.count(query), limit: query.limit, offset: query.offset }
         }).pipe(apiErrors))
-      .handle("get", ({ path }) => ownLand(path.id).pipe(apiErrors))
+      .handle("get", ({ path }) => ownLandSummary(path.id).pipe(apiErrors))
       .handle("update", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.update(land, payload)).pipe(apiErrors))
       .handle("delete", ({ path }) => Effect.flatMap(ownLand(path.id), lands.remove).pipe(apiErrors))
       .handle("terms", ({ path }) => Effect.flatMap(ownLand(path.id), lands.terms).pipe(apiErrors))

@@ -19,7 +19,7 @@ import {
   pageNodes,
   type PageRow
 } from "../domain/export-columns.js"
-import { corpusFileName, corpusText, MANIFEST, manifestCsv } from "../domain/export-corpus.js"
+import { corpusFile, MANIFEST, manifestCsv } from "../domain/export-corpus.js"
 import { csvHeader, csvLines, type CsvTable } from "../domain/export-csv.js"
 import {
   gexfBetweenNodesAndEdges,
@@ -66,8 +66,6 @@ const ROWS = 1000
 const TEXT_ROWS = 100
 const SOURCE_DOMAINS = 200
 
-const HAS_TEXT = "COALESCE(e.readable ~ '[^[:space:]]', false)"
-
 const utf8 = new TextEncoder()
 
 // The tables the exports read. Their statistics decide whether a links query walks the land once or once per page:
@@ -89,10 +87,7 @@ interface PageColumns {
   /** created_at, fetched_at, approved_at, readable_at (published_at always comes): parsing dates is costly. */
   readonly dates?: boolean
   readonly readable?: boolean
-  readonly hasText?: boolean
   readonly tags?: boolean
-  /** Only pages with readable text. */
-  readonly withText?: boolean
 }
 
 /**
@@ -105,16 +100,22 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
     const sql = yield* SqlClient.SqlClient
     const lands = yield* LandRepo
 
-    /** ANALYZE the tables whose statistics are missing or stale by autovacuum's own rule (50 rows + 10%). */
+    /**
+     * ANALYZE the tables whose statistics are missing or stale by autovacuum's own rule (50 rows + 10%). Statistics
+     * only speed things up: waiting for a lock (autovacuum holds the same one) or being refused is no reason to fail.
+     */
     const freshenStatistics = sql<{ relname: string }>`
       SELECT relname FROM pg_stat_user_tables
       WHERE schemaname = current_schema() AND relname = ANY(${READ_TABLES}::text[])
         AND n_mod_since_analyze > 50 + 0.1 * n_live_tup`.pipe(
       Effect.flatMap((stale) =>
-        stale.length === 0
-          ? Effect.void
-          : sql.unsafe(`ANALYZE ${stale.map((t) => READ_TABLES.find((name) => name === t.relname)!).join(", ")}`)
+        stale.length === 0 ? Effect.void : sql.withTransaction(
+          sql`SET LOCAL lock_timeout = '2s'`.pipe(Effect.zipRight(
+            sql.unsafe(`ANALYZE ${stale.map((t) => READ_TABLES.find((name) => name === t.relname)!).join(", ")}`)
+          ))
+        )
       ),
+      Effect.catchAll((e) => Effect.logDebug("export: table statistics left as they were", e)),
       Effect.withSpan("Exporter.freshenStatistics")
     )
 
@@ -139,12 +140,11 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
                    ? sql`e.created_at, e.fetched_at, e.approved_at, e.readable_at`
                    : sql`NULL AS created_at, NULL AS fetched_at, NULL AS approved_at, NULL AS readable_at`},
                  ${cols.readable ? sql`e.readable` : sql`NULL::text`} AS readable,
-                 ${cols.hasText ? sql.literal(HAS_TEXT) : sql`NULL::boolean`} AS has_text,
                  ${cols.tags ? sql`(
                    SELECT string_agg(DISTINCT g.name, ',' ORDER BY g.name)
                    FROM tagged_content c JOIN tags g ON g.id = c.tag_id WHERE c.expression_id = e.id)` : sql`NULL::text`} AS tags
           FROM expressions e JOIN domains d ON d.id = e.domain_id
-          WHERE ${pagesOf("e")} AND ${cols.withText ? sql.literal(HAS_TEXT) : sql`TRUE`} AND e.id > ${after}
+          WHERE ${pagesOf("e")} AND e.id > ${after}
           ORDER BY e.id LIMIT ${limit}`
 
       const domains = (after: number, limit: number) =>
@@ -213,7 +213,7 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
         const filters = yield* Schema.decodeUnknown(ExportFilters)(filtersInput, { errors: "first" }).pipe(
           Effect.mapError(invalid("filters"))
         )
-        const land = yield* lands.get(landId, scope)
+        const land = yield* lands.find(landId, scope)
         const now = new Date(yield* Clock.currentTimeMillis)
         const q = queries(land.id, filters)
         // Tags come from the MyWebClient UI only; most lands have none, and looking for them costs a subquery a page.
@@ -273,12 +273,12 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
             Stream.concat(Stream.make(gexfFooter))
           )
 
-        const entry = (zip: ZipWriter, name: string, text: Stream.Stream<string, SqlError>) =>
+        const entry = (zip: ZipWriter, name: string, data: Stream.Stream<Uint8Array, SqlError>) =>
           Stream.suspend(() => {
             const writer = zip.open(name)
-            return text.pipe(
-              Stream.map((s) => {
-                writer.push(utf8.encode(s))
+            return data.pipe(
+              Stream.map((chunk) => {
+                writer.push(chunk)
                 return zip.take()
               }),
               Stream.concat(Stream.sync(() => {
@@ -315,24 +315,30 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
                 "Domains, linked by the number of links between their pages"))
             case "nodelinkcsv":
               return archive((zip) =>
-                entry(zip, "pagesnodes.csv", csv(pageNodeCsv, pages({ dates: true }))).pipe(
-                  Stream.concat(entry(zip, "pageslinks.csv", csv(pageLinkCsv, links))),
-                  Stream.concat(entry(zip, "domainnodes.csv", csv(domainNodeCsv, domains))),
-                  Stream.concat(entry(zip, "domainlinks.csv", csv(domainLinkCsv, domainLinks)))
+                entry(zip, "pagesnodes.csv", text(csv(pageNodeCsv, pages({ dates: true })))).pipe(
+                  Stream.concat(entry(zip, "pageslinks.csv", text(csv(pageLinkCsv, links)))),
+                  Stream.concat(entry(zip, "domainnodes.csv", text(csv(domainNodeCsv, domains)))),
+                  Stream.concat(entry(zip, "domainlinks.csv", text(csv(domainLinkCsv, domainLinks))))
                 ))
             case "corpus":
-              // Texts first, then the manifest of every page in a second pass: listing the pages without text as
-              // they come would hold them all until the end.
-              return archive((zip) =>
-                pages({ readable: true, withText: true }, "texts").pipe(
+              // One pass, so the manifest says exactly what the archive holds; it goes last, and its lines (about a
+              // hundred bytes a page, less than the zip's own directory keeps) wait in memory until then.
+              return archive((zip) => {
+                const manifest = [utf8.encode(csvHeader(manifestCsv))]
+                return pages({ readable: true }, null).pipe(
                   Stream.map((page) => {
-                    for (const p of page) zip.file(corpusFileName(p), utf8.encode(corpusText(p)))
+                    const lines = page.map((p) => {
+                      const file = corpusFile(p)
+                      if (file !== null) zip.file(file.name, utf8.encode(file.content))
+                      tally(file === null ? "withoutText" : "texts", 1)
+                      return { page: p, file: file?.name ?? null }
+                    })
+                    manifest.push(utf8.encode(csvLines(manifestCsv, lines)))
                     return zip.take()
                   }),
-                  Stream.concat(entry(zip, MANIFEST, csv(manifestCsv, pages({ hasText: true }, null).pipe(
-                    Stream.tap((page) => Effect.sync(() => tally("withoutText", page.filter((p) => !p.hasText).length)))
-                  ))))
-                ))
+                  Stream.concat(entry(zip, MANIFEST, Stream.suspend(() => Stream.fromIterable(manifest.splice(0)))))
+                )
+              })
           }
         }
 

@@ -106,6 +106,23 @@ export class LandRepo extends Effect.Service<LandRepo>()("LandRepo", {
         Effect.withSpan("LandRepo.get")
       )
 
+    const findRow = SqlSchema.findOne({
+      Request: Schema.Struct({ id: LandId }),
+      Result: Land,
+      execute: ({ id }) => sql`SELECT * FROM lands WHERE id = ${id}`
+    })
+
+    /** A land without its counts: the cheap ownership check every request about a land starts with. */
+    const find = (id: number, scope: LandScope = allLands) =>
+      findRow({ id: id as LandId }).pipe(
+        orDieOnParse,
+        Effect.flatMap((found) =>
+          found._tag === "Some" && (scope._tag === "all" || found.value.ownerId === scope.ownerId)
+            ? Effect.succeed(found.value)
+            : Effect.fail(new LandNotFound({ land: id }))
+        )
+      )
+
     const findIdsByName = (name: string, scope: LandScope) =>
       sql<{ id: number }>`SELECT l.id FROM lands l WHERE l.name = ${name} AND ${scopeFilter(scope)} ORDER BY l.id`
 
@@ -141,7 +158,7 @@ export class LandRepo extends Effect.Service<LandRepo>()("LandRepo", {
         Effect.withSpan("LandRepo.delete")
       )
 
-    return { create, list, count, get, getByName, update, remove } as const
+    return { create, list, count, get, find, getByName, update, remove } as const
   })
 }) {}
 

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Either } from "effect"
 import type { UserId } from "../domain/ids.js"
-import type { LandSummary } from "../domain/land.js"
+import type { Land } from "../domain/land.js"
 import { type ParsedTerm, parseLandName, parseLangs, parseTerms, type TermInput } from "../domain/land-input.js"
 import { markdownToText } from "../domain/markdown-text.js"
 import { compileDictionary, relevance } from "../domain/relevance.js"
@@ -43,7 +43,7 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
     const expressions = yield* ExpressionRepo
 
     /** Recomputes every stored page's relevance, page by page so memory stays flat on a land of any size. */
-    const rescore = (land: LandSummary) =>
+    const rescore = (land: Land) =>
       Effect.gen(function*() {
         const entries = yield* dictionary.list(land.id)
         const compiled = compileDictionary(entries.map((e) => ({ term: e.term, weight: e.weight })), land.lang)
@@ -65,7 +65,7 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
         }
       }).pipe(Effect.withSpan("Lands.rescore"))
 
-    const addParsedTerms = (land: LandSummary, terms: ReadonlyArray<ParsedTerm>) =>
+    const addParsedTerms = (land: Land, terms: ReadonlyArray<ParsedTerm>) =>
       Effect.gen(function*() {
         const lang = land.lang[0] ?? "fr"
         const result = yield* dictionary.add(land.id, terms.map((t) => ({
@@ -90,20 +90,19 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
             lang,
             ownerId: input.ownerId ?? null
           })
-          const summary = yield* lands.get(land.id)
-          yield* addParsedTerms(summary, terms)
+          yield* addParsedTerms(land, terms)
           return land.id
         }))
         return yield* lands.get(id)
       }).pipe(Effect.withSpan("Lands.create"))
 
-    const addTerms = (land: LandSummary, raw: string | ReadonlyArray<string | TermInput>) =>
+    const addTerms = (land: Land, raw: string | ReadonlyArray<string | TermInput>) =>
       Effect.gen(function*() {
         const terms = yield* parseTerms(raw)
         return yield* addParsedTerms(land, terms)
       }).pipe(Effect.withSpan("Lands.addTerms"))
 
-    const removeTerms = (land: LandSummary, raw: ReadonlyArray<string>) =>
+    const removeTerms = (land: Land, raw: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const terms = yield* parseTerms(raw)
         const removed = yield* dictionary.remove(land.id, terms.map((t) => t.term))
@@ -112,7 +111,7 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
       }).pipe(Effect.withSpan("Lands.removeTerms"))
 
     /** Seeds: normalised, depth 0; invalid ones reported with their reason, already known ones left as they are. */
-    const addUrls = (land: LandSummary, raw: ReadonlyArray<string>) =>
+    const addUrls = (land: Land, raw: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const invalid: Array<{ input: string; reason: string }> = []
         const valid: Array<{ url: string; normalizedUrl: string; host: string; depth: number }> = []
@@ -134,7 +133,7 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
         return { added, existing, invalid } satisfies UrlsReport
       }).pipe(Effect.withSpan("Lands.addUrls"))
 
-    const update = (land: LandSummary, changes: { name?: string | undefined; description?: string | undefined; lang?: string | ReadonlyArray<string> | undefined }) =>
+    const update = (land: Land, changes: { name?: string | undefined; description?: string | undefined; lang?: string | ReadonlyArray<string> | undefined }) =>
       Effect.gen(function*() {
         const patch: LandChanges = {
           name: changes.name === undefined ? undefined : yield* parseLandName(changes.name),
@@ -152,9 +151,10 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
       count: lands.count,
       get: (id: number, scope: LandScope = allLands) => lands.get(id, scope),
       getByName: (name: string, scope: LandScope = allLands) => lands.getByName(name, scope),
-      remove: (land: LandSummary) => lands.remove(land.id),
+      find: (id: number, scope: LandScope = allLands) => lands.find(id, scope),
+      remove: (land: Land) => lands.remove(land.id),
       update,
-      terms: (land: LandSummary) => dictionary.list(land.id),
+      terms: (land: Land) => dictionary.list(land.id),
       addTerms,
       removeTerms,
       addUrls,

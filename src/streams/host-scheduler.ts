@@ -40,6 +40,9 @@ export const makeHostScheduler = (options: HostSchedulerOptions) =>
     const global = yield* Effect.makeSemaphore(Math.max(1, options.concurrency))
     const perHost = Math.max(1, options.perHost)
     const actors = new Map<string, Actor>()
+    // When a host's actor retires, its next allowed start outlives it: a URL of that host discovered a moment later
+    // must still wait for the interval.
+    const nextStartOf = new Map<string, number>()
     const running = yield* FiberSet.make<void, never>()
     let queued = 0
 
@@ -72,6 +75,7 @@ export const makeHostScheduler = (options: HostSchedulerOptions) =>
           const retire = yield* Effect.sync(() => {
             if (actor.queue.length === 0 && actor.inFlight === 0) {
               actors.delete(actor.host)
+              nextStartOf.set(actor.host, actor.nextStartAt)
               return true
             }
             return false
@@ -107,7 +111,7 @@ export const makeHostScheduler = (options: HostSchedulerOptions) =>
           queue: [work],
           wake: yield* Queue.sliding<void>(1),
           inFlight: 0,
-          nextStartAt: 0,
+          nextStartAt: nextStartOf.get(work.host) ?? 0,
           intervalMs: undefined
         }
         actors.set(work.host, actor)

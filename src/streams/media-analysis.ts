@@ -54,7 +54,7 @@ const hostOf = (url: string) => {
 export const analyseLandMedia = (landId: LandId, options: MediaOptions, env: MediaEnvironment = {}) =>
   Effect.gen(function*() {
     const repo = yield* MediaRepo
-    const land = yield* (yield* LandRepo).get(landId)
+    const land = yield* (yield* LandRepo).find(landId)
     const selection: MediaSelection = { landId: land.id, maxDepth: options.depth, minRelevance: options.minrel }
     const rows = { count: 0 }
     return yield* runJob<MediaSummary, SqlError, Fetcher | MediaRepo | MediaAnalyzer>({

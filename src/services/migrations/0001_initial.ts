@@ -137,7 +137,7 @@ CREATE TABLE expressions (
 CREATE INDEX expressions_frontier ON expressions (land_id, depth, id) WHERE crawl_state = 'pending';
 CREATE INDEX expressions_claimed ON expressions (claimed_by) WHERE crawl_state = 'claimed';
 CREATE INDEX expressions_land_state ON expressions (land_id, crawl_state);
-CREATE INDEX expressions_land_relevance ON expressions (land_id, relevance DESC);
+CREATE INDEX expressions_land_relevance ON expressions (land_id, relevance DESC NULLS LAST, id);
 CREATE INDEX expressions_land_status ON expressions (land_id, http_status);
 CREATE INDEX expressions_domain ON expressions (domain_id);
 
