@@ -1,6 +1,7 @@
 import { HttpLayerRouter, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import type { UserId } from "../domain/ids.js"
+import { contentDisposition } from "../domain/export-types.js"
 import { Exporter } from "../services/Exporter.js"
 import { ownerScope } from "../services/LandRepo.js"
 import { caller } from "./auth.js"
@@ -37,6 +38,6 @@ export const ExportRoute = HttpLayerRouter.add("GET", "/api/v1/lands/:id/export"
   }
   return HttpServerResponse.stream(file.right.stream, {
     contentType: file.right.contentType,
-    headers: { "content-disposition": `attachment; filename="${file.right.filename.replace(/["\\\r\n]/g, "_")}"` }
+    headers: { "content-disposition": contentDisposition(file.right.filename) }
   })
 }))

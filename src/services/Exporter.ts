@@ -235,7 +235,9 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
         ): Stream.Stream<ReadonlyArray<Row>, SqlError> =>
           Stream.paginateEffect(start, (after: K) =>
             query(after, size).pipe(
-              Effect.tap((rows) => Effect.sync(() => kind === null || tally(kind, rows.length))),
+              Effect.tap((rows) => Effect.sync(() => {
+                if (kind !== null) tally(kind, rows.length)
+              })),
               Effect.map((rows) => [rows, rows.length < size ? Option.none<K>() : Option.some(key(rows.at(-1)!))] as const),
               Effect.withSpan("Exporter.page", { attributes: { type: exportType, kind, size } })
             ))
@@ -264,7 +266,7 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
           what: string
         ) =>
           Stream.make(gexfHeader(spec, {
-            description: `${what} of the land "${land.name}" (${describeFilters(filters)})`,
+            description: `${what} (${describeFilters(filters)})`,
             lastModified: now
           })).pipe(
             Stream.concat(Stream.map(nodes, (page) => page.map((row) => gexfNode(spec, row)).join(""))),
@@ -307,12 +309,20 @@ export class Exporter extends Effect.Service<Exporter>()("Exporter", {
             case "mediacsv":
               return text(csv(mediaCsv, media))
             case "pagegexf":
-              return text(gexf(pageNodes, pages({}), Stream.map(links, (page) =>
-                page.map((l) => ({ source: l.sourceId, target: l.targetId, weight: 1 }))), "Pages and the links between them"))
+              return text(gexf(
+                pageNodes,
+                pages({}),
+                Stream.map(links, (page) => page.map((l) => ({ source: l.sourceId, target: l.targetId, weight: 1 }))),
+                `Pages of the land "${land.name}" and the links between them`
+              ))
             case "nodegexf":
-              return text(gexf(domainNodes, domains, Stream.map(domainLinks, (page) =>
-                page.map((l) => ({ source: l.sourceDomainId, target: l.targetDomainId, weight: l.linkCount }))),
-                "Domains, linked by the number of links between their pages"))
+              return text(gexf(
+                domainNodes,
+                domains,
+                Stream.map(domainLinks, (page) =>
+                  page.map((l) => ({ source: l.sourceDomainId, target: l.targetDomainId, weight: l.linkCount }))),
+                `Domains of the land "${land.name}", linked by the number of links between their pages`
+              ))
             case "nodelinkcsv":
               return archive((zip) =>
                 entry(zip, "pagesnodes.csv", text(csv(pageNodeCsv, pages({ dates: true })))).pipe(
