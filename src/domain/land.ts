@@ -1,16 +1,6 @@
 import { Schema } from "effect"
 import { LandId, UserId, WordId } from "./ids.js"
 
-/** ISO 639-1 code, the form lands store their languages in ("fr", "en"). */
-export const LanguageCode = Schema.String.pipe(
-  Schema.pattern(/^[a-z]{2}$/, { message: () => "a language is a two-letter ISO 639-1 code such as fr or en" })
-)
-
-export const LandName = Schema.Trim.pipe(
-  Schema.minLength(1, { message: () => "a land name cannot be empty" }),
-  Schema.maxLength(255, { message: () => "a land name is at most 255 characters" })
-)
-
 export class Land extends Schema.Class<Land>("Land")({
   id: LandId,
   ownerId: Schema.NullOr(UserId),
