@@ -31,10 +31,27 @@ export interface OutLink {
   readonly internal: boolean
 }
 
-/** Everything the crawl learnt about one URL, written in one go. */
-export interface PageOutcome {
+export interface PageMedia {
+  readonly url: string
+  readonly type: MediaType
+  readonly alt: string | null
+}
+
+/** A page's place in the graph: what it links to and shows. */
+export interface PageGraph {
   readonly expressionId: ExpressionId
   readonly depth: number
+  /** Links to record as edges (the page passed the relevance threshold); empty otherwise. */
+  readonly links: ReadonlyArray<OutLink>
+  /** Whether unknown link targets become new expressions at depth + 1 (within the depth limit). */
+  readonly createTargets: boolean
+  readonly media: ReadonlyArray<PageMedia>
+  /** Whether the page's previous outgoing edges are dropped first. */
+  readonly replaceLinks: boolean
+}
+
+/** Everything the crawl learnt about one URL, written in one go. */
+export interface PageOutcome extends Omit<PageGraph, "replaceLinks"> {
   readonly state: TerminalState
   readonly httpStatus: number | null
   readonly finalUrl: string | null
@@ -43,11 +60,6 @@ export interface PageOutcome {
   readonly headers: Readonly<Record<string, string>> | null
   readonly error: string | null
   readonly content: PageContent | null
-  /** Links to record as edges (the page passed the relevance threshold); empty otherwise. */
-  readonly links: ReadonlyArray<OutLink>
-  /** Whether unknown link targets become new expressions at depth + 1 (within the depth limit). */
-  readonly createTargets: boolean
-  readonly media: ReadonlyArray<{ readonly url: string; readonly type: MediaType; readonly alt: string | null }>
   /** The host this page is the home page of, whose domain row takes the page's metadata. */
   readonly domainRootOf: string | null
 }
@@ -75,7 +87,11 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
     const sql = yield* SqlClient.SqlClient
     const expressions = yield* ExpressionRepo
 
-    const writeBatch = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+    /**
+     * The pages' outgoing edges (replacing what those pages linked to before) and media, with unknown targets
+     * created at depth + 1 where the page allows it. Returns the number of new expressions and of edges written.
+     */
+    const writeGraph = (landId: LandId, pages: ReadonlyArray<PageGraph>) =>
       Effect.gen(function*() {
         const creating = pages.flatMap((p) => p.createTargets ? p.links.map((l) => ({ ...l, depth: p.depth + 1 })) : [])
         const inserted = yield* expressions.insertUrls(landId, creating)
@@ -96,9 +112,8 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
             }]
           })
         ).sort((a, b) => a.source - b.source || a.target - b.target)
-        const sources = pages.filter((p) => p.state === "fetched").map((p) => p.expressionId)
+        const sources = pages.filter((p) => p.replaceLinks).map((p) => p.expressionId)
         if (sources.length > 0) {
-          // A re-crawled page's links are replaced by what it links to now.
           yield* sql`DELETE FROM expression_links WHERE source_id = ANY(${sources}::int[])`
         }
         if (edges.length > 0) {
@@ -118,6 +133,14 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
                                  ${media.map((m) => m.type)}::text[], ${media.map((m) => text(m.alt))}::text[])
             ON CONFLICT (expression_id, url) DO NOTHING`
         }
+        let discovered = 0
+        for (const v of inserted.values()) if (v.inserted) discovered++
+        return { discovered, links: edges.length } satisfies StoreReport
+      })
+
+    /** The crawled pages' own rows (terminal state, response, content) and their hosts' domain rows. */
+    const updatePages = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+      Effect.gen(function*() {
         for (const p of [...pages].sort((a, b) => a.expressionId - b.expressionId)) {
           const c = p.content
           yield* sql`
@@ -143,10 +166,13 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
               WHERE land_id = ${landId} AND host = ${p.domainRootOf}`
           }
         }
-        let discovered = 0
-        for (const v of inserted.values()) if (v.inserted) discovered++
-        return { discovered, links: edges.length } satisfies StoreReport
       })
+
+    // A re-crawled page's links are replaced by what it links to now; the pages' own rows are written last.
+    const writeBatch = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+      writeGraph(landId, pages.map((p) => ({ ...p, replaceLinks: p.state === "fetched" }))).pipe(
+        Effect.tap(() => updatePages(landId, pages))
+      )
 
     const store = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
       pages.length === 0
