@@ -1,12 +1,13 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Logger, LogLevel, type Scheduler, Schema } from "effect"
+import { Effect, Layer, Logger, LogLevel, Schema } from "effect"
 import * as diagnostics from "node:diagnostics_channel"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { performance } from "node:perf_hooks"
 import { layerFor } from "../src/services/Database.js"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand, CrawlerRepositories } from "../src/streams/crawl.js"
 import { CrawlOptions, type CrawlOptionsInput, type CrawlSummary } from "../src/streams/crawl-options.js"
 import {
   fullGc,
@@ -36,8 +37,6 @@ export interface CrawlSpec {
   readonly lag?: boolean
   /** Take a CPU profile of the main thread during the crawl (slows it down: not for a measured run). */
   readonly profile?: boolean
-  /** Runs the crawl's fibers on this scheduler instead of Effect's default one. */
-  readonly scheduler?: Scheduler.Scheduler
 }
 
 export interface CrawlResult {
@@ -50,6 +49,8 @@ export interface CrawlResult {
   readonly wallMs: number
   /** CPU time of the whole process (all threads, the sites' worker included) over `wallMs`: 100 is one core. */
   readonly cpuPercent: number
+  /** Share of `wallMs` the main thread's event loop was busy (100: it is the bottleneck). */
+  readonly mainThreadBusyPercent: number
   /** Pages fetched, skipped or failed per second of `wallMs`. */
   readonly pagesPerSecond: number
   readonly rss: RssSummary
@@ -115,7 +116,10 @@ const freshDatabase = (template: string) =>
     return layerFor({ _tag: "Embedded", dataDir: dir })
   }))
 
-const services = (template: string) => Layer.mergeAll(Lands.Default, CrawlerLive).pipe(Layer.provideMerge(freshDatabase(template)))
+// The ExtractorPool comes from the caller: one pool serves every crawl of a run, as one serves every crawl of a
+// server, so a crawl's figures do not include the workers' start-up.
+const services = (template: string) =>
+  Layer.mergeAll(Lands.Default, CrawlerRepositories).pipe(Layer.provideMerge(freshDatabase(template)))
 
 // The sites are on loopback; everything else (timeouts, retries) is the crawler's configuration as a user has it.
 const env = { allowPrivateNetwork: true } as const
@@ -142,11 +146,12 @@ export const runCrawl = (spec: CrawlSpec) =>
     const profiler = spec.profile === true ? yield* Effect.promise(() => startProfiler()) : null
     const starts = recordRequestStarts()
     const cpu0 = process.cpuUsage()
+    const elu0 = performance.eventLoopUtilization()
     const t0 = performance.now()
-    const job = crawlLand(land.id, options, env)
-    const { result: summary, spans } = yield* withSpanTotals(spec.scheduler === undefined ? job : Effect.withScheduler(job, spec.scheduler))
+    const { result: summary, spans } = yield* withSpanTotals(crawlLand(land.id, options, env))
     const wallMs = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
+    const elu = performance.eventLoopUtilization(elu0)
     const clientStarts = starts.stop()
     const profileFile = profiler === null ? null : yield* Effect.promise(() => profiler.stop(spec.name))
     const lagSummary = lag?.stop() ?? null
@@ -167,6 +172,7 @@ export const runCrawl = (spec: CrawlSpec) =>
       summary,
       wallMs: Math.round(wallMs),
       cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
+      mainThreadBusyPercent: Math.round(elu.utilization * 100),
       pagesPerSecond: Math.round((done / (wallMs / 1000)) * 10) / 10,
       rss: rssSummary,
       lag: lagSummary,

@@ -9,9 +9,10 @@
 //   --only=a,b,c,e measurements to run (d comes with c)
 
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Exit, Scheduler } from "effect"
+import { Effect, Exit } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
+import { ExtractorPool } from "../src/services/ExtractorPool.js"
 import { analysePoliteness, GAP_TOLERANCE_MS } from "./analysis.js"
 import { formatProfile, type ProfileSummary, summarizeProfile } from "./cpuprofile.js"
 import { type CrawlResult, type CrawlSpec, homePages, makeTemplate, runCrawl } from "./harness.js"
@@ -56,10 +57,6 @@ const compactShape = (hosts: number, pages: number): SiteShape => ({
   maxBytes: 8_000,
   compact: true
 })
-
-// What Effect's default scheduler does not do: every time a fiber yields, the event loop gets a turn (I/O, timers)
-// before the next batch of fiber work. Used for a diagnostic run only, to show where the event-loop delay comes from.
-const macrotaskScheduler = Scheduler.makeBatched((runBatch) => setImmediate(runBatch))
 
 let template = ""
 
@@ -108,12 +105,12 @@ const crawl = (
   name: string,
   seeds: ReadonlyArray<string>,
   options: CrawlSpec["options"],
-  extra: Partial<Pick<CrawlSpec, "lag" | "profile" | "scheduler">> = {}
+  extra: Partial<Pick<CrawlSpec, "lag" | "profile">> = {}
 ) =>
   Effect.gen(function*() {
     log(`   … ${name}: ${seeds.length} seed(s), ${JSON.stringify(options)}`)
     const r = yield* runCrawl({ name, site, template, seeds, options, ...extra })
-    log(`     ${describe(r)}: ${fmt(r.pagesPerSecond)} pages/s, process CPU ${r.cpuPercent} %, peak RSS ${fmt(r.rss.peakMb, 0)} MB, ` +
+    log(`     ${describe(r)}: ${fmt(r.pagesPerSecond)} pages/s, process CPU ${r.cpuPercent} %, main thread busy ${r.mainThreadBusyPercent} %, peak RSS ${fmt(r.rss.peakMb, 0)} MB, ` +
       `load average ${loadAverage()}`)
     if (r.summary.failed > 0 || r.summary.status !== "completed") {
       log(`     ! status ${r.summary.status}, ${r.summary.failed} failed`)
@@ -222,26 +219,6 @@ const throughput = Effect.gen(function*() {
   details["c"] = compact(r)
 })
 
-// d, diagnosis: the same crawl as c with fibers yielding to the event loop between batches of work.
-const lagDiagnosis = Effect.gen(function*() {
-  const c = config.throughput
-  log(`\n▶ d. diagnosis: crawl c again, its fibers on a scheduler that yields to the event loop (setImmediate)`)
-  const r = yield* withSite(uniformShape(c.hosts, c.pages), c.latencyMs, (site) =>
-    crawl(site, "throughput-setImmediate", homePages(site), { concurrency: 10, delayMs: 0, depth: 100 }, {
-      lag: true,
-      scheduler: macrotaskScheduler
-    }))
-  const lag = r.lag!
-  row({
-    id: "d.eventLoopDelayMacrotask",
-    measurement: "d. diagnosis: c again on a setImmediate scheduler: event-loop delay p50 / p99 / max, and throughput",
-    value: `${fmt(lag.p50Ms)} / ${fmt(lag.p99Ms)} / ${fmt(lag.maxMs)} ms; ${fmt(r.pagesPerSecond)} pages/s`,
-    target: "",
-    pass: null
-  })
-  details["d.diagnosis"] = compact(r)
-})
-
 let profileSummary: ProfileSummary | undefined
 
 const profiled = Effect.gen(function*() {
@@ -335,9 +312,18 @@ const table = (rs: ReadonlyArray<Row>) => {
   return lines.join("\n")
 }
 
+/** Waits until the extractor's workers have loaded (a page for each of them at once). */
+const warmUpExtractor = Effect.gen(function*() {
+  const pool = yield* ExtractorPool
+  const page = "<html><body><article><p>warm-up</p></article></body></html>"
+  yield* Effect.forEach(Array.from({ length: os.availableParallelism() }), () =>
+    pool.extract("http://127.0.0.1/", page, { links: "content" }), { concurrency: "unbounded", discard: true })
+}).pipe(Effect.orDie)
+
 const main = Effect.gen(function*() {
   const started = performance.now()
   template = yield* makeTemplate
+  yield* warmUpExtractor
   const cpus = os.cpus()
   const loadAtStart = os.loadavg()
   log(`MyWebIntelligence V3 benchmark (${quick ? "quick" : "full"}): node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? "cpu"}, ` +
@@ -348,7 +334,6 @@ const main = Effect.gen(function*() {
   if (only.has("a")) yield* sequentialVsParallel
   if (only.has("b")) yield* politeness
   if (only.has("c")) yield* throughput
-  if (only.has("c")) yield* lagDiagnosis
   const slow = throughputResult !== undefined && throughputResult.pagesPerSecond < THROUGHPUT_TARGET
   if (only.has("c") && (profileMode === "always" || (profileMode === "auto" && slow))) yield* profiled
   if (only.has("e")) yield* memory
@@ -388,7 +373,7 @@ const main = Effect.gen(function*() {
 
 // runMain interrupts the run on Ctrl-C / SIGTERM, so the servers stop and the temporary data dirs are removed; the
 // explicit exit spares the few seconds undici's idle sockets would keep the process up after a run.
-NodeRuntime.runMain(Effect.scoped(main), {
+NodeRuntime.runMain(Effect.scoped(main).pipe(Effect.provide(ExtractorPool.Default)), {
   teardown: (exit, onExit) => {
     const code = Exit.isSuccess(exit) ? 0 : 1
     onExit(code)

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // `mwi` runs a bundle of src/ (node_modules stay external). Loading Effect's many modules through a TypeScript loader
 // hook costs seconds per command, a bundle a fraction of that. The bundle is rebuilt when a source is newer, so the
-// command never runs stale code; where the folder is read-only the sources run through tsx instead.
+// command never runs stale code; where the folder is read-only the sources run through tsx instead. The extractor's
+// worker thread is a second entry point, dist/extractor/worker.js, at the path src/services/ExtractorPool.ts expects.
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const bundle = path.join(root, "dist", "mwi.js")
+const dist = path.join(root, "dist")
+const bundle = path.join(dist, "mwi.js")
+const entryPoints = [
+  { in: path.join(root, "src", "main.ts"), out: "mwi" },
+  { in: path.join(root, "src", "services", "extractor", "worker.ts"), out: "extractor/worker" }
+]
 
 const newestSource = (dir) => {
   let newest = 0
@@ -20,7 +26,8 @@ const newestSource = (dir) => {
 
 const fresh = () => {
   try {
-    return fs.statSync(bundle).mtimeMs >= newestSource(path.join(root, "src"))
+    const newest = newestSource(path.join(root, "src"))
+    return entryPoints.every((e) => fs.statSync(path.join(dist, `${e.out}.js`)).mtimeMs >= newest)
   } catch {
     return false
   }
@@ -30,20 +37,22 @@ const build = async () => {
   try {
     const { buildSync } = await import("esbuild")
     const result = buildSync({
-      entryPoints: [path.join(root, "src", "main.ts")],
+      entryPoints,
       bundle: true,
       platform: "node",
       format: "esm",
       target: "node20",
       packages: "external",
       sourcemap: "linked",
-      outfile: bundle,
+      outdir: dist,
       write: false,
       logLevel: "error"
     })
-    // Written aside and renamed, so a command started meanwhile never loads half a bundle.
-    fs.mkdirSync(path.dirname(bundle), { recursive: true })
-    for (const file of result.outputFiles) {
+    // Written aside and renamed, so a command started meanwhile never loads half a bundle; the command's bundle last,
+    // so that it never starts with a worker older than itself.
+    const last = (file) => (file.path.startsWith(bundle) ? 1 : 0)
+    for (const file of [...result.outputFiles].sort((a, b) => last(a) - last(b))) {
+      fs.mkdirSync(path.dirname(file.path), { recursive: true })
       const tmp = `${file.path}.${process.pid}.tmp`
       fs.writeFileSync(tmp, file.contents)
       fs.renameSync(tmp, file.path)

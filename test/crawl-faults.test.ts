@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { assert, expect } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 import iconv from "iconv-lite"
+import { ExtractorPool } from "../src/services/ExtractorPool.js"
 import { Lands } from "../src/services/Lands.js"
 import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
@@ -12,6 +13,20 @@ import { type LoggedRequest, startWorkerSite } from "./support/worker-site.js"
 
 const options = (o: typeof CrawlOptions.Encoded = {}) => Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 6, minrel: 0, ...o })
 const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 800, retries: 2, backoffBaseMs: 10, maxBodyBytes: 1_000_000 } }
+
+// An extractor worker that hangs on some pages and dies on others, as a real one could on a pathological page; the
+// rest get a minimal extraction.
+const faultyExtractor = new URL("data:text/javascript," + encodeURIComponent(`
+  import { parentPort } from "node:worker_threads"
+  parentPort.on("message", ({ url }) => {
+    if (url.includes("hang")) for (;;) {}
+    if (url.includes("crash")) throw new Error("out of luck")
+    parentPort.postMessage({ _tag: "Extracted", extraction: {
+      title: "ok", description: null, keywords: null, htmlLang: null, detectedLang: null, lang: null, canonicalUrl: null,
+      publishedAt: null, readableSource: "none", readableMarkdown: "", readableText: "", wordCount: 0,
+      readingTimeMinutes: 0, links: [], media: [] } })
+  })
+`))
 
 onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLive).pipe(Layer.provideMerge(db)), (it) => {
   it.scoped("every fault ends in the right terminal state with its reason", () =>
@@ -109,9 +124,15 @@ onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLiv
       const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 1000, concurrency: 2 }), env)
       assert.strictEqual(summary.fetched, 20)
       const pages = (log: ReadonlyArray<LoggedRequest>) => log.filter((r) => r.path !== "/robots.txt")
-      const slowReqs = pages(yield* slow.log)
-      const fastReqs = pages(yield* fast.log)
-      const delayedReqs = pages(yield* delayed.log)
+      const logs = { slow: yield* slow.log, fast: yield* fast.log, delayed: yield* delayed.log }
+      const slowReqs = pages(logs.slow)
+      const fastReqs = pages(logs.fast)
+      const delayedReqs = pages(logs.delayed)
+      // robots.txt is a request to the host like any other: its first page comes an interval after it
+      const robotsToFirstPage = (log: ReadonlyArray<LoggedRequest>) => pages(log)[0]!.at - log.find((r) => r.path === "/robots.txt")!.at
+      assert.isAtLeast(robotsToFirstPage(logs.slow), 850)
+      assert.isAtLeast(robotsToFirstPage(logs.fast), 850)
+      assert.isAtLeast(robotsToFirstPage(logs.delayed), 1850)
       // at most 2 requests in flight on the slow host (1 ms for the clocks of two threads)
       for (const r of slowReqs) {
         assert.isAtMost(slowReqs.filter((o) => o.at <= r.at && o.endedAt > r.at + 1).length, 2)
@@ -129,4 +150,31 @@ onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLiv
       assert.isBelow(fastReqs[0]!.at - slowReqs[0]!.at, 250)
       assert.isBelow(fastReqs.at(-1)!.at - fastReqs[0]!.at, 7 * 1000 + 500)
     }), { timeout: 120_000 })
+
+  it.scoped("a page whose extraction hangs or crashes ends failed with the reason; its worker is replaced", () =>
+    Effect.gen(function*() {
+      const site = yield* startFixtureServer()
+      const paths = ["/ok1", "/hang", "/ok2", "/crash", "/ok3"]
+      for (const p of paths) site.route(p, (_q, res) => sendHtml(res, articlePage({ title: p, topic: "le climat" })))
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "extraction faults", terms: "climat" })
+      yield* lands.addUrls(land, paths.map((p) => site.url(p)))
+      const summary = yield* crawlLand(land.id, options({ depth: 0 }), env).pipe(
+        Effect.provide(ExtractorPool.layer({ workers: 1, timeoutMs: 500, entry: faultyExtractor }))
+      )
+      assert.deepStrictEqual({ fetched: summary.fetched, failed: summary.failed }, { fetched: 3, failed: 2 })
+      const sql = yield* SqlClient.SqlClient
+      const rows = yield* sql<{ url: string; crawlState: string; httpStatus: number; title: string | null; error: string | null }>`
+        SELECT normalized_url AS url, crawl_state, http_status, title, error FROM expressions WHERE land_id = ${land.id}`
+      const row = (p: string) => rows.find((r) => r.url === site.url(p))!
+      for (const p of ["/ok1", "/ok2", "/ok3"]) assert.deepStrictEqual([row(p).crawlState, row(p).title], ["fetched", "ok"])
+      assert.deepStrictEqual(
+        [row("/hang").crawlState, row("/hang").httpStatus, row("/hang").error],
+        ["failed", 200, `ExtractionFailed: extraction of ${site.url("/hang")} failed: no result after 500 ms`]
+      )
+      assert.deepStrictEqual(
+        [row("/crash").crawlState, row("/crash").error],
+        ["failed", `ExtractionFailed: extraction of ${site.url("/crash")} failed: worker crashed: out of luck`]
+      )
+    }), { timeout: 60_000 })
 })

@@ -116,4 +116,66 @@ onBothDatabases("crawl pipeline", (db) => Layer.mergeAll(Lands.Default, CrawlerL
       const l = yield* graphOf(limited.id)
       assert.strictEqual(l.pages.length, 7)
     }))
+
+  it.scoped("stores each page's row whole: response, content, dates, NUL characters removed, nulls kept", () =>
+    Effect.gen(function*() {
+      const site = yield* startFixtureServer()
+      site.route("/robots.txt", (_q, res) => { res.writeHead(404); res.end() })
+      const withNul = articlePage({ title: "Climat\u0000 et NUL", topic: "le climat", links: [["/cuisine", "cuisine"], ["/gone", "disparue"]] })
+        .replace("</head>", `<meta property="article:published_time" content="2024-03-05T10:30:00Z"></head>`)
+      site.route("/", (_q, res) => sendHtml(res, withNul))
+      site.route("/cuisine", (_q, res) => sendHtml(res, articlePage({ title: "Cuisine", topic: "la cuisine" })))
+      site.route("/gone", (_q, res) => sendHtml(res, "<html><body>not here</body></html>", 404))
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "rows", terms: "climat" })
+      yield* lands.addUrls(land, [site.url("/")])
+      yield* crawlLand(land.id, options({ minrel: 0 }), env)
+      const sql = yield* SqlClient.SqlClient
+      const rows = yield* sql<{
+        url: string
+        crawlState: string
+        httpStatus: number | null
+        contentType: string | null
+        contentLength: string | number | null
+        headerType: string | null
+        title: string | null
+        html: string | null
+        readable: string | null
+        published: string | null
+        wordCount: number | null
+        relevance: number | null
+        readableSet: boolean
+        approvedSet: boolean
+        claimedBy: number | null
+        error: string | null
+      }>`
+        SELECT normalized_url AS url, crawl_state, http_status, content_type, content_length,
+               headers->>'content-type' AS header_type, title, html, readable,
+               to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS published, word_count, relevance,
+               readable_at IS NOT NULL AS readable_set, approved_at IS NOT NULL AS approved_set, claimed_by, error
+        FROM expressions WHERE land_id = ${land.id} ORDER BY normalized_url`
+      const row = (path: string) => rows.find((r) => r.url === site.url(path))!
+      const home = row("/")
+      assert.strictEqual(home.crawlState, "fetched")
+      assert.strictEqual(home.httpStatus, 200)
+      assert.strictEqual(home.headerType, "text/html; charset=utf-8")
+      assert.strictEqual(home.contentType, "text/html; charset=utf-8")
+      assert.strictEqual(Number(home.contentLength), Buffer.byteLength(withNul))
+      assert.strictEqual(home.title, "Climat et NUL")
+      assert.strictEqual(home.html, withNul.replaceAll("\u0000", ""))
+      assert.strictEqual(home.published, "2024-03-05 10:30:00")
+      assert.isAbove(home.wordCount!, 50)
+      assert.isAbove(home.relevance!, 0)
+      assert.deepStrictEqual([home.readableSet, home.approvedSet, home.claimedBy, home.error], [true, true, null, null])
+      // readable but irrelevant: not approved
+      const cuisine = row("/cuisine")
+      assert.deepStrictEqual([cuisine.relevance, cuisine.readableSet, cuisine.approvedSet, cuisine.published], [0, true, false, null])
+      // an error page keeps its response only
+      const gone = row("/gone")
+      assert.deepStrictEqual(
+        [gone.crawlState, gone.httpStatus, gone.headerType, gone.title, gone.html, gone.readable, gone.wordCount, gone.relevance],
+        ["fetched", 404, "text/html; charset=utf-8", null, null, null, null, null]
+      )
+      assert.deepStrictEqual([gone.readableSet, gone.approvedSet], [false, false])
+    }))
 })

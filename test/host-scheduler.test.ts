@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect } from "effect"
+import { Clock, Deferred, Effect } from "effect"
 import { makeHostScheduler } from "../src/streams/host-scheduler.js"
 
 describe("host scheduler", () => {
@@ -47,5 +47,23 @@ describe("host scheduler", () => {
       yield* scheduler.submit(work("b"))
       yield* Deferred.await(all)
       assert.deepStrictEqual(log.slice(0, 2).sort(), ["a", "b"])
+    }))
+
+  it.scopedLive("the first request is spaced from the one made while getting ready (robots.txt), by the host's interval", () =>
+    Effect.gen(function*() {
+      const scheduler = yield* makeHostScheduler({ concurrency: 4, perHost: 1, delayMs: 100 })
+      const done = yield* Deferred.make<number>()
+      let robotsAt = 0
+      yield* scheduler.submit({
+        host: "a.example",
+        // robots.txt requested now, with a Crawl-delay of 400 ms raising the 100 ms interval
+        prepare: Effect.map(Clock.currentTimeMillis, (now) => {
+          robotsAt = now
+          return { intervalFloorMs: 400, requestedAt: now }
+        }),
+        run: (requestStarting) =>
+          Effect.zipRight(requestStarting, Effect.flatMap(Clock.currentTimeMillis, (now) => Deferred.succeed(done, now)))
+      })
+      assert.isAtLeast((yield* Deferred.await(done)) - robotsAt, 400)
     }))
 })

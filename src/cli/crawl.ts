@@ -1,5 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Queue } from "effect"
+import type { JobCounters } from "../domain/job.js"
+import { ExtractorPool } from "../services/ExtractorPool.js"
 import { Lands } from "../services/Lands.js"
 import { Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
@@ -17,17 +19,19 @@ const summaryText = (s: CrawlSummary) =>
   `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
   `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
 
-// The live line on a terminal; nothing when the output is a file or a pipe.
-const progressBar = (jobOf: () => number | undefined) =>
+const crawlLine = (c: JobCounters, perSecond: number) =>
+  `${c.fetched} fetched, ${c.failed} failed, ${c.skipped} skipped, ${c.queued} queued, ${c.discovered} discovered - ` +
+  `${perSecond} pages/s`
+
+/** The live line of a job on a terminal (the caller only starts it on one). */
+export const progressBar = (jobOf: () => number | undefined, line: (c: JobCounters, perSecond: number) => string) =>
   Effect.gen(function*() {
     const progress = yield* Progress
     const events = yield* progress.subscribe
     return yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const e = yield* Queue.take(events)
       if (e.jobId !== jobOf() || e.type !== "progress") return
-      const c = e.counters
-      process.stderr.write(`\r\x1b[K${c.fetched} fetched, ${c.failed} failed, ${c.skipped} skipped, ` +
-        `${c.queued} queued, ${c.discovered} discovered - ${e.pagesPerSecond} pages/s`)
+      process.stderr.write(`\r\x1b[K${line(e.counters, e.pagesPerSecond)}`)
     })))
   })
 
@@ -64,7 +68,7 @@ export const crawlCommand = Command.make("crawl", {
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
+    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId, crawlLine)
     const summary = yield* crawlLand(land.id, options, {
       allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined,
       onJob: (job) => Effect.sync(() => {
@@ -77,4 +81,4 @@ export const crawlCommand = Command.make("crawl", {
       media === null ? summaryText(summary) : `${summaryText(summary)}\n${mediaSummaryText(media)}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
-  }).pipe(Effect.scoped, Effect.provide(MediaLive))))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))
+  }).pipe(Effect.scoped, Effect.provide(MediaLive), Effect.provide(ExtractorPool.Default))))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

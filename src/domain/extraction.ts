@@ -55,3 +55,13 @@ export const Extraction = Schema.Struct({
   media: Schema.Array(ExtractedMedia)
 })
 export type Extraction = typeof Extraction.Type
+
+/** A page the extractor could not process: its worker crashed, hung past the time limit or answered nonsense. */
+export class ExtractionFailed extends Schema.TaggedError<ExtractionFailed>()("ExtractionFailed", {
+  url: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `extraction of ${this.url} failed: ${this.reason}`
+  }
+}

@@ -1,7 +1,11 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { CrawlState } from "../domain/expression.js"
+import { MediaId } from "../domain/ids.js"
+import { MediaType } from "../domain/media.js"
 import { CrawlOptions } from "../streams/crawl-options.js"
+import { MediaOptions } from "../streams/media-options.js"
+import { ReadableOptions } from "../streams/readable-options.js"
 import {
   DomainJson,
   ExpressionDetail,
@@ -9,6 +13,7 @@ import {
   GraphJson,
   JobJson,
   LandJson,
+  MediaItemJson,
   Page,
   StatsJson,
   TermInput,
@@ -36,6 +41,8 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Aut
 const IntFromString = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
 const id = HttpApiSchema.param("id", IntFromString)
 const term = HttpApiSchema.param("term", Schema.String)
+const MediaIdFromString = Schema.NumberFromString.pipe(Schema.compose(MediaId))
+const mediaId = HttpApiSchema.param("mediaId", MediaIdFromString)
 
 const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))
 const Offset = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
@@ -115,16 +122,45 @@ export class LandsGroup extends HttpApiGroup.make("lands")
   .middleware(Authentication)
   .prefix("/api/v1") {}
 
+const BooleanFromString = Schema.BooleanFromString.annotations({ description: "true or false" })
+
+export const MediaFilters = Schema.Struct({
+  ...Pagination,
+  type: Schema.optional(MediaType),
+  minWidth: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({
+    description: "only media at least this many pixels wide (known once analysed)"
+  })),
+  hasExif: Schema.optional(BooleanFromString.annotations({ description: "only images with (true) or without (false) EXIF details" })),
+  analysed: Schema.optional(BooleanFromString.annotations({ description: "only media analysed (true, with or without an error) or not yet (false)" })),
+  error: Schema.optional(BooleanFromString.annotations({ description: "only media whose analysis failed (true) or did not (false)" })),
+  nearDuplicatesOf: Schema.optional(MediaIdFromString.annotations({
+    description: "only images that look like this media of the land (perceptual hashes), nearest first, each with its distance"
+  })),
+  maxDistance: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 64)).annotations({
+    description: "largest Hamming distance between 64-bit perceptual hashes for nearDuplicatesOf (default 10)"
+  }))
+})
+export type MediaFilters = typeof MediaFilters.Type
+
+export class MediaGroup extends HttpApiGroup.make("media")
+  .add(HttpApiEndpoint.get("list")`/lands/${id}/media`.setUrlParams(MediaFilters).addSuccess(Page(MediaItemJson)))
+  .add(HttpApiEndpoint.get("get")`/lands/${id}/media/${mediaId}`.addSuccess(MediaItemJson))
+  .middleware(Authentication)
+  .prefix("/api/v1") {}
+
 export const CrawlRequest = CrawlOptions.pipe(Schema.omit("userAgent"))
+const Started = Schema.Struct({ jobId: Schema.Int })
 
 export class JobsGroup extends HttpApiGroup.make("jobs")
-  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`
-    .setPayload(CrawlRequest)
-    .addSuccess(Schema.Struct({ jobId: Schema.Int }), { status: 202 }))
+  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }))
+  // The same under /jobs/, beside the other kinds.
+  .add(HttpApiEndpoint.post("crawlJob")`/lands/${id}/jobs/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }))
+  .add(HttpApiEndpoint.post("media")`/lands/${id}/jobs/media`.setPayload(MediaOptions).addSuccess(Started, { status: 202 }))
+  .add(HttpApiEndpoint.post("readable")`/lands/${id}/jobs/readable`.setPayload(ReadableOptions).addSuccess(Started, { status: 202 }))
   .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.addSuccess(Schema.Array(JobJson)))
   .add(HttpApiEndpoint.get("get")`/jobs/${id}`.addSuccess(JobJson))
   .add(HttpApiEndpoint.post("cancel")`/jobs/${id}/cancel`.addSuccess(JobJson))
-  .add(HttpApiEndpoint.post("resume")`/jobs/${id}/resume`.addSuccess(Schema.Struct({ jobId: Schema.Int }), { status: 202 }))
+  .add(HttpApiEndpoint.post("resume")`/jobs/${id}/resume`.addSuccess(Started, { status: 202 }))
   .middleware(Authentication)
   .prefix("/api/v1") {}
 
@@ -132,6 +168,7 @@ export class MwiApi extends HttpApi.make("mwi")
   .add(AuthGroup)
   .add(AccountGroup)
   .add(LandsGroup)
+  .add(MediaGroup)
   .add(JobsGroup)
   // Every endpoint may answer with any of these; the body is always {error, message, details}.
   .addError(BadRequest)
@@ -142,4 +179,4 @@ export class MwiApi extends HttpApi.make("mwi")
   .addError(TooManyRequests)
   .addError(ServiceUnavailable)
   .annotate(OpenApi.Title, "MyWebIntelligence API")
-  .annotate(OpenApi.Description, "Lands, dictionaries, seeds, crawl jobs, expressions, domains and the link graph.") {}
+  .annotate(OpenApi.Description, "Lands, dictionaries, seeds, crawl, media and readable jobs, expressions, media, domains and the link graph.") {}

@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { CrawlState, LinkType } from "../domain/expression.js"
 import { JobCounters, JobKind, JobStatus } from "../domain/job.js"
 import { LandSummary } from "../domain/land.js"
-import { MediaType } from "../domain/media.js"
+import { DominantColor, MediaType } from "../domain/media.js"
 
 // The JSON shapes of the API. Dates travel as ISO 8601 strings; ids are integers.
 
@@ -91,13 +91,27 @@ export const MediaJson = Schema.Struct({
   height: Nullable(Schema.Int),
   fileSize: Nullable(Schema.Number),
   format: Nullable(Schema.String),
-  dominantColors: Nullable(Schema.Unknown),
-  exif: Nullable(Schema.Unknown),
+  dominantColors: Nullable(Schema.Array(DominantColor)),
+  exif: Nullable(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   sha256: Nullable(Schema.String),
   phash: Nullable(Schema.String),
   analyzedAt: Nullable(DateTime),
   analysisError: Nullable(Schema.String)
 }).annotations({ identifier: "Media" })
+
+/** A media of the land's media list, with all of its analysis. */
+export const MediaItemJson = Schema.Struct({
+  ...MediaJson.fields,
+  expressionId: Id,
+  colorMode: Nullable(Schema.String),
+  channels: Nullable(Schema.Int),
+  hasTransparency: Nullable(Schema.Boolean),
+  aspectRatio: Nullable(Schema.Number),
+  websafeColors: Nullable(Schema.Record({ key: Schema.String, value: Schema.Number })),
+  createdAt: DateTime,
+  /** Bits between this image's perceptual hash and the reference's, for a near-duplicate query. */
+  distance: Nullable(Schema.Int)
+}).annotations({ identifier: "MediaItem" })
 
 export const ExpressionDetail = Schema.Struct({
   ...ExpressionItem.fields,

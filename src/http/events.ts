@@ -10,6 +10,12 @@ import { type JobEvent, Progress } from "../services/Progress.js"
 
 const IdParam = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
 
+// Media jobs count files, the others pages; events carry either as `pagesPerSecond`.
+const rateOf = (result: Job["result"]) => {
+  const rate = result?.["pagesPerSecond"] ?? result?.["filesPerSecond"]
+  return typeof rate === "number" ? rate : 0
+}
+
 const snapshotOf = (job: Job): JobEvent => ({
   type: isFinished(job.status) || job.status === "interrupted" ? "final" : "snapshot",
   jobId: job.id,
@@ -18,7 +24,7 @@ const snapshotOf = (job: Job): JobEvent => ({
   seq: 0,
   status: job.status,
   counters: job.counters,
-  pagesPerSecond: typeof job.result?.["pagesPerSecond"] === "number" ? job.result["pagesPerSecond"] : 0,
+  pagesPerSecond: rateOf(job.result),
   elapsedMs: (job.finishedAt ?? new Date()).getTime() - (job.startedAt ?? job.createdAt).getTime(),
   stage: job.stage,
   error: job.error

@@ -1,11 +1,14 @@
 import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
+import { InvalidInput } from "../domain/errors.js"
 import type { LandId, UserId } from "../domain/ids.js"
 import { Accounts } from "../services/Accounts.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { ownerScope } from "../services/LandRepo.js"
 import { Lands } from "../services/Lands.js"
+import { MediaRepo } from "../services/MediaRepo.js"
+import type { CrawlOptions } from "../streams/crawl-options.js"
 import { JobSupervisor } from "../streams/supervisor.js"
 import { CurrentUser, MwiApi } from "./api.js"
 import { apiErrors, Forbidden } from "./errors.js"
@@ -90,19 +93,42 @@ export const LandsHandlers = HttpApiBuilder.group(MwiApi, "lands", (h) =>
         }).pipe(apiErrors))
   }))
 
+export const MediaHandlers = HttpApiBuilder.group(MwiApi, "media", (h) =>
+  Effect.gen(function*() {
+    const media = yield* MediaRepo
+    return h
+      .handle("list", ({ path, urlParams: { limit = 50, offset = 0, ...filters } }) =>
+        Effect.gen(function*() {
+          const land = yield* ownLand(path.id)
+          if (filters.maxDistance !== undefined && filters.nearDuplicatesOf === undefined) {
+            return yield* new InvalidInput({ field: "maxDistance", reason: "only applies with nearDuplicatesOf" })
+          }
+          const page = yield* media.list(land.id, { ...filters, limit, offset }).pipe(
+            // The reference is a filter value: unknown in this land, the request is wrong, not the land missing.
+            Effect.catchTag("MediaNotFound", (e) =>
+              new InvalidInput({ field: "nearDuplicatesOf", reason: `no media with id ${e.id} in land ${land.id}` }))
+          )
+          return { ...page, limit, offset }
+        }).pipe(apiErrors))
+      .handle("get", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => media.get(land.id, path.mediaId)).pipe(apiErrors))
+  }))
+
 export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
   Effect.gen(function*() {
     const jobs = yield* JobRepo
     const supervisor = yield* JobSupervisor
     // A job is visible to the owner of its land only.
     const ownJob = (id: number) => Effect.flatMap(jobs.get(id), (job) => Effect.as(ownLand(job.landId), job))
+    /** Starts a job on the caller's land; 202 with its id once its row exists. */
+    const start = <E, R>(landId: number, run: (landId: LandId) => Effect.Effect<{ readonly id: number }, E, R>) =>
+      Effect.flatMap(ownLand(landId), (land) => run(land.id)).pipe(Effect.map((job) => ({ jobId: job.id })), apiErrors)
+    const crawl = ({ path, payload }: { readonly path: { readonly id: number }; readonly payload: CrawlOptions }) =>
+      start(path.id, (land) => supervisor.startCrawl(land, payload))
     return h
-      .handle("crawl", ({ path, payload }) =>
-        Effect.gen(function*() {
-          const land = yield* ownLand(path.id)
-          const job = yield* supervisor.startCrawl(land.id as LandId, payload)
-          return { jobId: job.id }
-        }).pipe(apiErrors))
+      .handle("crawl", crawl)
+      .handle("crawlJob", crawl)
+      .handle("media", ({ path, payload }) => start(path.id, (land) => supervisor.startMedia(land, payload)))
+      .handle("readable", ({ path, payload }) => start(path.id, (land) => supervisor.startReadable(land, payload)))
       .handle("landJobs", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => jobs.listByLand(land.id)).pipe(apiErrors))
       .handle("get", ({ path }) => ownJob(path.id).pipe(apiErrors))
       .handle("cancel", ({ path }) => Effect.zipRight(ownJob(path.id), supervisor.cancel(path.id)).pipe(apiErrors))

@@ -7,12 +7,14 @@ import { Exporter } from "../services/Exporter.js"
 import { Lands } from "../services/Lands.js"
 import { httpRequests, prometheusText } from "../services/Metrics.js"
 import { CrawlerLive } from "../streams/crawl.js"
+import { MediaLive } from "../streams/media-analysis.js"
+import { ReadableLive } from "../streams/readable.js"
 import { JobSupervisor, type SupervisorOptions } from "../streams/supervisor.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
 import { ExportRoute } from "./export-route.js"
-import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers } from "./handlers.js"
+import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers, MediaHandlers } from "./handlers.js"
 
 const HealthRoute = HttpLayerRouter.add("GET", "/health", Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -70,7 +72,7 @@ const ApiMiddleware = HttpLayerRouter.middleware<{ handles: HttpServerError.Rout
 
 const Routes = Layer.mergeAll(
   HttpLayerRouter.addHttpApi(MwiApi, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([AuthHandlers, AccountHandlers, LandsHandlers, JobsHandlers]),
+    Layer.provide([AuthHandlers, AccountHandlers, LandsHandlers, MediaHandlers, JobsHandlers]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layerHttpLayerRouter({ api: MwiApi, path: "/docs" }),
@@ -85,7 +87,7 @@ const Routes = Layer.mergeAll(
 /** The services behind the API, over a SqlClient. */
 export const apiServices = (options: SupervisorOptions) =>
   Layer.mergeAll(JobSupervisor.layer(options), Lands.Default, ExpressionQueries.Default, Accounts.Default, Exporter.Default).pipe(
-    Layer.provideMerge(CrawlerLive)
+    Layer.provideMerge(Layer.mergeAll(CrawlerLive, MediaLive, ReadableLive))
   )
 
 /** The whole HTTP application (routes and services), to be served on an HttpServer; needs a SqlClient. */

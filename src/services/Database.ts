@@ -11,12 +11,19 @@ import { type DataDirLocked, DatabaseUnavailable } from "../domain/errors.js"
 import { lockDataDir } from "./DataDirLock.js"
 import initial from "./migrations/0001_initial.js"
 import accounts from "./migrations/0002_accounts.js"
+import readable from "./migrations/0003_readable.js"
+import frontierByHost from "./migrations/0004_frontier_by_host.js"
 
 const snakeToCamel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
 const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())
 const transforms = { transformResultNames: snakeToCamel, transformQueryNames: camelToSnake } as const
 
-export const migrations = { "0001_initial": initial, "0002_accounts": accounts }
+export const migrations = {
+  "0001_initial": initial,
+  "0002_accounts": accounts,
+  "0003_readable": readable,
+  "0004_frontier_by_host": frontierByHost
+}
 
 /** Where the data lives, as given by the configuration; printed by commands so the user knows which one they hit. */
 export type DatabaseTarget =

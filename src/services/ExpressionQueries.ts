@@ -80,7 +80,7 @@ export class ExpressionQueries extends Effect.Service<ExpressionQueries>()("Expr
           SELECT s.id, s.normalized_url AS url, s.title, k.anchor_text, k.rel, k.link_type
           FROM expression_links k JOIN expressions s ON s.id = k.source_id WHERE k.target_id = ${id} ORDER BY s.id`
         const media = yield* sql`
-          SELECT id, url, type, alt, mime_type, width, height, file_size, format, dominant_colors, exif, sha256, phash,
+          SELECT id, url, type, alt, mime_type, width, height, file_size::float8 AS file_size, format, dominant_colors, exif, sha256, phash,
                  analyzed_at, analysis_error
           FROM media WHERE expression_id = ${id} ORDER BY id`
         return { ...row, outgoing, incoming, media }

@@ -30,20 +30,21 @@ export class Frontier extends Effect.Service<Frontier>()("Frontier", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    // Round-robin over hosts: the n-th URL of every host comes before the (n+1)-th of any. The UPDATE re-checks the
-    // state, so under concurrent claimers a row is taken by one of them only.
+    // Round-robin over hosts: the n-th URL of every host comes before the (n+1)-th of any. Each host's first URLs
+    // come from its own index (expressions_frontier_domain), so the cost follows the number of hosts, not of pending
+    // URLs. The UPDATE re-checks the state, so under concurrent claimers a row is taken by one of them only.
     const claim = (r: ClaimRequest) =>
       r.limit <= 0 ? Effect.succeed([] as ReadonlyArray<ClaimedUrl>) : sql<ClaimedUrl>`
         UPDATE expressions e SET crawl_state = 'claimed', claimed_by = ${r.jobId}, claimed_at = now()
         FROM (
-          SELECT id, rn FROM (
-            SELECT id, depth, row_number() OVER (PARTITION BY domain_id ORDER BY depth, id) AS rn
-            FROM expressions
-            WHERE land_id = ${r.landId} AND crawl_state = 'pending' AND depth <= ${r.maxDepth}
-              AND domain_id <> ALL(${[...r.excludeDomains]}::int[])
-          ) ranked
-          WHERE rn <= ${r.perHost}
-          ORDER BY rn, depth, id
+          SELECT p.id FROM domains d
+          CROSS JOIN LATERAL (
+            SELECT x.id, x.depth, row_number() OVER (ORDER BY x.depth, x.id) AS rn FROM expressions x
+            WHERE x.domain_id = d.id AND x.crawl_state = 'pending' AND x.depth <= ${r.maxDepth}
+            ORDER BY x.depth, x.id LIMIT ${r.perHost}
+          ) p
+          WHERE d.land_id = ${r.landId} AND d.id <> ALL(${[...r.excludeDomains]}::int[])
+          ORDER BY p.rn, p.depth, p.id
           LIMIT ${r.limit}
         ) picked
         WHERE e.id = picked.id AND e.crawl_state = 'pending'

@@ -34,6 +34,10 @@ export interface MediaQuery {
   readonly minWidth?: number | undefined
   /** Only images with camera, date or GPS details (true), or without (false). */
   readonly hasExif?: boolean | undefined
+  /** Only media analysed (true: done, successfully or not), or not analysed yet (false). */
+  readonly analysed?: boolean | undefined
+  /** Only media whose analysis ended in an error (true), or did not (false, including those not analysed yet). */
+  readonly error?: boolean | undefined
   /** Only the media of one page. */
   readonly expressionId?: ExpressionId | undefined
   /** Only images whose perceptual hash is within `maxDistance` bits of this one's, nearest first. */
@@ -111,6 +115,17 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("MediaRepo", {
 
     const decodeItems = Schema.decodeUnknown(Schema.Array(MediaListItem))
 
+    const selectRows = (where: Fragment, distance: Fragment, order: Fragment, limit: number, offset: number) =>
+      sql`
+        SELECT m.id, m.expression_id, m.url, m.type, m.alt, m.mime_type, m.width, m.height,
+               m.file_size::float8 AS file_size, m.format, m.color_mode, m.channels, m.has_transparency,
+               m.aspect_ratio, m.dominant_colors, m.websafe_colors, m.exif, m.sha256, m.phash, m.analyzed_at,
+               m.analysis_error, m.created_at, ${distance} AS distance
+        FROM media m JOIN expressions e ON e.id = m.expression_id
+        WHERE ${where}
+        ORDER BY ${order}
+        LIMIT ${limit} OFFSET ${offset}`.pipe(Effect.flatMap(decodeItems), orDieOnParse)
+
     const referenceHash = (landId: LandId, mediaId: MediaId) =>
       Effect.gen(function*() {
         const rows = yield* sql<{ phash: string | null }>`
@@ -136,6 +151,8 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("MediaRepo", {
           q.type === undefined ? sql`TRUE` : sql`m.type = ${q.type}`,
           q.minWidth === undefined ? sql`TRUE` : sql`m.width >= ${q.minWidth}`,
           q.hasExif === undefined ? sql`TRUE` : q.hasExif ? sql`m.exif IS NOT NULL` : sql`m.exif IS NULL`,
+          q.analysed === undefined ? sql`TRUE` : q.analysed ? sql`m.analyzed_at IS NOT NULL` : sql`m.analyzed_at IS NULL`,
+          q.error === undefined ? sql`TRUE` : q.error ? sql`m.analysis_error IS NOT NULL` : sql`m.analysis_error IS NULL`,
           q.expressionId === undefined ? sql`TRUE` : sql`m.expression_id = ${q.expressionId}`,
           reference === undefined
             ? sql`TRUE`
@@ -144,23 +161,21 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("MediaRepo", {
         const where = sql.and(conditions)
         const counted = yield* sql<{ n: number }>`
           SELECT count(*)::int AS n FROM media m JOIN expressions e ON e.id = m.expression_id WHERE ${where}`
-        const rows = yield* sql`
-          SELECT m.id, m.expression_id, m.url, m.type, m.alt, m.mime_type, m.width, m.height,
-                 m.file_size::float8 AS file_size, m.format, m.color_mode, m.channels, m.has_transparency,
-                 m.aspect_ratio, m.dominant_colors, m.websafe_colors, m.exif, m.sha256, m.phash, m.analyzed_at,
-                 m.analysis_error, m.created_at, ${distance} AS distance
-          FROM media m JOIN expressions e ON e.id = m.expression_id
-          WHERE ${where}
-          ORDER BY ${reference === undefined ? sql`m.id` : sql`distance, m.id`}
-          LIMIT ${q.limit ?? 100} OFFSET ${q.offset ?? 0}`
-        const items = yield* decodeItems(rows).pipe(orDieOnParse)
+        const items = yield* selectRows(where, distance, reference === undefined ? sql`m.id` : sql`distance, m.id`, q.limit ?? 100, q.offset ?? 0)
         return { total: counted[0]?.n ?? 0, items } satisfies MediaPage
       }).pipe(Effect.withSpan("MediaRepo.list"))
+
+    /** One media row of a land; a row of another land is not found. */
+    const get = (landId: LandId, mediaId: MediaId) =>
+      selectRows(sql`e.land_id = ${landId} AND m.id = ${mediaId}`, sql`NULL::int`, sql`m.id`, 1, 0).pipe(
+        Effect.flatMap((items) => items[0] === undefined ? Effect.fail(new MediaNotFound({ id: mediaId })) : Effect.succeed(items[0])),
+        Effect.withSpan("MediaRepo.get")
+      )
 
     /** The land's images that look like this one: pHash within `maxDistance` bits, nearest first. */
     const nearDuplicates = (landId: LandId, mediaId: MediaId, maxDistance: number = DEFAULT_MAX_DISTANCE) =>
       list(landId, { nearDuplicatesOf: mediaId, maxDistance, limit: 1000 }).pipe(Effect.map((page) => page.items))
 
-    return { pending, pendingCount, record, list, nearDuplicates } as const
+    return { pending, pendingCount, record, list, get, nearDuplicates } as const
   })
 }) {}

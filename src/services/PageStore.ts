@@ -138,26 +138,47 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
         return { discovered, links: edges.length } satisfies StoreReport
       })
 
-    /** The crawled pages' own rows (terminal state, response, content) and their hosts' domain rows. */
+    /**
+     * The crawled pages' own rows (terminal state, response, content) in one statement, then their hosts' domain rows,
+     * in page id order (the order in which writers lock them).
+     */
     const updatePages = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
       Effect.gen(function*() {
-        for (const p of [...pages].sort((a, b) => a.expressionId - b.expressionId)) {
+        const sorted = [...pages].sort((a, b) => a.expressionId - b.expressionId)
+        const column = <A>(f: (p: PageOutcome, c: PageContent | null) => A) => sorted.map((p) => f(p, p.content))
+        yield* sql`
+          UPDATE expressions e SET
+            crawl_state = u.state, claimed_by = NULL, claimed_at = NULL,
+            http_status = u.http_status, final_url = u.final_url, content_type = u.content_type,
+            content_length = u.content_length, headers = u.headers::jsonb,
+            error = u.error, fetched_at = now(), updated_at = now(),
+            title = u.title, description = u.description, keywords = u.keywords,
+            language = u.language, canonical_url = u.canonical_url,
+            published_at = u.published_at::timestamptz, html = u.html,
+            readable = u.readable, readable_source = u.readable_source,
+            word_count = u.word_count, reading_time = u.reading_time, relevance = u.relevance,
+            readable_at = CASE WHEN u.has_readable THEN now() END,
+            approved_at = CASE WHEN u.approved THEN now() END
+          FROM unnest(
+            ${column((p) => p.expressionId)}::int[], ${column((p) => p.state)}::text[],
+            ${column((p) => p.httpStatus)}::int[], ${column((p) => p.finalUrl)}::text[],
+            ${column((p) => p.contentType)}::text[], ${column((p) => p.contentLength)}::int8[],
+            ${column((p) => p.headers === null ? null : JSON.stringify(p.headers))}::text[],
+            ${column((p) => p.error)}::text[],
+            ${column((_, c) => text(c?.title))}::text[], ${column((_, c) => text(c?.description))}::text[],
+            ${column((_, c) => text(c?.keywords))}::text[], ${column((_, c) => c?.language ?? null)}::text[],
+            ${column((_, c) => c?.canonicalUrl ?? null)}::text[], ${column((_, c) => c?.publishedAt ?? null)}::text[],
+            ${column((_, c) => text(c?.html))}::text[], ${column((_, c) => text(c?.readable))}::text[],
+            ${column((_, c) => c?.readableSource ?? null)}::text[], ${column((_, c) => c?.wordCount ?? null)}::int[],
+            ${column((_, c) => c?.readingTime ?? null)}::int[], ${column((_, c) => c?.relevance ?? null)}::float8[],
+            ${column((_, c) => Boolean(c?.readable))}::bool[],
+            ${column((_, c) => c !== null && (c.relevance ?? 0) > 0)}::bool[]
+          ) AS u(id, state, http_status, final_url, content_type, content_length, headers, error, title, description,
+                 keywords, language, canonical_url, published_at, html, readable, readable_source, word_count,
+                 reading_time, relevance, has_readable, approved)
+          WHERE e.id = u.id`
+        for (const p of sorted) {
           const c = p.content
-          yield* sql`
-            UPDATE expressions SET
-              crawl_state = ${p.state}, claimed_by = NULL, claimed_at = NULL,
-              http_status = ${p.httpStatus}, final_url = ${p.finalUrl}, content_type = ${p.contentType},
-              content_length = ${p.contentLength}, headers = ${p.headers === null ? null : JSON.stringify(p.headers)}::jsonb,
-              error = ${p.error}, fetched_at = now(), updated_at = now(),
-              title = ${text(c?.title)}, description = ${text(c?.description)}, keywords = ${text(c?.keywords)},
-              language = ${c?.language ?? null}, canonical_url = ${c?.canonicalUrl ?? null},
-              published_at = ${c?.publishedAt ?? null}::timestamptz, html = ${text(c?.html)},
-              readable = ${text(c?.readable)}, readable_source = ${c?.readableSource ?? null},
-              word_count = ${c?.wordCount ?? null}, reading_time = ${c?.readingTime ?? null},
-              relevance = ${c?.relevance ?? null},
-              readable_at = ${c?.readable ? sql`now()` : sql`NULL`},
-              approved_at = ${c !== null && (c.relevance ?? 0) > 0 ? sql`now()` : sql`NULL`}
-            WHERE id = ${p.expressionId}`
           if (p.domainRootOf !== null && c !== null) {
             yield* sql`
               UPDATE domains SET title = ${text(c.title)}, description = ${text(c.description)},
@@ -182,7 +203,7 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
           Effect.withSpan("PageStore.store", { attributes: { pages: pages.length } })
         )
 
-    return { store } as const
+    return { store, writeGraph } as const
   }),
   dependencies: [ExpressionRepo.Default]
 }) {}

@@ -17,6 +17,8 @@ export const JobEvent = Schema.Struct({
 })
 export type JobEvent = typeof JobEvent.Type
 
+const LATEST_KEPT = 1024
+
 /**
  * The progress bus. A sliding PubSub: a watcher that cannot keep up loses old progress events, never blocks the
  * crawl; the final event is the last one published, so a watcher always ends on it.
@@ -25,12 +27,15 @@ export class Progress extends Effect.Service<Progress>()("Progress", {
   scoped: Effect.gen(function*() {
     const bus = yield* Effect.acquireRelease(PubSub.sliding<JobEvent>(4096), PubSub.shutdown)
     // The last event of each job of this process: a watcher connecting mid-job starts from the live counters, which
-    // are fresher than the job row's (saved once a second).
+    // are fresher than the job row's (saved once a second). Bounded, least recently published out first: a job still
+    // running publishes several times a second, and a finished one is described by its row as well.
     const latest = new Map<number, JobEvent>()
     return {
       publish: (event: JobEvent) =>
         Effect.suspend(() => {
+          latest.delete(event.jobId)
           latest.set(event.jobId, event)
+          if (latest.size > LATEST_KEPT) latest.delete(latest.keys().next().value!)
           return PubSub.publish(bus, event)
         }).pipe(Effect.asVoid),
       subscribe: PubSub.subscribe(bus),

@@ -1,4 +1,4 @@
-import { Context, Deferred, Effect, FiberId, Layer, type Scope } from "effect"
+import { Clock, Context, Deferred, Effect, FiberId, Layer, type Scope } from "effect"
 import robotsParserModule from "robots-parser"
 import type { FetchFailure } from "../domain/fetch.js"
 import { Fetcher } from "./Fetcher.js"
@@ -15,6 +15,11 @@ export interface RobotsVerdict {
 
 export interface RobotsPolicy {
   readonly check: (url: string) => Effect.Effect<RobotsVerdict>
+  /**
+   * When the last request for the robots.txt of the URL's origin went to that origin (Clock milliseconds), null when
+   * this job sent none: a host's first page is spaced from it by the host's interval, as any two requests are.
+   */
+  readonly requestedAt: (url: string) => Effect.Effect<number | null>
 }
 
 export interface RobotsOptions {
@@ -77,7 +82,18 @@ const verdict = (rules: Rules, url: string, agent: string): RobotsVerdict => {
   }
 }
 
-const ALWAYS_ALLOWED: RobotsPolicy = { check: () => Effect.succeed({ allowed: true, crawlDelayMs: null }) }
+const ALWAYS_ALLOWED: RobotsPolicy = {
+  check: () => Effect.succeed({ allowed: true, crawlDelayMs: null }),
+  requestedAt: () => Effect.succeed(null)
+}
+
+const originOf = (url: string): string | null => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return null
+  }
+}
 
 /**
  * robots.txt rules for one job. Each origin's robots.txt is fetched once, through the Fetcher (so the network guard,
@@ -91,9 +107,16 @@ const make = (options: RobotsOptions = {}): Effect.Effect<RobotsPolicy, never, F
     const scope = yield* Effect.scope
     const agent = productToken(fetcher.settings.userAgent)
     const cache = new Map<string, Deferred.Deferred<Rules>>()
+    const requested = new Map<string, number>()
+
+    // Every attempt counts, and only hops to the origin itself: a redirect elsewhere is another host's request.
+    const onRequest = (origin: string) => (url: string) =>
+      originOf(url) === origin
+        ? Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => requested.set(origin, now)))
+        : Effect.void
 
     const fetchRules = (origin: string): Effect.Effect<Rules> =>
-      fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS }).pipe(
+      fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS, onRequest: onRequest(origin) }).pipe(
         Effect.map((result): Rules =>
           result.status >= 500 || result.status === 429
             ? DISALLOW_ALL
@@ -122,13 +145,15 @@ const make = (options: RobotsOptions = {}): Effect.Effect<RobotsPolicy, never, F
     return {
       check: (url: string) =>
         Effect.suspend(() => {
-          let origin: string
-          try {
-            origin = new URL(url).origin
-          } catch {
-            return Effect.succeed<RobotsVerdict>({ allowed: false, crawlDelayMs: null })
-          }
-          return Effect.map(rulesFor(origin), (rules) => verdict(rules, url, agent))
+          const origin = originOf(url)
+          return origin === null
+            ? Effect.succeed<RobotsVerdict>({ allowed: false, crawlDelayMs: null })
+            : Effect.map(rulesFor(origin), (rules) => verdict(rules, url, agent))
+        }),
+      requestedAt: (url: string) =>
+        Effect.sync(() => {
+          const origin = originOf(url)
+          return origin === null ? null : requested.get(origin) ?? null
         })
     }
   })

@@ -1,8 +1,13 @@
 import { Schema } from "effect"
 
-const positive = (name: string, max: number) =>
-  Schema.Int.pipe(Schema.greaterThanOrEqualTo(1, { message: () => `${name} must be at least 1` }),
-    Schema.lessThanOrEqualTo(max, { message: () => `${name} must be at most ${max}` }))
+/** An integer option within bounds, the messages naming the option (the CLI and the API print them as they are). */
+export const between = (name: string, min: number, max: number) =>
+  Schema.Int.pipe(
+    Schema.greaterThanOrEqualTo(min, { message: () => `${name} must be at least ${min}` }),
+    Schema.lessThanOrEqualTo(max, { message: () => `${name} must be at most ${max}` })
+  )
+
+const positive = (name: string, max: number) => between(name, 1, max)
 
 /** The options of a crawl, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const CrawlOptions = Schema.Struct({

@@ -9,10 +9,18 @@ export interface HostSchedulerOptions {
   readonly delayMs: number
 }
 
+/** What a host's actor learns before its first request. */
+export interface HostReady {
+  /** The host's own minimum interval (robots.txt Crawl-delay), raising the scheduler's. */
+  readonly intervalFloorMs: number
+  /** When a request to the host made while getting ready started (robots.txt), null when none was made. */
+  readonly requestedAt: number | null
+}
+
 export interface HostWork {
   readonly host: string
-  /** Runs before the host's first request and gives the host's own minimum interval (robots.txt Crawl-delay). */
-  readonly intervalFloorMs?: Effect.Effect<number>
+  /** Runs before the host's first request; the first request is spaced from the one it made, if any. */
+  readonly prepare?: Effect.Effect<HostReady>
   /**
    * The request and its hand-off; runs holding a global slot and a slot of its host. It calls `requestStarting` as
    * each request really goes out, so the host's interval counts from then (a busy event loop can delay the send).
@@ -67,9 +75,12 @@ export const makeHostScheduler = (options: HostSchedulerOptions) =>
     const loop = (actor: Actor): Effect.Effect<void> =>
       Effect.gen(function*() {
         if (actor.intervalMs === undefined) {
-          const floor = actor.queue[0]?.intervalFloorMs
-          const floorMs = floor === undefined ? 0 : yield* floor
-          actor.intervalMs = Math.max(options.delayMs, floorMs)
+          const prepare = actor.queue[0]?.prepare
+          const ready = prepare === undefined ? { intervalFloorMs: 0, requestedAt: null } : yield* prepare
+          actor.intervalMs = Math.max(options.delayMs, ready.intervalFloorMs)
+          if (ready.requestedAt !== null) {
+            actor.nextStartAt = Math.max(actor.nextStartAt, ready.requestedAt + actor.intervalMs)
+          }
         }
         for (;;) {
           const retire = yield* Effect.sync(() => {

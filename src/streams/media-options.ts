@@ -1,11 +1,5 @@
 import { Schema } from "effect"
-import type { CrawlOptions } from "./crawl-options.js"
-
-const between = (name: string, min: number, max: number) =>
-  Schema.Int.pipe(
-    Schema.greaterThanOrEqualTo(min, { message: () => `${name} must be at least ${min}` }),
-    Schema.lessThanOrEqualTo(max, { message: () => `${name} must be at most ${max}` })
-  )
+import { between, type CrawlOptions } from "./crawl-options.js"
 
 /** The options of a media analysis job, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const MediaOptions = Schema.Struct({

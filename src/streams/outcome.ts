@@ -58,7 +58,8 @@ const isDomainRoot = (url: string) => {
   return u.pathname === "/" && u.search === ""
 }
 
-const outLinks = (links: Extraction["links"]): Array<OutLink> =>
+/** The links of an extraction that lead to pages, with the host their domain row is keyed by. */
+export const outLinks = (links: Extraction["links"]): Array<OutLink> =>
   links.flatMap((l) => {
     const n = normalizeUrl(l.url)
     if (Either.isLeft(n) || NOT_A_PAGE.test(new URL(n.right).pathname)) return []

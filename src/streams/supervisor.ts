@@ -6,6 +6,10 @@ import { Frontier } from "../services/Frontier.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { crawlLand, type CrawlEnvironment } from "./crawl.js"
 import { CrawlOptions } from "./crawl-options.js"
+import { analyseAfterCrawl, analyseLandMedia } from "./media-analysis.js"
+import { MediaOptions } from "./media-options.js"
+import { type ReadableEnvironment, readableLand } from "./readable.js"
+import { ReadableOptions } from "./readable-options.js"
 
 export class JobNotRunning extends Schema.TaggedError<JobNotRunning>()("JobNotRunning", { id: Schema.Number, status: Schema.String }) {
   override get message() {
@@ -13,22 +17,44 @@ export class JobNotRunning extends Schema.TaggedError<JobNotRunning>()("JobNotRu
   }
 }
 
-export class JobNotResumable extends Schema.TaggedError<JobNotResumable>()("JobNotResumable", { id: Schema.Number, status: Schema.String }) {
+export class JobNotResumable extends Schema.TaggedError<JobNotResumable>()("JobNotResumable", {
+  id: Schema.Number,
+  kind: Schema.String,
+  status: Schema.String
+}) {
   override get message() {
-    return `job ${this.id} is ${this.status}; only interrupted, cancelled or failed jobs can be resumed`
+    return `job ${this.id} (${this.kind}) is ${this.status}; only interrupted, cancelled or failed crawl, media and readable jobs can be resumed`
   }
 }
 
 export interface SupervisorOptions {
-  /** Server configuration, never a request option: may crawls reach private addresses? */
+  /** Server configuration, never a request option: may jobs reach private addresses? */
   readonly allowPrivateNetwork?: boolean | undefined
   readonly fetcher?: CrawlEnvironment["fetcher"]
+  /** The web archive readable jobs ask (unset: their default, MWI_ARCHIVE_URL or archive.org). */
+  readonly archiveUrl?: string | undefined
 }
 
+/** The work of a job, in the environment the supervisor gives it: network settings, job hooks, the job to resume. */
+type JobBody<R> = (env: ReadableEnvironment) => Effect.Effect<unknown, unknown, R>
+
+const RESUMABLE: ReadonlyArray<Job["status"]> = ["interrupted", "cancelled", "failed"]
+
+// A crawl asked for `media` goes on with a media job of its own (registered by the same hook, hence cancellable).
+const crawling = (landId: LandId, options: CrawlOptions) => (env: CrawlEnvironment) =>
+  crawlLand(landId, options, env).pipe(
+    Effect.flatMap((summary) => analyseAfterCrawl(landId, options, summary, { ...env, resumeJobId: undefined }))
+  )
+
+const analysing = (landId: LandId, options: MediaOptions) => (env: CrawlEnvironment) => analyseLandMedia(landId, options, env)
+
+const reading = (landId: LandId, options: ReadableOptions) => (env: ReadableEnvironment) => readableLand(landId, options, env)
+
 /**
- * Runs jobs in background fibers owned by the server (not by the HTTP request that started them). At start it marks
- * the jobs of dead processes interrupted and gives their claimed URLs back to the frontier; cancel interrupts a job's
- * fiber cleanly; resume continues an interrupted job from the database frontier.
+ * Runs jobs of every kind in background fibers owned by the server (not by the HTTP request that started them). At
+ * start it marks the jobs of dead processes interrupted and gives their claimed URLs back to the frontier; cancel
+ * interrupts a job's fiber cleanly; resume continues an interrupted job from what the database holds (the frontier,
+ * the media not analysed yet, the pages its readable pass has not written).
  */
 export const makeSupervisor = (options: SupervisorOptions) =>
   Effect.gen(function*() {
@@ -40,16 +66,25 @@ export const makeSupervisor = (options: SupervisorOptions) =>
     const dead = yield* jobs.interruptStale()
     yield* frontier.release(dead)
 
-    const launch = (landId: LandId, crawl: CrawlOptions, resumeJobId?: JobId) =>
+    /** Starts a job's fiber and answers once its row exists (or with the reason it could not start). */
+    const launch = <R>(body: JobBody<R>, resumeJobId?: JobId) =>
       Effect.gen(function*() {
         const started = yield* Deferred.make<Job, unknown>()
+        const self = yield* Deferred.make<Fiber.RuntimeFiber<unknown, unknown>>()
         const cancelled = yield* Ref.make(false)
-        const fiber = yield* FiberSet.run(fibers, crawlLand(landId, crawl, {
+        const onJob = (job: Job) =>
+          Deferred.await(self).pipe(
+            Effect.tap((fiber) => Effect.sync(() => running.set(job.id, { fiber, cancelled }))),
+            Effect.zipRight(Deferred.succeed(started, job)),
+            Effect.asVoid
+          )
+        const fiber = yield* FiberSet.run(fibers, body({
           allowPrivateNetwork: options.allowPrivateNetwork,
           fetcher: options.fetcher,
+          archiveUrl: options.archiveUrl,
           resumeJobId,
           cancelled,
-          onJob: (job) => Deferred.succeed(started, job).pipe(Effect.asVoid)
+          onJob
         }).pipe(
           Effect.tapErrorCause((cause) => Deferred.failCause(started, cause)),
           Effect.ensuring(Effect.sync(() => {
@@ -57,42 +92,52 @@ export const makeSupervisor = (options: SupervisorOptions) =>
           })),
           Effect.catchAllCause((cause) => Effect.logWarning("job ended with an error", cause))
         ))
-        const job = yield* Deferred.await(started)
-        running.set(job.id, { fiber, cancelled })
-        return job
+        yield* Deferred.succeed(self, fiber)
+        return yield* Deferred.await(started)
       })
 
-    const startCrawl = (landId: LandId, crawl: CrawlOptions) => launch(landId, crawl)
+    const startCrawl = (landId: LandId, crawl: CrawlOptions) => launch(crawling(landId, crawl))
+    const startMedia = (landId: LandId, media: MediaOptions) => launch(analysing(landId, media))
+    const startReadable = (landId: LandId, readable: ReadableOptions) => launch(reading(landId, readable))
 
     const cancel = (id: number) =>
       Effect.gen(function*() {
+        const job = yield* jobs.get(id)
         const entry = running.get(id)
-        if (entry === undefined) {
-          const job = yield* jobs.get(id)
-          return yield* new JobNotRunning({ id, status: job.status })
-        }
+        // The fiber of a crawl that went on with its media job still runs: that crawl is over all the same.
+        if (entry === undefined || job.status !== "running") return yield* new JobNotRunning({ id, status: job.status })
         yield* Ref.set(entry.cancelled, true)
         yield* Fiber.interrupt(entry.fiber)
         return yield* jobs.get(id)
       })
 
+    const parametersOf = <A, I>(schema: Schema.Schema<A, I>, job: Job) =>
+      Schema.decodeUnknown(schema)(job.parameters).pipe(
+        Effect.mapError(() => new InvalidInput({ field: "parameters", reason: `job ${job.id} has unreadable parameters` }))
+      )
+
     const resume = (id: number) =>
       Effect.gen(function*() {
         const job = yield* jobs.get(id)
-        if (job.status !== "interrupted" && job.status !== "cancelled" && job.status !== "failed") {
-          return yield* new JobNotResumable({ id, status: job.status })
+        if (!RESUMABLE.includes(job.status)) return yield* new JobNotResumable({ id, kind: job.kind, status: job.status })
+        switch (job.kind) {
+          case "crawl":
+            return yield* launch(crawling(job.landId, yield* parametersOf(CrawlOptions, job)), job.id)
+          case "media":
+            return yield* launch(analysing(job.landId, yield* parametersOf(MediaOptions, job)), job.id)
+          case "readable":
+            return yield* launch(reading(job.landId, yield* parametersOf(ReadableOptions, job)), job.id)
+          default:
+            return yield* new JobNotResumable({ id, kind: job.kind, status: job.status })
         }
-        const crawl = yield* Schema.decodeUnknown(CrawlOptions)(job.parameters).pipe(
-          Effect.mapError(() => new InvalidInput({ field: "parameters", reason: `job ${id} has unreadable parameters` }))
-        )
-        return yield* launch(job.landId, crawl, job.id)
       })
 
     return {
       startCrawl,
+      startMedia,
+      startReadable,
       cancel,
-      resume,
-      runningCount: () => running.size
+      resume
     } as const
   })
 

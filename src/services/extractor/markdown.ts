@@ -4,9 +4,10 @@ import { collapseWhitespace } from "./text.js"
 import { type PageUrls, resolveUrl } from "./urls.js"
 
 // Elements whose text is not prose (code, CSS, fallback messages for old browsers, form labels, the <title> of a page
-// without <head>): turndown would otherwise print it.
+// without <head>): turndown would otherwise print it. An <object>'s content is kept: with plugins gone, it is what
+// browsers show.
 const NON_CONTENT = new Set([
-  "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "IFRAME", "OBJECT", "EMBED", "SVG", "CANVAS", "VIDEO", "AUDIO", "FORM",
+  "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "IFRAME", "EMBED", "SVG", "CANVAS", "VIDEO", "AUDIO", "FORM",
   "BUTTON", "SELECT", "TEXTAREA", "INPUT", "TITLE"
 ])
 

@@ -40,7 +40,10 @@ const CONTAINER_GROUPS = [
 // page's content.
 const NEVER_CONTENT =
   "nav, aside, footer, [role=navigation], [role=menu], [role=menubar], [role=complementary], [role=contentinfo], " +
-  "svg, template"
+  "svg, template, " +
+  // Hidden by class rather than by the `hidden` attribute (which Readability honours): skip links ("Continue reading
+  // the main story"), screen-reader labels, overlays not yet opened.
+  ".hidden, .sr-only, .visually-hidden, .screen-reader-text"
 // Readability removes these itself (and turns <noscript> fallbacks of lazy images into images); the heuristic has to.
 const NOT_TEXT = "script, style, noscript, iframe"
 // Blocks that pages mark, by class or id, as around the content rather than part of it; Readability discards such
@@ -58,6 +61,19 @@ const CONTENT_NAME = /article|body|content|main/i
 
 const removeAll = (root: ParentNode, selector: string): void => {
   for (const element of Array.from(root.querySelectorAll(selector))) element.remove()
+}
+
+// Flash is gone, so a browser shows an <object>'s fallback content (a video's still and caption, say) in its place;
+// Readability would drop the element whole.
+const unwrapObjects = (root: ParentNode): void => {
+  for (const object of Array.from(root.querySelectorAll("object"))) object.replaceWith(...Array.from(object.childNodes))
+}
+
+/** Mutates `document`: what is never content goes, what a browser shows instead of a plugin comes back. */
+const prepare = (document: Document): Document => {
+  removeAll(document.body, NEVER_CONTENT)
+  unwrapObjects(document.body)
+  return document
 }
 
 // Readability wraps loose phrasing content, <audio> included, in a <p>, then drops the paragraphs that have neither
@@ -112,10 +128,10 @@ const largestContainer = (body: HTMLElement): Element | null => {
 
 type Heuristic = { readonly root: Element; readonly kind: "container" | "paragraphs" | "body" }
 
-/** Mutates `document`. The page's declared content container, else all its paragraphs, else its body. */
+/** Mutates a `prepare`d `document`. The page's declared content container, else all its paragraphs, else its body. */
 const heuristic = (document: Document): Heuristic | null => {
   const body = document.body
-  removeAll(body, `${NEVER_CONTENT}, ${NOT_TEXT}`)
+  removeAll(body, NOT_TEXT)
   // The site's header (logo, search, menus) is not content, but an article's own <header> holds its headline.
   for (const header of Array.from(body.querySelectorAll("header, [role=banner]"))) {
     if (header.closest("article, main") === null) header.remove()
@@ -141,8 +157,73 @@ const heuristic = (document: Document): Heuristic | null => {
   return textLength(body) > 0 ? { root: body, kind: "body" } : null
 }
 
+// Around an article, pages put blocks of links: related and most-read stories, share buttons, tags, the site's own
+// teasers. Readability keeps them when they share the article's container (it spares lists, and blocks made of lists,
+// from its link-density test), and a declared content container often holds them too. So the content is trimmed from
+// its edges. Going down from the root through the wrappers, a wrapper being an element one of whose children holds
+// most of the prose (the text outside links), the link-heavy blocks beside that child are dropped; at the level of
+// the article's own blocks, where the prose is spread, only blocks that are mostly links are, and only at the ends,
+// with a trailing lead-in ("Related:") left with nothing to introduce. A page whose text is mostly links is left
+// whole: there the links are the content.
+const WRAPPER_PROSE_SHARE = 0.5
+const LINK_HEAVY_BESIDE_PROSE = 0.3
+const LINK_HEAVY_AT_ARTICLE_END = 0.5
+const MIN_PROSE_TO_TRIM = CONTAINER_MIN_CHARS
+const WRAPPER_TAGS = new Set(["DIV", "SECTION", "ARTICLE", "MAIN"])
+const LEAD_IN = /:$/
+
+interface Block {
+  readonly element: Element
+  readonly chars: number
+  readonly linkChars: number
+}
+
+const measure = (element: Element): Block => {
+  let linkChars = 0
+  for (const anchor of Array.from(element.querySelectorAll("a"))) linkChars += textLength(anchor)
+  return { element, chars: textLength(element), linkChars: element.nodeName.toUpperCase() === "A" ? textLength(element) : linkChars }
+}
+
+const prose = (block: Block): number => Math.max(0, block.chars - block.linkChars)
+
+/** Removes blocks from the start of `blocks` while `drop` says so; empty blocks, which may hold an image, are kept and
+ * looked past. */
+const trimWhile = (blocks: ReadonlyArray<Block>, drop: (block: Block) => boolean): void => {
+  for (const block of blocks) {
+    if (block.chars === 0) continue
+    if (!drop(block)) return
+    block.element.remove()
+  }
+}
+
+const trimEdges = (root: Element): void => {
+  let container = root
+  for (;;) {
+    const blocks = Array.from(container.children).map(measure)
+    const total = blocks.reduce((sum, block) => sum + prose(block), 0)
+    if (total < MIN_PROSE_TO_TRIM) return
+    const core = blocks.reduce((best, block) => (prose(block) > prose(best) ? block : best))
+    if (WRAPPER_TAGS.has(core.element.nodeName.toUpperCase()) && prose(core) >= WRAPPER_PROSE_SHARE * total) {
+      for (const block of blocks) {
+        if (block !== core && block.chars > 0 && block.linkChars >= LINK_HEAVY_BESIDE_PROSE * block.chars) {
+          block.element.remove()
+        }
+      }
+      container = core.element
+      continue
+    }
+    const heavy = (block: Block) => block.linkChars >= LINK_HEAVY_AT_ARTICLE_END * block.chars
+    const coreIndex = blocks.indexOf(core)
+    trimWhile(blocks.slice(coreIndex + 1).reverse(), (block) =>
+      heavy(block) || LEAD_IN.test(collapseWhitespace(block.element.textContent ?? "")))
+    trimWhile(blocks.slice(0, coreIndex), heavy)
+    return
+  }
+}
+
 const content = (root: Element | null, source: ReadableSource): ReadableContent | null => {
   if (root === null) return null
+  trimEdges(root)
   const text = blockText(root)
   return text === "" ? null : { root, text, source }
 }
@@ -156,14 +237,13 @@ const NO_CONTENT: ReadableContent = { root: null, text: "", source: "none" }
  * `document`, so after it the heuristic runs on a fresh one from `reparse`, and only when needed.
  */
 export const readableContent = (document: Document, reparse: () => Document): ReadableContent => {
-  const body = document.body
-  removeAll(body, NEVER_CONTENT)
+  const body = prepare(document).body
   if (!looksLikeArticle(body) || body.querySelectorAll("*").length > READABILITY_MAX_ELEMENTS) {
     return content(heuristic(document)?.root ?? null, "heuristic") ?? NO_CONTENT
   }
   const byReadability = content(readability(document), "readability")
   if (byReadability !== null && byReadability.text.length >= READABILITY_CONFIDENT_CHARS) return byReadability
-  const fallback = heuristic(reparse())
+  const fallback = heuristic(prepare(reparse()))
   const byHeuristic = content(fallback?.root ?? null, "heuristic")
   if (byReadability === null) return byHeuristic ?? NO_CONTENT
   const declaredContainer = fallback?.kind === "container" && byHeuristic !== null

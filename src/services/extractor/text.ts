@@ -7,9 +7,10 @@ const BLOCK_TAGS = new Set([
   "OL", "P", "PRE", "SECTION", "SUMMARY", "TABLE", "TD", "TH", "TR", "UL"
 ])
 // Not rendered as text: <video>/<audio> content is a fallback for browsers without media support, and a <title> is
-// in the body only when the page has no <head>.
+// in the body only when the page has no <head>. An <object>'s content is shown, as browsers no longer run the plugins
+// it is the fallback for.
 const INVISIBLE_TAGS = new Set([
-  "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SVG", "CANVAS", "IFRAME", "OBJECT", "VIDEO", "AUDIO", "TITLE"
+  "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SVG", "CANVAS", "IFRAME", "VIDEO", "AUDIO", "TITLE"
 ])
 
 const ELEMENT_NODE = 1

@@ -1,0 +1,65 @@
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import { Lands } from "../services/Lands.js"
+import { readableLand, ReadableLive } from "../streams/readable.js"
+import { ReadableOptions, type ReadableSummary } from "../streams/readable-options.js"
+import { withApp } from "./app.js"
+import { progressBar } from "./crawl.js"
+import { decodeOptions, emit, runCommand } from "./output.js"
+
+const int = (name: string, description: string) =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+
+export const readableSummaryText = (s: ReadableSummary) =>
+  `Readable of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +
+  `${s.failed} failed; sources: ${s.sources.readability} Readability, ${s.sources.archive} archive, ` +
+  `${s.sources.heuristic} heuristic; ${s.discovered} discovered, ${s.pending} still pending; ` +
+  `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
+
+export const readableCommand = Command.make("readable", {
+  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  limit: int("limit", "process at most this many pages in this run"),
+  depth: int("depth", "only pages at most this deep"),
+  merge: Options.choice("merge", ["smart_merge", "mercury_priority", "preserve_existing"]).pipe(
+    Options.withDescription("how new values merge into stored ones (default smart_merge)"),
+    Options.optional
+  ),
+  noArchive: Options.boolean("no-archive").pipe(Options.withDescription("never ask the web archive")),
+  minrel: Options.float("minrel").pipe(Options.withDescription("record the links of pages with at least this relevance (default 1; 0 records all)"), Options.optional),
+  maxDepth: int("max-depth", "create new link targets only down to this depth (default 3)"),
+  concurrency: int("concurrency", "pages processed at once (default 10)"),
+  perHost: int("per-host", "archive requests in flight at once (default 1)"),
+  delayMs: int("delay-ms", "minimum milliseconds between two archive requests (default 1000)"),
+  allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow an archive on a private, loopback or link-local address")),
+  json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
+}, (o) =>
+  runCommand(o.json, withApp(Effect.gen(function*() {
+    const options = yield* decodeOptions(ReadableOptions, {
+      limit: Option.getOrUndefined(o.limit),
+      depth: Option.getOrUndefined(o.depth),
+      merge: Option.getOrUndefined(o.merge),
+      archive: !o.noArchive,
+      minrel: Option.getOrUndefined(o.minrel),
+      maxDepth: Option.getOrUndefined(o.maxDepth),
+      concurrency: Option.getOrUndefined(o.concurrency),
+      perHost: Option.getOrUndefined(o.perHost),
+      delayMs: Option.getOrUndefined(o.delayMs)
+    })
+    const land = yield* (yield* Lands).getByName(o.name)
+    let jobId: number | undefined
+    if (process.stderr.isTTY && !o.json) {
+      yield* progressBar(() => jobId, (c, perSecond) =>
+        `${c.fetched} updated, ${c.skipped} unchanged, ${c.failed} failed, ${c.queued} to do - ${perSecond} pages/s`)
+    }
+    const summary = yield* readableLand(land.id, options, {
+      allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined,
+      onJob: (job) => Effect.sync(() => {
+        jobId = job.id
+      })
+    })
+    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+    yield* emit(o.json, summary, readableSummaryText)
+    if (summary.status !== "completed") yield* Console.error(`mwi: readable ${summary.status}`)
+  }).pipe(Effect.scoped, Effect.provide(ReadableLive))))).pipe(
+  Command.withDescription("re-extract the readable text of a land's pages: Readability, then the web archive, then a heuristic")
+)

@@ -1,0 +1,271 @@
+import type { SqlError } from "@effect/sql/SqlError"
+import { Config, Deferred, Effect, Either, Layer, Option, Stream } from "effect"
+import { InvalidInput, type LandNotFound } from "../domain/errors.js"
+import type { Extraction } from "../domain/extraction.js"
+import { failureReason } from "../domain/fetch.js"
+import type { LandId } from "../domain/ids.js"
+import { markdownToText } from "../domain/markdown-text.js"
+import { mergeReadable, type ReadableFields, readableChanges } from "../domain/readable-merge.js"
+import { compileDictionary, relevance } from "../domain/relevance.js"
+import { urlHost } from "../domain/url.js"
+import { availabilityUrl, DEFAULT_ARCHIVE_URL, parseAvailability } from "../domain/web-archive.js"
+import { DictionaryRepo } from "../services/DictionaryRepo.js"
+import { ExtractorPool } from "../services/ExtractorPool.js"
+import { Fetcher } from "../services/Fetcher.js"
+import type { Job } from "../domain/job.js"
+import { JobRepo } from "../services/JobRepo.js"
+import { LandRepo } from "../services/LandRepo.js"
+import { type ReadableResult, type ReadableSelection, ReadableStore, type StoredPage } from "../services/ReadableStore.js"
+import type { CrawlEnvironment } from "./crawl.js"
+import { makeHostScheduler } from "./host-scheduler.js"
+import { type JobTracker, runJob } from "./job-run.js"
+import { outLinks } from "./outcome.js"
+import type { ReadableOptions, ReadableSummary } from "./readable-options.js"
+
+export interface ReadableEnvironment extends CrawlEnvironment {
+  /** The web archive's base URL (unset: MWI_ARCHIVE_URL, else https://archive.org). */
+  readonly archiveUrl?: string | undefined
+}
+
+type Winner = "readability" | "archive" | "heuristic"
+
+interface Processed {
+  readonly result: ReadableResult
+  readonly winner: Winner | null
+}
+
+const READ_BATCH = 50
+const WRITE_BATCH = 25
+// The availability answer is a small JSON document.
+const AVAILABILITY_MAX_BYTES = 1024 * 1024
+
+const archiveBase = (env: ReadableEnvironment) =>
+  Effect.gen(function*() {
+    const base = env.archiveUrl ??
+      (yield* Config.string("MWI_ARCHIVE_URL").pipe(Config.withDefault(DEFAULT_ARCHIVE_URL), Effect.orDie))
+    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+      return yield* new InvalidInput({ field: "MWI_ARCHIVE_URL", reason: `${JSON.stringify(base)} is not an http(s) URL` })
+    }
+    return base
+  })
+
+const passOf = (job: Job): number | null =>
+  typeof job.parameters["passFrom"] === "number" ? job.parameters["passFrom"] : null
+
+/**
+ * A new job continues the pass of the land's last readable job when that one left pages to do (a `--limit` run, an
+ * interruption, a failure); after a complete pass it starts a new one, going through every page again.
+ */
+const nextPass = (landId: LandId) =>
+  Effect.gen(function*() {
+    const last = (yield* (yield* JobRepo).listByLand(landId)).find((j) => j.kind === "readable")
+    if (last === undefined) return 0
+    const complete = last.status === "completed" && last.result?.["pending"] === 0
+    return complete ? last.id + 1 : passOf(last) ?? last.id
+  })
+
+/**
+ * One readable job over a land's fetched pages: each page's readable content is re-extracted through a chain —
+ * Readability on the stored HTML, then the web archive's closest snapshot, then the heuristic extractor on the
+ * stored HTML — and merged into the stored page by the chosen strategy. A changed text recomputes the relevance and
+ * rebuilds the page's links and media. Every page ends updated, unchanged, or failed with the reason; pages are
+ * marked with the job as they are written, so a killed job resumes on the pages left.
+ */
+export const readableLand = (landId: LandId, options: ReadableOptions, env: ReadableEnvironment = {}) =>
+  Effect.gen(function*() {
+    const store = yield* ReadableStore
+    const land = yield* (yield* LandRepo).find(landId)
+    const base = yield* archiveBase(env)
+    const jobs = yield* JobRepo
+    const passFrom = env.resumeJobId === undefined
+      ? yield* nextPass(land.id)
+      : passOf(yield* jobs.get(env.resumeJobId)) ?? env.resumeJobId
+    const selection: ReadableSelection = { landId: land.id, passFrom, maxDepth: options.depth }
+    const tally = { readability: 0, archive: 0, heuristic: 0 }
+    return yield* runJob<ReadableSummary, SqlError | LandNotFound, Fetcher | ReadableStore | DictionaryRepo | ExtractorPool>({
+      kind: "readable",
+      landId: land.id,
+      parameters: { ...options, passFrom },
+      remaining: store.pendingCount(selection),
+      summarize: (f) => ({
+        jobId: f.job.id,
+        landId: land.id,
+        status: f.status,
+        updated: f.counters.fetched,
+        unchanged: f.counters.skipped,
+        failed: f.counters.failed,
+        sources: { ...tally },
+        discovered: f.counters.discovered,
+        pending: f.counters.queued,
+        durationMs: f.elapsedMs,
+        pagesPerSecond: f.perSecond
+      })
+    }, env, (tracker) => pipeline(tracker, selection, land.lang, options, base, tally)).pipe(
+      Effect.provide(Fetcher.layer({
+        config: { ...env.fetcher },
+        ...(env.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: env.allowPrivateNetwork })
+      }))
+    )
+  })
+
+const pipeline = (
+  tracker: JobTracker,
+  selection: ReadableSelection,
+  landLangs: ReadonlyArray<string>,
+  options: ReadableOptions,
+  archive: string,
+  tally: Record<Winner, number>
+) =>
+  Effect.gen(function*() {
+    const store = yield* ReadableStore
+    const fetcher = yield* Fetcher
+    const extractor = yield* ExtractorPool
+    const dictionary = compileDictionary(
+      (yield* (yield* DictionaryRepo).list(selection.landId)).map((e) => ({ term: e.term, weight: e.weight })),
+      landLangs
+    )
+    const scheduler = yield* makeHostScheduler({
+      concurrency: options.concurrency,
+      perHost: options.perHost,
+      delayMs: options.delayMs
+    })
+
+    // A request through the host actors (the archive's politeness), awaited by the page that needs it.
+    const polite = <A, E>(url: string, request: (onRequest: () => Effect.Effect<void>) => Effect.Effect<A, E>) =>
+      Effect.gen(function*() {
+        const done = yield* Deferred.make<A, E>()
+        yield* scheduler.submit({
+          host: URL.canParse(url) ? urlHost(url) : "",
+          run: (requestStarting) => Deferred.complete(done, request(() => requestStarting)).pipe(Effect.asVoid)
+        })
+        return yield* Deferred.await(done)
+      })
+
+    const extractHtml = (url: string, html: string) => extractor.extract(url, html, { links: "content" })
+
+    const hasText = (x: Extraction | null): x is Extraction => x !== null && x.readableText.trim() !== ""
+
+    /** The archive's closest capture of the page, extracted as if it had been served by the page's own address. */
+    const fromArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
+      Effect.gen(function*() {
+        const answer = yield* polite(availabilityUrl(archive, page.url, page.fetchedAt), (onRequest) =>
+          fetcher.fetchBytes(availabilityUrl(archive, page.url, page.fetchedAt), { maxBytes: AVAILABILITY_MAX_BYTES, onRequest }))
+        if (answer.status < 200 || answer.status >= 300 || answer.body === null) {
+          return Either.left(`the archive's availability API answered HTTP ${answer.status}`)
+        }
+        const found = parseAvailability(new TextDecoder().decode(answer.body))
+        if (Either.isLeft(found)) return Either.left(found.left.message)
+        if (Option.isNone(found.right)) return Either.left("the archive has no snapshot")
+        const snapshot = found.right.value
+        const capture = yield* polite(snapshot.rawUrl, (onRequest) => fetcher.fetch(snapshot.rawUrl, { onRequest }))
+        if (capture._tag === "NotHtml" || capture.status >= 400) {
+          return Either.left(`the archive's snapshot ${snapshot.timestamp} answered HTTP ${capture.status}` +
+            (capture._tag === "NotHtml" ? ` with ${capture.contentType ?? "no content type"}` : ""))
+        }
+        const extraction = yield* extractHtml(page.url, capture.body).pipe(
+          Effect.mapError((e) => `the archive's snapshot ${snapshot.timestamp}: ${e.reason}`)
+        )
+        return hasText(extraction)
+          ? Either.right(extraction)
+          : Either.left(`the archive's snapshot ${snapshot.timestamp} has no readable text`)
+      }).pipe(Effect.catchAll((failure) =>
+        Effect.succeed(Either.left(typeof failure === "string" ? failure : `archive: ${failureReason(failure)}`))
+      ))
+
+    const merged = (page: StoredPage, x: Extraction, winner: Winner): Processed => {
+      const fresh: ReadableFields = {
+        title: x.title,
+        description: x.description,
+        language: x.lang,
+        publishedAt: x.publishedAt,
+        readable: x.readableMarkdown === ""
+          ? null
+          : { markdown: x.readableMarkdown, source: winner, wordCount: x.wordCount, readingTime: x.readingTimeMinutes }
+      }
+      const fields = mergeReadable(options.merge, page.fields, fresh)
+      const changes = readableChanges(page.fields, fields)
+      if (!changes.any) return { winner, result: { _tag: "Unchanged", id: page.id } }
+      const score = changes.relevance
+        ? relevance(dictionary, { title: fields.title, text: markdownToText(fields.readable?.markdown ?? ""), lang: fields.language })
+        : null
+      const follows = score !== null && score >= options.minrel
+      return {
+        winner,
+        result: {
+          _tag: "Updated",
+          id: page.id,
+          fields,
+          relevance: score,
+          graph: changes.text
+            ? {
+              expressionId: page.id,
+              depth: page.depth,
+              links: follows ? outLinks(x.links) : [],
+              createTargets: follows && page.depth + 1 <= options.maxDepth,
+              media: x.media,
+              replaceLinks: true
+            }
+            : null
+        }
+      }
+    }
+
+    const processPage = (page: StoredPage): Effect.Effect<Processed> =>
+      Effect.gen(function*() {
+        // An extraction that fails (its worker crashed or timed out) is that source's reason, not the page's end.
+        const attempt = page.html === null ? null : yield* Effect.either(extractHtml(page.url, page.html))
+        const local = attempt !== null && Either.isRight(attempt) ? attempt.right : null
+        if (hasText(local) && local.readableSource === "readability") return merged(page, local, "readability")
+        const reasons = [
+          attempt === null
+            ? "no stored HTML"
+            : Either.isLeft(attempt)
+            ? `the stored HTML: ${attempt.left.reason}`
+            : "Readability found no article in the stored HTML"
+        ]
+        if (options.archive) {
+          const archived = yield* fromArchive(page)
+          if (Either.isRight(archived)) return merged(page, archived.right, "archive")
+          reasons.push(archived.left)
+        } else {
+          reasons.push("the archive was not asked (--no-archive)")
+        }
+        if (hasText(local)) return merged(page, local, "heuristic")
+        if (local !== null) reasons.push("the heuristic found no text either")
+        return { winner: null, result: { _tag: "Failed", id: page.id, reason: `no readable content: ${reasons.join("; ")}` } }
+      })
+
+    const write = (batch: ReadonlyArray<Processed>) =>
+      store.write(selection.landId, tracker.job.id, batch.map((p) => p.result)).pipe(
+        Effect.tap((report) =>
+          tracker.count((c) => {
+            for (const p of batch) if (p.winner !== null) tally[p.winner]++
+            return {
+              ...c,
+              fetched: c.fetched + batch.filter((p) => p.result._tag === "Updated").length,
+              skipped: c.skipped + batch.filter((p) => p.result._tag === "Unchanged").length,
+              failed: c.failed + batch.filter((p) => p.result._tag === "Failed").length,
+              discovered: c.discovered + report.discovered
+            }
+          })
+        )
+      )
+
+    // Keyset pages over the selection; a page written by this job drops out of it, so the cursor only moves forward.
+    const pages = Stream.paginateEffect(0, (afterId: number) =>
+      store.next(selection, afterId, READ_BATCH).pipe(
+        Effect.map((rows) => [rows, rows.length < READ_BATCH ? Option.none() : Option.some(rows[rows.length - 1]!.id)] as const)
+      )).pipe(Stream.flattenIterables)
+
+    yield* tracker.stage("extracting")
+    yield* (options.limit === null ? pages : Stream.take(pages, options.limit)).pipe(
+      Stream.mapEffect(processPage, { concurrency: options.concurrency, unordered: true }),
+      Stream.groupedWithin(WRITE_BATCH, "150 millis"),
+      Stream.mapEffect((chunk) => write([...chunk])),
+      Stream.runDrain
+    )
+    yield* tracker.stage("done")
+  }).pipe(Effect.scoped)
+
+/** The services a readable job needs over a SqlClient, besides the crawl's (the Fetcher is built per job). */
+export const ReadableLive = Layer.mergeAll(ReadableStore.Default, ExtractorPool.Default)

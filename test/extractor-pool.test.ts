@@ -1,0 +1,109 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import { readFileSync } from "node:fs"
+import type { Extraction } from "../src/domain/extraction.js"
+import { ExtractorPool } from "../src/services/ExtractorPool.js"
+import { extract } from "../src/services/extractor/extract.js"
+
+const news = readFileSync(new URL("./fixtures/extractor/news-article.html", import.meta.url), "utf8")
+const NEWS_URL = "https://www.lequotidien.example/societe/2024/03/05/les-robots-des-chercheurs"
+
+const EMPTY: Extraction = {
+  title: null,
+  description: null,
+  keywords: null,
+  htmlLang: null,
+  detectedLang: null,
+  lang: null,
+  canonicalUrl: null,
+  publishedAt: null,
+  readableSource: "none",
+  readableMarkdown: "",
+  readableText: "",
+  wordCount: 0,
+  readingTimeMinutes: 0,
+  links: [],
+  media: []
+}
+
+// A worker speaking the extractor's protocol that misbehaves on request, as a real extraction could on a
+// pathological page: it hangs, throws, exits or answers something that is not an Extraction.
+const misbehaving = new URL("data:text/javascript," + encodeURIComponent(`
+  import { parentPort } from "node:worker_threads"
+  parentPort.on("message", ({ url }) => {
+    if (url.includes("hang")) for (;;) {}
+    if (url.includes("throw")) throw new Error("boom on " + url)
+    if (url.includes("exit")) process.exit(3)
+    if (url.includes("garbage")) return parentPort.postMessage({ _tag: "Extracted", extraction: { title: 42 } })
+    if (url.includes("refuse")) return parentPort.postMessage({ _tag: "Failed", reason: "refused" })
+    parentPort.postMessage({ _tag: "Extracted", extraction: { ...${JSON.stringify(EMPTY)}, title: url } })
+  })
+`))
+
+const withPool = <A, E>(settings: Parameters<typeof ExtractorPool.layer>[0], f: (pool: ExtractorPool["Type"]) => Effect.Effect<A, E>) =>
+  Effect.flatMap(ExtractorPool, f).pipe(Effect.provide(ExtractorPool.layer(settings)))
+
+const failure = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.map(Effect.exit(effect), (exit) => {
+    assert.isTrue(Exit.isFailure(exit))
+    return Exit.isFailure(exit) ? String((exit.cause as unknown as { error?: { message?: string } }).error?.message) : ""
+  })
+
+describe("ExtractorPool", () => {
+  it.live("a worker thread extracts exactly what extract does on the main thread", () =>
+    withPool({ workers: 2 }, (pool) =>
+      Effect.gen(function*() {
+        const expected = extract(NEWS_URL, news, { links: "content" })
+        const results = yield* Effect.forEach(
+          Array.from({ length: 6 }, () => NEWS_URL),
+          (url) => pool.extract(url, news, { links: "content" }),
+          { concurrency: 6 }
+        )
+        for (const r of results) expect(r).toEqual(expected)
+        expect(yield* pool.extract(NEWS_URL, news, { links: "all" })).toEqual(extract(NEWS_URL, news, { links: "all" }))
+      })), 60_000)
+
+  it.live("a hanging, crashing or exiting worker fails its page with the reason and is replaced", () =>
+    withPool({ workers: 1, timeoutMs: 500, entry: misbehaving }, (pool) =>
+      Effect.gen(function*() {
+        const page = (url: string) => pool.extract(url, "<p>x</p>", { links: "content" })
+        expect(yield* failure(page("https://a.example/hang"))).toBe(
+          "extraction of https://a.example/hang failed: no result after 500 ms"
+        )
+        expect((yield* page("https://a.example/1")).title).toBe("https://a.example/1")
+        expect(yield* failure(page("https://a.example/throw"))).toBe(
+          "extraction of https://a.example/throw failed: worker crashed: boom on https://a.example/throw"
+        )
+        expect((yield* page("https://a.example/2")).title).toBe("https://a.example/2")
+        expect(yield* failure(page("https://a.example/exit"))).toBe(
+          "extraction of https://a.example/exit failed: worker exited with code 3"
+        )
+        expect(yield* failure(page("https://a.example/garbage"))).toMatch(/^extraction of https:\/\/a\.example\/garbage failed: invalid result: /)
+        expect(yield* failure(page("https://a.example/refuse"))).toBe("extraction of https://a.example/refuse failed: refused")
+        expect((yield* page("https://a.example/3")).title).toBe("https://a.example/3")
+      })), 30_000)
+
+  it.live("under concurrency every page gets its own result or its own failure, none is lost", () =>
+    withPool({ workers: 2, timeoutMs: 1000, entry: misbehaving }, (pool) =>
+      Effect.gen(function*() {
+        const urls = Array.from({ length: 40 }, (_, i) =>
+          `https://a.example/${i % 10 === 3 ? "hang" : i % 10 === 7 ? "throw" : "ok"}/${i}`)
+        const results = yield* Effect.forEach(urls, (url) =>
+          pool.extract(url, "<p>x</p>", { links: "content" }).pipe(
+            Effect.map((x) => x.title),
+            Effect.catchTag("ExtractionFailed", (e) => Effect.succeed(`failed ${e.url}`))
+          ), { concurrency: 10 })
+        expect(results).toEqual(urls.map((u) => u.includes("/ok/") ? u : `failed ${u}`))
+      })), 60_000)
+
+  it.live("an interrupted caller's page does not answer the next caller", () =>
+    withPool({ workers: 1, timeoutMs: 5000, entry: misbehaving }, (pool) =>
+      Effect.gen(function*() {
+        const interrupted = yield* pool.extract("https://a.example/hang", "", { links: "content" }).pipe(
+          Effect.timeout("300 millis"),
+          Effect.exit
+        )
+        assert.isTrue(Exit.isFailure(interrupted))
+        expect((yield* pool.extract("https://a.example/next", "", { links: "content" })).title).toBe("https://a.example/next")
+      })), 30_000)
+})
