@@ -19,9 +19,11 @@ import { fileURLToPath } from "node:url"
 import type { LandId } from "../src/domain/ids.js"
 import { layerFor } from "../src/services/Database.js"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { ExtractorPool } from "../src/services/ExtractorPool.js"
+import { ReadableStore } from "../src/services/ReadableStore.js"
+import { crawlLand, CrawlerRepositories } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
-import { readableLand, ReadableLive } from "../src/streams/readable.js"
+import { readableLand } from "../src/streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../src/streams/readable-options.js"
 import { startFixtureServer } from "../test/support/fixture-server.js"
 import { articlePage, generatedSite, sendHtml } from "../test/support/fixture-site.js"
@@ -49,12 +51,17 @@ const tempDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
 )
 
+// The extraction workers are shared by every measurement (started and warmed up once, as in a long-running server);
+// each measurement gets its own database.
 const services = (dataDir: string) =>
-  Layer.mergeAll(Lands.Default, CrawlerLive, ReadableLive).pipe(Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir })))
+  Layer.mergeAll(Lands.Default, CrawlerRepositories, ReadableStore.Default).pipe(
+    Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir }))
+  )
 
 export const runReadableBench = (options: { readonly quick: boolean }) =>
   Effect.gen(function*() {
     const pages = options.quick ? 150 : 600
+    const pool = yield* Layer.build(ExtractorPool.Default)
     const site = yield* startFixtureServer()
     const archive = yield* startFixtureServer()
     generatedSite(site, { pages, linksPerPage: 4 })
@@ -79,7 +86,7 @@ export const runReadableBench = (options: { readonly quick: boolean }) =>
       const crawl = yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ depth: 100, delayMs: 0, minrel: 0 }), env)
       if (crawl.fetched !== pages) return yield* Effect.dieMessage(`expected ${pages} pages crawled: ${JSON.stringify(crawl)}`)
       return land.id
-    }).pipe(Effect.provide(services(template)))
+    }).pipe(Effect.provide(services(template)), Effect.provide(pool))
 
     const run = (prepare: string | null, concurrency: number, expect: keyof Pick<ReadableSummary, "updated" | "unchanged">) =>
       Effect.gen(function*() {
@@ -96,7 +103,7 @@ export const runReadableBench = (options: { readonly quick: boolean }) =>
           const ms = performance.now() - t0
           if (summary[expect] !== pages) return yield* Effect.dieMessage(`expected ${pages} pages ${expect}: ${JSON.stringify(summary)}`)
           return perSecond(pages, ms)
-        }).pipe(Effect.provide(services(dir)))
+        }).pipe(Effect.provide(services(dir)), Effect.provide(pool))
       }).pipe(Effect.scoped)
 
     const measure = (prepare: string | null, expect: "updated" | "unchanged") =>

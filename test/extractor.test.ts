@@ -165,6 +165,55 @@ describe("extract: a news article", () => {
   })
 })
 
+describe("extract: what surrounds the article", () => {
+  const teasers = (heading: string, count: number) =>
+    `<div class="box"><h2>${heading}</h2><ul>${Array.from(
+      { length: count },
+      (_, index) => `<li><a href="/story-${heading.length}-${index}">${heading} story number ${index}</a></li>`
+    ).join("")}</ul></div>`
+  // A news page as BBC News built them: the story, then lists of related and most-read stories in the same container.
+  const html = page(
+    "",
+    `<div id="main-content"><div class="block-a"><div class="story-body"><h1>The headline</h1>
+      <a class="hidden" href="#story">Continue reading the main story</a>
+      ${prose(6, ENGLISH)}<p>Read <a href="/rest">the rest of the story</a>.</p>
+      ${teasers("More stories", 3)}</div>
+      <div class="share"><a href="/share?fb">Facebook</a> <a href="/share?tw">Twitter</a> <a href="/mail">Email</a></div>
+      </div><div class="block-b">${teasers("Top", 5)}${teasers("Most read", 10)}
+      <div><h3><a href="/feature">A feature</a></h3><p>Its short teaser.</p></div></div></div>`
+  )
+  const result = run("https://news.example.org/story", html)
+
+  it("drops the boxes of links beside the article and at its ends, and text hidden by class", () => {
+    expect(result.readableSource).toBe("readability")
+    expect(result.readableText).not.toMatch(/Top story|Most read|More stories|Facebook|A feature|Continue reading/)
+    expect(result.links.map((link) => link.url)).toEqual(["https://news.example.org/rest"])
+  })
+
+  it("keeps the article's paragraphs whatever their links", () => {
+    expect(result.readableText.startsWith("The headline\nResearchers")).toBe(true)
+    expect(result.readableText.endsWith("(6)\nRead the rest of the story.")).toBe(true)
+  })
+
+  it("leaves a page of links whole, lists at its ends included", () => {
+    const list = (section: number) =>
+      `<ul>${Array.from({ length: 10 }, (_, index) =>
+        `<li><a href="/s-${section}-${index}">A story about something, number ${index}</a> (12 comments)</li>`
+      ).join("")}</ul>`
+    const listing = run("https://news.example.org/latest", page("", `<main>${list(1)}${list(2)}${list(3)}</main>`))
+    expect(listing.links).toHaveLength(30)
+  })
+
+  it("shows the fallback content of an <object>, as browsers without plugins do", () => {
+    const video =
+      `<object data="/player.swf"><param name="movie" value="/player.swf"><img src="/still.jpg" alt="">` +
+      `<p class="caption">The minister, filmed as she left the meeting on Tuesday.</p></object>`
+    const withVideo = run("https://news.example.org/story", page("", `<article>${video}${prose(4, ENGLISH)}</article>`))
+    expect(withVideo.readableText.split("\n")[0]).toBe("The minister, filmed as she left the meeting on Tuesday.")
+    expect(withVideo.media.map((medium) => medium.url)).toEqual(["https://news.example.org/still.jpg"])
+  })
+})
+
 describe("extract: media", () => {
   it("finds lazy images, every srcset candidate, picture sources, video and audio", () => {
     const result = run("https://photos.example.org/notes/night", fixture("media-article.html"))

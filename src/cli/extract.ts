@@ -7,7 +7,7 @@ import { FileUnreadable, InvalidInput } from "../domain/errors.js"
 import type { Extraction } from "../domain/extraction.js"
 import { FileUnwritable } from "../domain/export-types.js"
 import { decodeBody } from "../domain/fetch.js"
-import { extract } from "../services/extractor/extract.js"
+import { ExtractorPool } from "../services/ExtractorPool.js"
 import { writeFileAtomically } from "./export.js"
 import { emit, plural, runCommand } from "./output.js"
 
@@ -41,15 +41,15 @@ export interface ExtractSummary {
   readonly failed: number
   /** Written, but no readable content was found (an empty page, a frameset, binary content). */
   readonly empty: number
-  /** Mean time of the extraction itself per written file, reading and writing excluded. */
+  /** The run's wall time per written file: the extraction workers run side by side, reading and writing overlap. */
   readonly msPerPage: number
   readonly durationMs: number
   readonly failures: ReadonlyArray<FileFailure>
 }
 
 const HTML_FILE = /\.html?$/i
-// Reading and writing overlap with the extraction of another file; the extraction itself is synchronous CPU work, so
-// more files in flight would only hold more pages in memory.
+// Enough to keep the extraction workers busy while files are read and written; more would only hold more pages in
+// memory.
 const FILES_IN_FLIGHT = 4
 
 const reasonOf = (e: PlatformError, what: "file" | "folder") => {
@@ -129,11 +129,6 @@ const documentOf = (extraction: Extraction, format: ExtractFormat): string => {
 // The run.
 // ---------------------------------------------------------------------------------------------------------------------
 
-interface Written {
-  readonly empty: boolean
-  readonly ms: number
-}
-
 /** The input folder, checked before anything is written. */
 const checkInputDir = (inputDir: string) =>
   Effect.gen(function*() {
@@ -189,6 +184,7 @@ export const extractFiles = (options: {
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
+    const extractor = yield* ExtractorPool
     const started = performance.now()
     const inputDir = path.resolve(options.inputDir)
     const outputDir = path.resolve(options.outputDir)
@@ -227,9 +223,10 @@ export const extractFiles = (options: {
         // Without a known URL, the file's own: the extractor keeps http(s) links only, so relative links then stay as
         // their text, unless the page declares an http(s) <base href> (as pages saved by some tools do).
         const url = urls.get(mapKey(file)) ?? pathToFileURL(source).href
-        const extractStart = performance.now()
-        const extraction = extract(url, html, { links: "content" })
-        const ms = performance.now() - extractStart
+        // On a worker thread: a page that crashes or hangs the extractor fails alone, after MWI_EXTRACT_TIMEOUT_MS.
+        const extraction = yield* extractor.extract(url, html, { links: "content" }).pipe(
+          Effect.mapError((e) => new PageNotExtracted({ file, reason: e.reason }))
+        )
         const target = path.join(outputDir, output)
         yield* fs.makeDirectory(path.dirname(target), { recursive: true }).pipe(
           Effect.zipRight(writeFileAtomically(target, documentStream(documentOf(extraction, options.format)))),
@@ -237,14 +234,13 @@ export const extractFiles = (options: {
             new PageNotExtracted({ file, reason: e._tag === "FileUnwritable" ? e.reason : reasonOf(e, "folder") })
           )
         )
-        const written: Written = { empty: extraction.readableText === "", ms }
-        return written
+        return { empty: extraction.readableText === "" }
       })
 
     const results = yield* Effect.forEach(files, (file) => Effect.either(one(file)), { concurrency: FILES_IN_FLIGHT })
     const written = results.filter(Either.isRight).map((r) => r.right)
     const failures = results.filter(Either.isLeft).map(({ left }): FileFailure => ({ file: left.file, reason: left.reason }))
-    const extractMs = written.reduce((sum, w) => sum + w.ms, 0)
+    const durationMs = Math.round(performance.now() - started)
     const summary: ExtractSummary = {
       inputDir,
       outputDir,
@@ -253,8 +249,8 @@ export const extractFiles = (options: {
       ok: written.length,
       failed: failures.length,
       empty: written.filter((w) => w.empty).length,
-      msPerPage: written.length === 0 ? 0 : Math.round((extractMs / written.length) * 10) / 10,
-      durationMs: Math.round(performance.now() - started),
+      msPerPage: written.length === 0 ? 0 : Math.round((durationMs / written.length) * 10) / 10,
+      durationMs,
       failures
     }
     return summary
@@ -282,6 +278,6 @@ export const extractCommand = Command.make("extract", {
     yield* Effect.forEach(summary.failures, (f) => Console.error(`mwi: ${new PageNotExtracted(f).message}`))
     yield* emit(o.json, summary, extractSummaryText)
     if (summary.failed > 0) process.exitCode = 1
-  }))).pipe(
+  }).pipe(Effect.provide(ExtractorPool.Default)))).pipe(
   Command.withDescription("extract the readable content of saved HTML files into Markdown or text files (no database)")
 )

@@ -63,16 +63,15 @@ const removeAll = (root: ParentNode, selector: string): void => {
   for (const element of Array.from(root.querySelectorAll(selector))) element.remove()
 }
 
-// Flash is gone, so a browser shows an <object>'s fallback content (a video's still and caption, say) in its place;
-// Readability would drop the element whole.
-const unwrapObjects = (root: ParentNode): void => {
-  for (const object of Array.from(root.querySelectorAll("object"))) object.replaceWith(...Array.from(object.childNodes))
-}
-
-/** Mutates `document`: what is never content goes, what a browser shows instead of a plugin comes back. */
+/**
+ * Mutates `document`: what is never content goes, and an <object> gives way to its fallback content, which browsers
+ * show now that Flash and other plugins are gone (a video's still and caption, say; Readability would drop it whole).
+ */
 const prepare = (document: Document): Document => {
-  removeAll(document.body, NEVER_CONTENT)
-  unwrapObjects(document.body)
+  for (const element of Array.from(document.body.querySelectorAll(`${NEVER_CONTENT}, object`))) {
+    if (element.nodeName.toUpperCase() === "OBJECT") element.replaceWith(...Array.from(element.childNodes))
+    else element.remove()
+  }
   return document
 }
 
@@ -157,20 +156,21 @@ const heuristic = (document: Document): Heuristic | null => {
   return textLength(body) > 0 ? { root: body, kind: "body" } : null
 }
 
-// Around an article, pages put blocks of links: related and most-read stories, share buttons, tags, the site's own
-// teasers. Readability keeps them when they share the article's container (it spares lists, and blocks made of lists,
-// from its link-density test), and a declared content container often holds them too. So the content is trimmed from
-// its edges. Going down from the root through the wrappers, a wrapper being an element one of whose children holds
-// most of the prose (the text outside links), the link-heavy blocks beside that child are dropped; at the level of
-// the article's own blocks, where the prose is spread, only blocks that are mostly links are, and only at the ends,
-// with a trailing lead-in ("Related:") left with nothing to introduce. A page whose text is mostly links is left
-// whole: there the links are the content.
+// Around an article, pages put boxes and lists of links: related and most-read stories, share buttons, tags, the
+// site's own teasers. Readability keeps them when they share the article's container (it spares lists, and blocks
+// made of lists, from its link-density test), and a declared content container often holds them too. So the content
+// is trimmed. Going down from the root through the wrappers, a wrapper being an element one of whose children holds
+// most of the prose (the text outside links), the link-heavy boxes beside that child are dropped; at the level of the
+// article's own blocks, where the prose is spread, only boxes that are mostly links go, and only at the ends.
+// Paragraphs and loose text are kept whatever their links: a sentence such as "Read the rest of the investigation" is
+// the author's, and its link one the crawl should follow. A page whose text is mostly links (a directory, a list of
+// stories) is left whole: there the links are the content.
 const WRAPPER_PROSE_SHARE = 0.5
 const LINK_HEAVY_BESIDE_PROSE = 0.3
 const LINK_HEAVY_AT_ARTICLE_END = 0.5
 const MIN_PROSE_TO_TRIM = CONTAINER_MIN_CHARS
 const WRAPPER_TAGS = new Set(["DIV", "SECTION", "ARTICLE", "MAIN"])
-const LEAD_IN = /:$/
+const BOX_TAGS = new Set(["DIV", "SECTION", "UL", "OL", "DL", "TABLE"])
 
 interface Block {
   readonly element: Element
@@ -179,15 +179,16 @@ interface Block {
 }
 
 const measure = (element: Element): Block => {
+  const chars = textLength(element)
+  if (element.nodeName.toUpperCase() === "A") return { element, chars, linkChars: chars }
   let linkChars = 0
   for (const anchor of Array.from(element.querySelectorAll("a"))) linkChars += textLength(anchor)
-  return { element, chars: textLength(element), linkChars: element.nodeName.toUpperCase() === "A" ? textLength(element) : linkChars }
+  return { element, chars, linkChars }
 }
 
 const prose = (block: Block): number => Math.max(0, block.chars - block.linkChars)
 
-/** Removes blocks from the start of `blocks` while `drop` says so; empty blocks, which may hold an image, are kept and
- * looked past. */
+/** Removes blocks from the start of `blocks` while `drop` says so; empty ones, which may hold an image, stay. */
 const trimWhile = (blocks: ReadonlyArray<Block>, drop: (block: Block) => boolean): void => {
   for (const block of blocks) {
     if (block.chars === 0) continue
@@ -196,28 +197,29 @@ const trimWhile = (blocks: ReadonlyArray<Block>, drop: (block: Block) => boolean
   }
 }
 
+const linkBox = (block: Block, linkShare: number): boolean =>
+  BOX_TAGS.has(block.element.nodeName.toUpperCase()) && block.linkChars >= linkShare * block.chars
+
 const trimEdges = (root: Element): void => {
+  const whole = measure(root)
+  if (prose(whole) < MIN_PROSE_TO_TRIM || 2 * whole.linkChars > whole.chars) return
   let container = root
   for (;;) {
     const blocks = Array.from(container.children).map(measure)
+    if (blocks.length === 0) return
     const total = blocks.reduce((sum, block) => sum + prose(block), 0)
-    if (total < MIN_PROSE_TO_TRIM) return
     const core = blocks.reduce((best, block) => (prose(block) > prose(best) ? block : best))
-    if (WRAPPER_TAGS.has(core.element.nodeName.toUpperCase()) && prose(core) >= WRAPPER_PROSE_SHARE * total) {
-      for (const block of blocks) {
-        if (block !== core && block.chars > 0 && block.linkChars >= LINK_HEAVY_BESIDE_PROSE * block.chars) {
-          block.element.remove()
-        }
-      }
-      container = core.element
-      continue
+    if (!WRAPPER_TAGS.has(core.element.nodeName.toUpperCase()) || prose(core) < WRAPPER_PROSE_SHARE * total) {
+      const coreIndex = blocks.indexOf(core)
+      const navigation = (block: Block) => linkBox(block, LINK_HEAVY_AT_ARTICLE_END)
+      trimWhile(blocks.slice(coreIndex + 1).reverse(), navigation)
+      trimWhile(blocks.slice(0, coreIndex), navigation)
+      return
     }
-    const heavy = (block: Block) => block.linkChars >= LINK_HEAVY_AT_ARTICLE_END * block.chars
-    const coreIndex = blocks.indexOf(core)
-    trimWhile(blocks.slice(coreIndex + 1).reverse(), (block) =>
-      heavy(block) || LEAD_IN.test(collapseWhitespace(block.element.textContent ?? "")))
-    trimWhile(blocks.slice(0, coreIndex), heavy)
-    return
+    for (const block of blocks) {
+      if (block !== core && block.chars > 0 && linkBox(block, LINK_HEAVY_BESIDE_PROSE)) block.element.remove()
+    }
+    container = core.element
   }
 }
 
