@@ -386,5 +386,13 @@ onBothDatabases("HTTP API: readable jobs", apiServer, (it) => {
         archive.requests.filter((r) => new URL(r.path, archive.origin).searchParams.get("url") === site.url(`/gone/${i}`)).length)
       assert.isTrue(perPage.every((n) => n >= 1 && n <= 2), JSON.stringify(perPage))
       assert.isAtMost(perPage.reduce((a, b) => a + b, 0), count + 1)
+      // The page shows why no source had text for it.
+      const list = yield* call(base, "GET", `/api/v1/lands/${landId}/expressions?limit=50`, { token })
+      const gone = list.body.items.find((e: { url: string }) => e.url === site.url("/gone/0"))
+      const detail = yield* call(base, "GET", `/api/v1/expressions/${gone.id}`, { token })
+      assert.deepInclude(detail.body, {
+        readableError: "no readable content: no stored HTML; the archive has no snapshot",
+        readable: null
+      })
     }), { timeout: 240_000 })
 })

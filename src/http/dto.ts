@@ -122,6 +122,9 @@ export const ExpressionDetail = Schema.Struct({
   canonicalUrl: Nullable(Schema.String),
   readable: Nullable(Schema.String),
   readableSource: Nullable(Schema.String),
+  readableAt: Nullable(DateTime),
+  /** Why the last readable job found no readable content for this page; null when it found some. */
+  readableError: Nullable(Schema.String),
   readingTime: Nullable(Schema.Int),
   outgoing: Schema.Array(LinkJson),
   incoming: Schema.Array(LinkJson),

@@ -69,7 +69,8 @@ export class ExpressionQueries extends Effect.Service<ExpressionQueries>()("Expr
         const rows = yield* sql<Record<string, unknown> & { landId: number }>`
           SELECT e.id, e.land_id, e.normalized_url AS url, d.host AS domain, e.depth, e.crawl_state, e.http_status,
                  e.title, e.description, e.language, e.relevance, e.word_count, e.published_at, e.fetched_at, e.error,
-                 e.final_url, e.content_type, e.keywords, e.canonical_url, e.readable, e.readable_source, e.reading_time
+                 e.final_url, e.content_type, e.keywords, e.canonical_url, e.readable, e.readable_source, e.readable_at,
+                 e.readable_error, e.reading_time
           FROM expressions e JOIN domains d ON d.id = e.domain_id WHERE e.id = ${id}`
         const row = rows[0]
         if (row === undefined) return yield* new ExpressionNotFound({ id })
