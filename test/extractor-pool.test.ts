@@ -1,30 +1,12 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { readFileSync } from "node:fs"
-import type { Extraction } from "../src/domain/extraction.js"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
 import { extract } from "../src/services/extractor/extract.js"
+import { EMPTY } from "./support/extraction.js"
 
 const news = readFileSync(new URL("./fixtures/extractor/news-article.html", import.meta.url), "utf8")
 const NEWS_URL = "https://www.lequotidien.example/societe/2024/03/05/les-robots-des-chercheurs"
-
-const EMPTY: Extraction = {
-  title: null,
-  description: null,
-  keywords: null,
-  htmlLang: null,
-  detectedLang: null,
-  lang: null,
-  canonicalUrl: null,
-  publishedAt: null,
-  readableSource: "none",
-  readableMarkdown: "",
-  readableText: "",
-  wordCount: 0,
-  readingTimeMinutes: 0,
-  links: [],
-  media: []
-}
 
 // A worker speaking the extractor's protocol that misbehaves on request, as a real extraction could on a
 // pathological page: it hangs, throws, exits or answers something that is not an Extraction.

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs"
 import { Extraction } from "../src/domain/extraction.js"
 import { normalizeUrl } from "../src/domain/url.js"
 import { extract, type ExtractOptions } from "../src/services/extractor/extract.js"
+import { EMPTY } from "./support/extraction.js"
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`./fixtures/extractor/${name}`, import.meta.url), "utf8")
@@ -487,29 +488,11 @@ describe("extract: heuristic fallback", () => {
 })
 
 describe("extract: hostile input", () => {
-  const empty = {
-    title: null,
-    description: null,
-    keywords: null,
-    htmlLang: null,
-    detectedLang: null,
-    lang: null,
-    canonicalUrl: null,
-    publishedAt: null,
-    readableSource: "none",
-    readableMarkdown: "",
-    readableText: "",
-    wordCount: 0,
-    readingTimeMinutes: 0,
-    links: [],
-    media: []
-  }
-
   it("returns an empty extraction for empty, blank, or binary input", () => {
     const binary = Array.from({ length: 4096 }, (_, index) => String.fromCharCode((index * 7919) % 256)).join("")
     const blank = ["", "   \n\t", "<html><head></head><body></body></html>", "<!-- never closed <p>text"]
     for (const html of [...blank, binary]) {
-      expect(run("https://www.example.org/a", html)).toEqual(empty)
+      expect(run("https://www.example.org/a", html)).toEqual(EMPTY)
     }
   })
 
