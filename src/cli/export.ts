@@ -6,17 +6,8 @@ import { describeFilters, type ExportCounts, exportTypes, FileUnwritable } from 
 import { Exporter } from "../services/Exporter.js"
 import { Lands } from "../services/Lands.js"
 import { withApp } from "./app.js"
-import { emit, plural, runCommand } from "./output.js"
+import { emit, platformReason, plural, runCommand } from "./output.js"
 
-const writeReason = (e: PlatformError) => {
-  if (e._tag === "SystemError") {
-    if (e.reason === "NotFound") return "no such folder"
-    if (e.reason === "PermissionDenied") return "permission denied"
-    if (e.reason === "AlreadyExists") return "a file of that name is in the way"
-    if (e.reason === "BadResource") return "not a writable file"
-  }
-  return e.message.replace(/^.*\): /, "")
-}
 
 /**
  * Writes a stream to `target` through a temporary file beside it, renamed into place once complete: a failed or
@@ -28,7 +19,8 @@ export const writeFileAtomically = <E, R>(target: string, stream: Stream.Stream<
     const path = yield* Path.Path
     const suffix = (yield* Random.nextInt).toString(36).replace("-", "")
     const part = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${suffix}.part`)
-    const unwritable = (e: PlatformError) => new FileUnwritable({ path: target, reason: writeReason(e) })
+    const unwritable = (e: PlatformError) =>
+      new FileUnwritable({ path: target, reason: platformReason(e, "folder", "not a writable file") })
     let bytes = 0
     const counted = Stream.tap(stream, (chunk) => Effect.sync(() => {
       bytes += chunk.length

@@ -9,7 +9,7 @@ import { FileUnwritable } from "../domain/export-types.js"
 import { decodeBody } from "../domain/fetch.js"
 import { ExtractorPool } from "../services/ExtractorPool.js"
 import { writeFileAtomically } from "./export.js"
-import { emit, plural, runCommand } from "./output.js"
+import { emit, platformReason, plural, runCommand } from "./output.js"
 
 // `mwi extract`: the page extractor on HTML files saved by other tools (a browser's "save page", wget, an archive),
 // without a database. Every *.html and *.htm file under the input folder, subfolders included, gives one file at the
@@ -52,15 +52,6 @@ const HTML_FILE = /\.html?$/i
 // memory.
 const FILES_IN_FLIGHT = 4
 
-const reasonOf = (e: PlatformError, what: "file" | "folder") => {
-  if (e._tag === "SystemError") {
-    if (e.reason === "NotFound") return `no such ${what}`
-    if (e.reason === "PermissionDenied") return "permission denied"
-    if (e.reason === "BadResource") return `not a readable ${what}`
-    if (e.reason === "AlreadyExists") return "a file of that name is in the way"
-  }
-  return e.message.replace(/^.*\): /, "")
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // --url-map: CSV lines `file,url`, the file relative to the input folder.
@@ -128,6 +119,8 @@ const documentOf = (extraction: Extraction, format: ExtractFormat): string => {
 // ---------------------------------------------------------------------------------------------------------------------
 // The run.
 // ---------------------------------------------------------------------------------------------------------------------
+
+const reasonOf = (e: PlatformError, what: "file" | "folder") => platformReason(e, what, `not a readable ${what}`)
 
 /** The input folder, checked before anything is written. */
 const checkInputDir = (inputDir: string) =>

@@ -1,13 +1,12 @@
 import { Command, Options, Prompt } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
 import { Console, Effect, Option } from "effect"
 import { FileUnreadable, InvalidInput } from "../domain/errors.js"
 import type { DictionaryEntry, LandSummary } from "../domain/land.js"
 import { splitUrlList } from "../domain/land-input.js"
 import { Lands, type TermsReport, type UrlsReport } from "../services/Lands.js"
 import { allLands } from "../services/LandRepo.js"
-import { emit, formatDate, plural, runCommand } from "./output.js"
+import { emit, formatDate, platformReason, plural, runCommand } from "./output.js"
 import { withApp } from "./app.js"
 import { crawlCommand } from "./crawl.js"
 import { exportCommand } from "./export.js"
@@ -103,18 +102,10 @@ const addterm = Command.make("addterm", {
     ].join("\n"))
   })))).pipe(Command.withDescription("add terms to a land's dictionary (recomputes relevance)"))
 
-const fileErrorReason = (e: PlatformError) => {
-  if (e._tag === "SystemError") {
-    if (e.reason === "NotFound") return "no such file"
-    if (e.reason === "PermissionDenied") return "permission denied"
-    if (e.reason === "BadResource") return "not a readable file"
-  }
-  return e.message.replace(/^.*\): /, "")
-}
 
 const readUrlFile = (path: string) =>
   Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path)).pipe(
-    Effect.mapError((e) => new FileUnreadable({ path, reason: fileErrorReason(e) }))
+    Effect.mapError((e) => new FileUnreadable({ path, reason: platformReason(e, "file", "not a readable file") }))
   )
 
 const addurl = Command.make("addurl", {

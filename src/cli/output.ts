@@ -1,5 +1,20 @@
+import type { PlatformError } from "@effect/platform/Error"
 import { Console, Effect, ParseResult, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
+
+/**
+ * A file system failure in a few words: `missing` names what was not found ("file", "folder"), `unusable` says what a
+ * bad resource is not ("not a readable file").
+ */
+export const platformReason = (e: PlatformError, missing: string, unusable: string) => {
+  if (e._tag === "SystemError") {
+    if (e.reason === "NotFound") return `no such ${missing}`
+    if (e.reason === "PermissionDenied") return "permission denied"
+    if (e.reason === "AlreadyExists") return "a file of that name is in the way"
+    if (e.reason === "BadResource") return unusable
+  }
+  return e.message.replace(/^.*\): /, "")
+}
 
 /** Prints a command's result: the JSON document with --json, the human text otherwise. */
 export const emit = <A>(json: boolean, value: A, human: (value: A) => string) =>

@@ -74,7 +74,9 @@ const isRetryable = (e: SqlError) => {
   return code === "40P01" || code === "40001"
 }
 
-const text = (s: string | null | undefined) => (s === null || s === undefined ? null : s.replace(/\u0000/g, ""))
+/** Text as PostgreSQL stores it: it refuses NUL characters, which pages and archives do contain. */
+export const storableText = (s: string | null | undefined) =>
+  s === null || s === undefined ? null : s.replace(/\u0000/g, "")
 
 /**
  * Writes crawl outcomes, several pages per transaction. Unknown link targets are inserted with ON CONFLICT DO NOTHING
@@ -106,7 +108,7 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
             return target === undefined || target === p.expressionId ? [] : [{
               source: p.expressionId,
               target,
-              anchor: text(l.anchorText.slice(0, 200)),
+              anchor: storableText(l.anchorText.slice(0, 200)),
               rel: l.rel,
               type: l.internal ? "internal" : "external"
             }]
@@ -130,7 +132,7 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
           yield* sql`
             INSERT INTO media (expression_id, url, type, alt)
             SELECT * FROM unnest(${media.map((m) => m.expressionId)}::int[], ${media.map((m) => m.url)}::text[],
-                                 ${media.map((m) => m.type)}::text[], ${media.map((m) => text(m.alt))}::text[])
+                                 ${media.map((m) => m.type)}::text[], ${media.map((m) => storableText(m.alt))}::text[])
             ON CONFLICT (expression_id, url) DO NOTHING`
         }
         let discovered = 0
@@ -165,10 +167,10 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
             ${column((p) => p.contentType)}::text[], ${column((p) => p.contentLength)}::int8[],
             ${column((p) => p.headers === null ? null : JSON.stringify(p.headers))}::text[],
             ${column((p) => p.error)}::text[],
-            ${column((_, c) => text(c?.title))}::text[], ${column((_, c) => text(c?.description))}::text[],
-            ${column((_, c) => text(c?.keywords))}::text[], ${column((_, c) => c?.language ?? null)}::text[],
+            ${column((_, c) => storableText(c?.title))}::text[], ${column((_, c) => storableText(c?.description))}::text[],
+            ${column((_, c) => storableText(c?.keywords))}::text[], ${column((_, c) => c?.language ?? null)}::text[],
             ${column((_, c) => c?.canonicalUrl ?? null)}::text[], ${column((_, c) => c?.publishedAt ?? null)}::text[],
-            ${column((_, c) => text(c?.html))}::text[], ${column((_, c) => text(c?.readable))}::text[],
+            ${column((_, c) => storableText(c?.html))}::text[], ${column((_, c) => storableText(c?.readable))}::text[],
             ${column((_, c) => c?.readableSource ?? null)}::text[], ${column((_, c) => c?.wordCount ?? null)}::int[],
             ${column((_, c) => c?.readingTime ?? null)}::int[], ${column((_, c) => c?.relevance ?? null)}::float8[],
             ${column((_, c) => Boolean(c?.readable))}::bool[],
@@ -181,8 +183,8 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
           const c = p.content
           if (p.domainRootOf !== null && c !== null) {
             yield* sql`
-              UPDATE domains SET title = ${text(c.title)}, description = ${text(c.description)},
-                                 keywords = ${text(c.keywords)}, language = ${c.language},
+              UPDATE domains SET title = ${storableText(c.title)}, description = ${storableText(c.description)},
+                                 keywords = ${storableText(c.keywords)}, language = ${c.language},
                                  http_status = ${p.httpStatus}, fetched_at = now()
               WHERE land_id = ${landId} AND host = ${p.domainRootOf}`
           }

@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { ExpressionId, JobId, LandId } from "../domain/ids.js"
 import type { ReadableFields } from "../domain/readable-merge.js"
-import { type PageGraph, PageStore } from "./PageStore.js"
+import { type PageGraph, PageStore, storableText } from "./PageStore.js"
 
 /**
  * Which pages a readable job goes through: fetched pages of a land, optionally down to a depth, not yet processed in
@@ -81,8 +81,6 @@ const toPage = (r: Row): StoredPage => ({
   }
 })
 
-const text = (s: string | null | undefined) => (s === null || s === undefined ? null : s.replace(/\u0000/g, ""))
-
 /**
  * The readable job's reads and writes. Each processed page is marked with the job, so that the pages left are the
  * ones a resumed job still has to do; an updated page has its fields, relevance, links and media written in the same
@@ -126,8 +124,8 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("ReadableStor
           const f = u.fields
           yield* sql`
             UPDATE expressions SET
-              title = ${text(f.title)}, description = ${text(f.description)}, language = ${f.language},
-              published_at = ${f.publishedAt}::timestamptz, readable = ${text(f.readable?.markdown)},
+              title = ${storableText(f.title)}, description = ${storableText(f.description)}, language = ${f.language},
+              published_at = ${f.publishedAt}::timestamptz, readable = ${storableText(f.readable?.markdown)},
               readable_source = ${f.readable?.source ?? null}, word_count = ${f.readable?.wordCount ?? null},
               reading_time = ${f.readable?.readingTime ?? null},
               ${u.relevance === null ? sql`` : sql`relevance = ${u.relevance},
@@ -141,7 +139,7 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("ReadableStor
             UPDATE expressions e SET readable_job_id = ${jobId}, readable_error = v.reason,
               readable_at = CASE WHEN v.reason IS NULL THEN now() ELSE e.readable_at END
             FROM unnest(${marks.map((m) => m.id)}::int[],
-                        ${marks.map((m) => (m._tag === "Failed" ? text(m.reason) : null))}::text[]) AS v(id, reason)
+                        ${marks.map((m) => (m._tag === "Failed" ? storableText(m.reason) : null))}::text[]) AS v(id, reason)
             WHERE e.id = v.id`
         }
         return report

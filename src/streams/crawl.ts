@@ -34,6 +34,13 @@ interface Fetched {
 
 const STORE_BATCH = 25
 
+/** A job's Fetcher: the configuration, overridden by the environment's settings and the job's own. */
+export const jobFetcher = (env: CrawlEnvironment, settings: Partial<FetcherSettings> = {}) =>
+  Fetcher.layer({
+    config: { ...env.fetcher, ...settings },
+    ...(env.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: env.allowPrivateNetwork })
+  })
+
 // The main thread still runs synchronous work (the embedded database's statements, relevance): on a scheduler that
 // yields to the event loop (setImmediate) between fibers' steps, timers and sockets run between two of them instead
 // of after a run of them. Measured in the bench, the whole job on it rather than its storing stage only: event-loop
@@ -81,10 +88,7 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, env: CrawlEnvir
         pagesPerSecond: f.perSecond
       })
     }, env, (tracker) => pipeline(tracker, land.id, options, links).pipe(Effect.withScheduler(yieldingScheduler))).pipe(
-      Effect.provide(Fetcher.layer({
-        config: { ...env.fetcher, ...(options.userAgent ? { userAgent: options.userAgent } : {}) },
-        ...(env.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: env.allowPrivateNetwork })
-      }))
+      Effect.provide(jobFetcher(env, options.userAgent ? { userAgent: options.userAgent } : {}))
     )
   })
 

@@ -1,4 +1,14 @@
 import { Clock, Effect, FiberSet, Option, Queue } from "effect"
+import { urlHost } from "../domain/url.js"
+
+/** The host a URL's work is queued under. An unparsable URL fails in the fetcher with its reason; any bucket will do. */
+export const hostOf = (url: string) => {
+  try {
+    return urlHost(url)
+  } catch {
+    return ""
+  }
+}
 
 export interface HostSchedulerOptions {
   /** Requests in flight across all hosts. */

@@ -10,13 +10,12 @@ import {
   noFacts,
   WrongContentType
 } from "../domain/media-analysis.js"
-import { urlHost } from "../domain/url.js"
 import { type BytesBody, Fetcher } from "../services/Fetcher.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { fileFacts, MediaAnalyzer, mimeOf } from "../services/MediaAnalyzer.js"
 import { type MediaResult, MediaRepo, type MediaSelection, type PendingMedia } from "../services/MediaRepo.js"
-import { makeHostScheduler } from "./host-scheduler.js"
-import type { CrawlEnvironment } from "./crawl.js"
+import { hostOf, makeHostScheduler } from "./host-scheduler.js"
+import { type CrawlEnvironment, jobFetcher } from "./crawl.js"
 import { type JobTracker, runJob } from "./job-run.js"
 import type { CrawlOptions, CrawlSummary } from "./crawl-options.js"
 import { type MediaOptions, mediaOptionsAfterCrawl, type MediaSummary } from "./media-options.js"
@@ -35,15 +34,6 @@ interface Analysed {
 }
 
 const WRITE_BATCH = 25
-
-// An unparsable URL fails in the fetcher with its reason; any bucket will do for it meanwhile.
-const hostOf = (url: string) => {
-  try {
-    return urlHost(url)
-  } catch {
-    return ""
-  }
-}
 
 /**
  * One media analysis job over a land: the files of its pages' media not analysed yet (within the depth and relevance
@@ -74,12 +64,7 @@ export const analyseLandMedia = (landId: LandId, options: MediaOptions, env: Med
         durationMs: f.elapsedMs,
         filesPerSecond: f.perSecond
       })
-    }, env, (tracker) => pipeline(tracker, selection, options, rows)).pipe(
-      Effect.provide(Fetcher.layer({
-        config: { ...env.fetcher },
-        ...(env.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: env.allowPrivateNetwork })
-      }))
-    )
+    }, env, (tracker) => pipeline(tracker, selection, options, rows)).pipe(Effect.provide(jobFetcher(env)))
   })
 
 const pipeline = (tracker: JobTracker, selection: MediaSelection, options: MediaOptions, rows: { count: number }) =>

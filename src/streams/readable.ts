@@ -7,7 +7,6 @@ import type { LandId } from "../domain/ids.js"
 import { markdownToText } from "../domain/markdown-text.js"
 import { mergeReadable, type ReadableFields, readableChanges } from "../domain/readable-merge.js"
 import { compileDictionary, relevance } from "../domain/relevance.js"
-import { urlHost } from "../domain/url.js"
 import { availabilityUrl, DEFAULT_ARCHIVE_URL, parseAvailability } from "../domain/web-archive.js"
 import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import { ExtractorPool } from "../services/ExtractorPool.js"
@@ -16,8 +15,8 @@ import type { Job } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { type ReadableResult, type ReadableSelection, ReadableStore, type StoredPage } from "../services/ReadableStore.js"
-import type { CrawlEnvironment } from "./crawl.js"
-import { makeHostScheduler } from "./host-scheduler.js"
+import { type CrawlEnvironment, jobFetcher } from "./crawl.js"
+import { hostOf, makeHostScheduler } from "./host-scheduler.js"
 import { type JobTracker, runJob } from "./job-run.js"
 import { outLinks } from "./outcome.js"
 import type { ReadableOptions, ReadableSummary } from "./readable-options.js"
@@ -101,10 +100,7 @@ export const readableLand = (landId: LandId, options: ReadableOptions, env: Read
         pagesPerSecond: f.perSecond
       })
     }, env, (tracker) => pipeline(tracker, selection, land.lang, options, base, tally)).pipe(
-      Effect.provide(Fetcher.layer({
-        config: { ...env.fetcher },
-        ...(env.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: env.allowPrivateNetwork })
-      }))
+      Effect.provide(jobFetcher(env))
     )
   })
 
@@ -135,7 +131,7 @@ const pipeline = (
       Effect.gen(function*() {
         const done = yield* Deferred.make<A, E>()
         yield* scheduler.submit({
-          host: URL.canParse(url) ? urlHost(url) : "",
+          host: hostOf(url),
           run: (requestStarting) => Deferred.complete(done, request(() => requestStarting)).pipe(Effect.asVoid)
         })
         return yield* Deferred.await(done)
@@ -148,8 +144,9 @@ const pipeline = (
     /** The archive's closest capture of the page, extracted as if it had been served by the page's own address. */
     const fromArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
       Effect.gen(function*() {
-        const answer = yield* polite(availabilityUrl(archive, page.url, page.fetchedAt), (onRequest) =>
-          fetcher.fetchBytes(availabilityUrl(archive, page.url, page.fetchedAt), { maxBytes: AVAILABILITY_MAX_BYTES, onRequest }))
+        const asked = availabilityUrl(archive, page.url, page.fetchedAt)
+        const answer = yield* polite(asked, (onRequest) =>
+          fetcher.fetchBytes(asked, { maxBytes: AVAILABILITY_MAX_BYTES, onRequest }))
         if (answer.status < 200 || answer.status >= 300 || answer.body === null) {
           return Either.left(`the archive's availability API answered HTTP ${answer.status}`)
         }
