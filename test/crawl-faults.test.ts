@@ -24,7 +24,7 @@ const faultyExtractor = new URL("data:text/javascript," + encodeURIComponent(`
     parentPort.postMessage({ _tag: "Extracted", extraction: {
       title: "ok", description: null, keywords: null, htmlLang: null, detectedLang: null, lang: null, canonicalUrl: null,
       publishedAt: null, readableSource: "none", readableMarkdown: "", readableText: "", wordCount: 0,
-      readingTimeMinutes: 0, links: [], media: [] } })
+      readingTimeMinutes: 0, links: [], media: [] }, relevance: 0 })
   })
 `))
 

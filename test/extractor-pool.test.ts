@@ -2,6 +2,7 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { readFileSync } from "node:fs"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
+import { compileDictionary, type DictionarySource, extractionRelevance } from "../src/domain/relevance.js"
 import { extract } from "../src/services/extractor/extract.js"
 import { EMPTY } from "./support/extraction.js"
 
@@ -45,6 +46,24 @@ describe("ExtractorPool", () => {
         expect(yield* pool.extract(NEWS_URL, news, { links: "all" })).toEqual(extract(NEWS_URL, news, { links: "all" }))
       })), 60_000)
 
+  it.live("a worker thread scores the page with the dictionary it is sent, as on the main thread", () =>
+    withPool({ workers: 2 }, (pool) =>
+      Effect.gen(function*() {
+        const robots: DictionarySource = { terms: [{ term: "robot", weight: 1 }, { term: "chercheur", weight: 2 }], langs: ["fr"] }
+        const climate: DictionarySource = { terms: [{ term: "climat", weight: 1 }], langs: ["fr"] }
+        const expected = extract(NEWS_URL, news, { links: "content" })
+        const score = (source: DictionarySource) => extractionRelevance(compileDictionary(source.terms, source.langs), expected)
+        assert.isAbove(score(robots), 10)
+        // Two dictionaries in turn on the same threads: each page is scored with its own.
+        const results = yield* Effect.forEach(
+          [robots, climate, robots, climate],
+          (source) => pool.extractScored(NEWS_URL, news, { links: "content" }, source),
+          { concurrency: 4 }
+        )
+        expect(results.map((r) => r.relevance)).toEqual([score(robots), score(climate), score(robots), score(climate)])
+        for (const r of results) expect(r.extraction).toEqual(expected)
+      })), 60_000)
+
   it.live("a hanging, crashing or exiting worker fails its page with the reason and is replaced", () =>
     withPool({ workers: 1, timeoutMs: 500, entry: misbehaving }, (pool) =>
       Effect.gen(function*() {
@@ -62,6 +81,9 @@ describe("ExtractorPool", () => {
         )
         expect(yield* failure(page("https://a.example/garbage"))).toMatch(/^extraction of https:\/\/a\.example\/garbage failed: invalid result: /)
         expect(yield* failure(page("https://a.example/refuse"))).toBe("extraction of https://a.example/refuse failed: refused")
+        // Asked for a score, a worker answering without one gave no valid result either.
+        const scored = pool.extractScored("https://a.example/4", "<p>x</p>", { links: "content" }, { terms: [], langs: [] })
+        expect(yield* failure(scored)).toMatch(/^extraction of https:\/\/a\.example\/4 failed: invalid result: .*relevance/s)
         expect((yield* page("https://a.example/3")).title).toBe("https://a.example/3")
       })), 30_000)
 

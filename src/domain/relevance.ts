@@ -1,9 +1,17 @@
+import type { Extraction } from "./extraction.js"
+import { markdownToText } from "./markdown-text.js"
 import { normalizeLang, stemmerFor, stemText, tokenize } from "./stem.js"
 import type { Lang } from "./stem.js"
 
 export interface DictionaryTerm {
   readonly term: string
   readonly weight: number
+}
+
+/** What a dictionary is compiled from (`compileDictionary`'s arguments), as it is sent to a worker thread. */
+export interface DictionarySource {
+  readonly terms: ReadonlyArray<DictionaryTerm>
+  readonly langs: ReadonlyArray<string>
 }
 
 export interface CompiledTerm {
@@ -110,3 +118,17 @@ export const relevance = (dictionary: CompiledDictionary, page: Page): number =>
   const text = page.text == null ? 0 : weightedOccurrences(page.text, stem, compiled)
   return TITLE_FACTOR * title + text
 }
+
+/**
+ * The relevance of an extracted page: its title and the words a reader sees in its readable Markdown (what is stored,
+ * so that recomputing from the stored page gives the same score).
+ */
+export const extractionRelevance = (
+  dictionary: CompiledDictionary,
+  extraction: Pick<Extraction, "title" | "readableMarkdown" | "lang">
+): number =>
+  relevance(dictionary, {
+    title: extraction.title,
+    text: markdownToText(extraction.readableMarkdown),
+    lang: extraction.lang
+  })

@@ -1,9 +1,11 @@
-import { Config, Context, Effect, Exit, Layer, Pool, Schema } from "effect"
+import { Config, Context, Effect, Exit, Layer, Schema } from "effect"
+import type { ParseError } from "effect/ParseResult"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Extraction, ExtractionFailed } from "../domain/extraction.js"
+import type { DictionarySource } from "../domain/relevance.js"
 import type { ExtractOptions } from "./extractor/extract.js"
 import type { ExtractReply, ExtractRequest } from "./extractor/worker.js"
 
@@ -16,9 +18,25 @@ export interface ExtractorPoolSettings {
   readonly entry: URL
 }
 
+export interface ScoredExtraction {
+  readonly extraction: Extraction
+  /** `extractionRelevance` of the extraction. */
+  readonly relevance: number
+}
+
 export interface ExtractorPoolService {
   /** `extract` of src/services/extractor/extract.ts, run on a worker thread. */
   readonly extract: (url: string, html: string, options: ExtractOptions) => Effect.Effect<Extraction, ExtractionFailed>
+  /**
+   * `extract` and the page's relevance to a dictionary, both on the worker thread: scoring a page's words costs about
+   * a millisecond, which the crawl's main thread (its bottleneck, with the database and the network) is spared.
+   */
+  readonly extractScored: (
+    url: string,
+    html: string,
+    options: ExtractOptions,
+    dictionary: DictionarySource
+  ) => Effect.Effect<ScoredExtraction, ExtractionFailed>
 }
 
 // From the sources (tsx, vitest) this module is a .ts file next to extractor/worker.ts; in the esbuild bundle it is
@@ -40,8 +58,9 @@ const settingsConfig = Config.all({
 })
 
 interface Thread {
-  readonly worker: Worker
-  /** Why the thread died, once it has. */
+  /** Null when the thread could not even be started. */
+  readonly worker: Worker | null
+  /** Why the thread died (or never started), once it has. */
   failure: string | null
 }
 
@@ -56,29 +75,35 @@ const spawn = (entry: URL): Worker => {
   })
 }
 
-const startThread = (entry: URL) =>
-  Effect.acquireRelease(
-    Effect.try({
-      try: () => spawn(entry),
-      catch: (e) => `cannot start a worker: ${e instanceof Error ? e.message : String(e)}`
-    }).pipe(Effect.map((worker) => {
-      const thread: Thread = { worker, failure: null }
-      // Always listened to: an error event nobody listens to would be thrown on the main thread.
-      thread.worker.on("error", (e) => {
-        thread.failure ??= `worker crashed: ${e.message}`
-      })
-      thread.worker.on("exit", (code) => {
-        thread.failure ??= `worker exited with code ${code}`
-      })
-      return thread
-    })),
-    (thread) => Effect.promise(() => thread.worker.terminate())
-  )
+/** A thread that could not start is one that failed: its page fails with the reason, and it is replaced. */
+const startThread = (entry: URL): Thread => {
+  let worker: Worker
+  try {
+    worker = spawn(entry)
+  } catch (e) {
+    return { worker: null, failure: `cannot start a worker: ${e instanceof Error ? e.message : String(e)}` }
+  }
+  const thread: Thread = { worker, failure: null }
+  // Always listened to: an error event nobody listens to would be thrown on the main thread.
+  worker.on("error", (e) => {
+    thread.failure ??= `worker crashed: ${e.message}`
+  })
+  worker.on("exit", (code) => {
+    thread.failure ??= `worker exited with code ${code}`
+  })
+  return thread
+}
 
-/** One page to one thread; fails with the reason when the thread dies first. */
-const ask = (thread: Thread, request: ExtractRequest) =>
+/** One page to one thread; fails with the reason when the thread dies first or does not answer in time. */
+const ask = (thread: Thread, request: ExtractRequest, timeoutMs: number) =>
   Effect.async<ExtractReply, string>((resume) => {
-    if (thread.failure !== null) return resume(Effect.fail(thread.failure))
+    const worker = thread.worker
+    if (worker === null || thread.failure !== null) return resume(Effect.fail(thread.failure ?? "worker exited"))
+    // A timer rather than Effect.timeout, which forks a fiber per call: a page costs the main thread less.
+    const timer = setTimeout(() => {
+      unlisten()
+      resume(Effect.fail(`no result after ${timeoutMs} ms`))
+    }, timeoutMs)
     const onMessage = (reply: ExtractReply) => {
       unlisten()
       resume(Effect.succeed(reply))
@@ -88,46 +113,91 @@ const ask = (thread: Thread, request: ExtractRequest) =>
       resume(Effect.fail(thread.failure ?? "worker exited"))
     }
     const unlisten = () => {
-      thread.worker.off("message", onMessage)
-      thread.worker.off("exit", onExit)
+      clearTimeout(timer)
+      worker.off("message", onMessage)
+      worker.off("exit", onExit)
     }
-    thread.worker.on("message", onMessage)
-    thread.worker.on("exit", onExit)
-    thread.worker.postMessage(request)
+    worker.on("message", onMessage)
+    worker.on("exit", onExit)
+    worker.postMessage(request)
     return Effect.sync(unlisten)
   })
 
+const terminate = (thread: Thread) => thread.worker?.terminate() ?? Promise.resolve(0)
+
+/**
+ * The threads, each lent to one page at a time; callers beyond their number wait for a permit. Effect's Pool would
+ * do, at a quarter of a millisecond of the main thread per page.
+ */
+const makeThreads = (settings: ExtractorPoolSettings) =>
+  Effect.gen(function*() {
+    // Started at once: a worker takes a second or more to load the extractor, which the first pages of a crawl
+    // would otherwise wait for.
+    const idle = Array.from({ length: settings.workers }, () => startThread(settings.entry))
+    const all = new Set(idle)
+    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all([...all].map(terminate))))
+    // As many permits as threads: whoever holds one finds an idle thread.
+    const permits = yield* Effect.makeSemaphore(settings.workers)
+
+    // A thread that died, hangs or was left working for an interrupted caller would answer the next page with this
+    // one's result: it is terminated and another takes its place.
+    const release = (thread: Thread, healthy: boolean) =>
+      Effect.sync(() => {
+        if (healthy && thread.failure === null) return void idle.push(thread)
+        all.delete(thread)
+        void terminate(thread)
+        const replacement = startThread(settings.entry)
+        all.add(replacement)
+        idle.push(replacement)
+      })
+
+    /** Runs `request` on a free thread, waiting for one if all are busy. */
+    const run = (request: ExtractRequest) =>
+      permits.withPermits(1)(Effect.uninterruptibleMask((restore) => {
+        const thread = idle.pop()!
+        return restore(ask(thread, request, settings.timeoutMs)).pipe(
+          Effect.onExit((exit) => release(thread, Exit.isSuccess(exit)))
+        )
+      }))
+
+    return { run } as const
+  })
+
 const decodeExtraction = Schema.decodeUnknown(Extraction)
+const decodeScored = Schema.decodeUnknown(Schema.Struct({ extraction: Extraction, relevance: Schema.Number }))
 
 const make = (settings: ExtractorPoolSettings) =>
   Effect.gen(function*() {
-    // Started at once, in the background: a worker takes a second or more to load the extractor, which the first
-    // pages of a crawl would otherwise wait for. Callers beyond the pool's size wait in the pool for a free thread:
-    // the queue is as long as the callers' own concurrency, and no page is buffered anywhere else.
-    const pool = yield* Pool.make({ acquire: startThread(settings.entry), size: settings.workers })
+    const threads = yield* makeThreads(settings)
 
-    const extract = (url: string, html: string, options: ExtractOptions) =>
-      Effect.scoped(Effect.gen(function*() {
-        const thread = yield* pool.get
-        const reply = yield* ask(thread, { url, html, options }).pipe(
-          Effect.timeoutFail({
-            duration: settings.timeoutMs,
-            onTimeout: () => `no result after ${settings.timeoutMs} ms`
-          }),
-          // A thread that died, hangs or was left working for an interrupted caller would answer the next page
-          // with this one's result: it is terminated (when handed back) and the pool starts another.
-          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : pool.invalidate(thread))
-        )
+    // Dictionaries are sent with every page under a key, which the workers compile once.
+    const dictionaryKeys = new WeakMap<DictionarySource, string>()
+    const keyOf = (source: DictionarySource) => {
+      let key = dictionaryKeys.get(source)
+      if (key === undefined) {
+        key = JSON.stringify(source)
+        dictionaryKeys.set(source, key)
+      }
+      return key
+    }
+
+    const run = <A>(request: ExtractRequest, decode: (reply: ExtractReply & { _tag: "Extracted" }) => Effect.Effect<A, ParseError>) =>
+      Effect.gen(function*() {
+        const reply = yield* threads.run(request)
         if (reply._tag === "Failed") return yield* Effect.fail(reply.reason)
-        return yield* decodeExtraction(reply.extraction).pipe(
-          Effect.mapError((e) => `invalid result: ${e.message}`)
-        )
-      })).pipe(
-        Effect.mapError((reason) => new ExtractionFailed({ url, reason })),
+        return yield* decode(reply).pipe(Effect.mapError((e) => `invalid result: ${e.message}`))
+      }).pipe(
+        Effect.mapError((reason) => new ExtractionFailed({ url: request.url, reason })),
         Effect.withSpan("ExtractorPool.extract")
       )
 
-    return { extract } satisfies ExtractorPoolService
+    const extract = (url: string, html: string, options: ExtractOptions) =>
+      run({ url, html, options }, (reply) => decodeExtraction(reply.extraction))
+
+    const extractScored = (url: string, html: string, options: ExtractOptions, dictionary: DictionarySource) =>
+      run({ url, html, options, dictionary: { key: keyOf(dictionary), source: dictionary } }, decodeScored)
+
+    return { extract, extractScored } satisfies ExtractorPoolService
   })
 
 /** Page extraction on a pool of worker threads, so the main thread's event loop never runs it. */

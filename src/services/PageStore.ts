@@ -69,6 +69,8 @@ export interface StoreReport {
   readonly links: number
 }
 
+const ROWS_PER_UPDATE = 8
+
 const isRetryable = (e: SqlError) => {
   const code = (e.cause as { code?: string } | undefined)?.code
   return code === "40P01" || code === "40001"
@@ -140,45 +142,51 @@ export class PageStore extends Effect.Service<PageStore>()("PageStore", {
         return { discovered, links: edges.length } satisfies StoreReport
       })
 
+    // One parameter per value, not one array per column: a page's HTML then reaches the database as it is, instead of
+    // being escaped into an array literal that the database parses back (a quarter less time per page on PGlite).
+    const rowValues = (p: PageOutcome) => {
+      const c = p.content
+      return sql`(
+        ${p.expressionId}::int, ${p.state}::text, ${p.httpStatus}::int, ${p.finalUrl}::text, ${p.contentType}::text,
+        ${p.contentLength}::int8, ${p.headers === null ? null : JSON.stringify(p.headers)}::jsonb, ${p.error}::text,
+        ${storableText(c?.title)}::text, ${storableText(c?.description)}::text, ${storableText(c?.keywords)}::text,
+        ${c?.language ?? null}::text, ${c?.canonicalUrl ?? null}::text, ${c?.publishedAt ?? null}::timestamptz,
+        ${storableText(c?.html)}::text, ${storableText(c?.readable)}::text, ${c?.readableSource ?? null}::text,
+        ${c?.wordCount ?? null}::int, ${c?.readingTime ?? null}::int, ${c?.relevance ?? null}::float8,
+        ${Boolean(c?.readable)}::bool, ${c !== null && (c.relevance ?? 0) > 0}::bool
+      )`
+    }
+
+    /** Pages' own rows (terminal state, response, content), in one statement. */
+    const updateRows = (pages: ReadonlyArray<PageOutcome>) =>
+      sql`
+        UPDATE expressions e SET
+          crawl_state = u.state, claimed_by = NULL, claimed_at = NULL,
+          http_status = u.http_status, final_url = u.final_url, content_type = u.content_type,
+          content_length = u.content_length, headers = u.headers,
+          error = u.error, fetched_at = now(), updated_at = now(),
+          title = u.title, description = u.description, keywords = u.keywords,
+          language = u.language, canonical_url = u.canonical_url,
+          published_at = u.published_at, html = u.html,
+          readable = u.readable, readable_source = u.readable_source,
+          word_count = u.word_count, reading_time = u.reading_time, relevance = u.relevance,
+          readable_at = CASE WHEN u.has_readable THEN now() END,
+          approved_at = CASE WHEN u.approved THEN now() END
+        FROM (VALUES ${sql.csv(pages.map(rowValues))})
+          AS u(id, state, http_status, final_url, content_type, content_length, headers, error, title, description,
+               keywords, language, canonical_url, published_at, html, readable, readable_source, word_count,
+               reading_time, relevance, has_readable, approved)
+        WHERE e.id = u.id`
+
     /**
-     * The crawled pages' own rows (terminal state, response, content) in one statement, then their hosts' domain rows,
-     * in page id order (the order in which writers lock them).
+     * The crawled pages' own rows, then their hosts' domain rows, in page id order (the order in which writers lock
+     * them). On the embedded database a statement holds the event loop while it runs, about 3 ms per page of 40 KB:
+     * the rows go a few pages per statement, so that timers (the hosts' intervals) and sockets wait that long at most.
      */
     const updatePages = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
       Effect.gen(function*() {
         const sorted = [...pages].sort((a, b) => a.expressionId - b.expressionId)
-        const column = <A>(f: (p: PageOutcome, c: PageContent | null) => A) => sorted.map((p) => f(p, p.content))
-        yield* sql`
-          UPDATE expressions e SET
-            crawl_state = u.state, claimed_by = NULL, claimed_at = NULL,
-            http_status = u.http_status, final_url = u.final_url, content_type = u.content_type,
-            content_length = u.content_length, headers = u.headers::jsonb,
-            error = u.error, fetched_at = now(), updated_at = now(),
-            title = u.title, description = u.description, keywords = u.keywords,
-            language = u.language, canonical_url = u.canonical_url,
-            published_at = u.published_at::timestamptz, html = u.html,
-            readable = u.readable, readable_source = u.readable_source,
-            word_count = u.word_count, reading_time = u.reading_time, relevance = u.relevance,
-            readable_at = CASE WHEN u.has_readable THEN now() END,
-            approved_at = CASE WHEN u.approved THEN now() END
-          FROM unnest(
-            ${column((p) => p.expressionId)}::int[], ${column((p) => p.state)}::text[],
-            ${column((p) => p.httpStatus)}::int[], ${column((p) => p.finalUrl)}::text[],
-            ${column((p) => p.contentType)}::text[], ${column((p) => p.contentLength)}::int8[],
-            ${column((p) => p.headers === null ? null : JSON.stringify(p.headers))}::text[],
-            ${column((p) => p.error)}::text[],
-            ${column((_, c) => storableText(c?.title))}::text[], ${column((_, c) => storableText(c?.description))}::text[],
-            ${column((_, c) => storableText(c?.keywords))}::text[], ${column((_, c) => c?.language ?? null)}::text[],
-            ${column((_, c) => c?.canonicalUrl ?? null)}::text[], ${column((_, c) => c?.publishedAt ?? null)}::text[],
-            ${column((_, c) => storableText(c?.html))}::text[], ${column((_, c) => storableText(c?.readable))}::text[],
-            ${column((_, c) => c?.readableSource ?? null)}::text[], ${column((_, c) => c?.wordCount ?? null)}::int[],
-            ${column((_, c) => c?.readingTime ?? null)}::int[], ${column((_, c) => c?.relevance ?? null)}::float8[],
-            ${column((_, c) => Boolean(c?.readable))}::bool[],
-            ${column((_, c) => c !== null && (c.relevance ?? 0) > 0)}::bool[]
-          ) AS u(id, state, http_status, final_url, content_type, content_length, headers, error, title, description,
-                 keywords, language, canonical_url, published_at, html, readable, readable_source, word_count,
-                 reading_time, relevance, has_readable, approved)
-          WHERE e.id = u.id`
+        for (let i = 0; i < sorted.length; i += ROWS_PER_UPDATE) yield* updateRows(sorted.slice(i, i + ROWS_PER_UPDATE))
         for (const p of sorted) {
           const c = p.content
           if (p.domainRootOf !== null && c !== null) {

@@ -1,9 +1,9 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Either, Fiber, Layer, Metric, Queue, Scheduler, Stream } from "effect"
+import { Effect, Either, Fiber, Layer, Metric, Queue, Schedule, Scheduler, Sink, Stream } from "effect"
 import type { LandNotFound } from "../domain/errors.js"
 import { BlockedByRobots, type FetchFailure, type FetchResult } from "../domain/fetch.js"
 import type { LandId } from "../domain/ids.js"
-import { compileDictionary } from "../domain/relevance.js"
+import type { DictionarySource } from "../domain/relevance.js"
 import { urlHost } from "../domain/url.js"
 import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import { ExtractorPool } from "../services/ExtractorPool.js"
@@ -32,7 +32,12 @@ interface Fetched {
   readonly result: Either.Either<FetchResult, FetchFailure>
 }
 
+// A stored batch costs about ten statements whatever its size (the graph's lookups, the transaction): at 40 pages/s a
+// 150 ms window made batches of six, those fixed statements a third of the database's time per page. Within half a
+// second, batches are four times larger; a killed crawl fetches again at most that half second of pages.
 const STORE_BATCH = 25
+const STORE_WINDOW = "500 millis"
+const HOST_BUFFER = 4
 
 /** A job's Fetcher: the configuration, overridden by the environment's settings and the job's own. */
 export const jobFetcher = (env: CrawlEnvironment, settings: Partial<FetcherSettings> = {}) =>
@@ -102,10 +107,11 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
     const extractor = yield* ExtractorPool
     const robots = yield* Robots.make({ ignoreRobots: options.ignoreRobots })
     const land = yield* lands.find(landId)
-    const compiled = compileDictionary(
-      (yield* dictionary.list(landId)).map((e) => ({ term: e.term, weight: e.weight })),
-      land.lang
-    )
+    // Pages are scored on the extraction threads, which compile the dictionary once.
+    const scoring: DictionarySource = {
+      terms: (yield* dictionary.list(landId)).map((e) => ({ term: e.term, weight: e.weight })),
+      langs: land.lang
+    }
     const policy = { maxDepth: options.depth, minRelevance: options.minrel }
 
     const fetched = yield* Queue.bounded<Fetched>(options.concurrency * 2)
@@ -115,7 +121,11 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
       perHost: options.perHost,
       delayMs: options.delayMs
     })
-    const hostBuffer = Math.max(2, options.perHost * 2)
+    // How many of one host's URLs are claimed ahead of its fetches. Each claim is a statement whose cost grows with the
+    // land's hosts, and the loop claims again whenever a stored batch frees room: with two per host, a crawl of 20 hosts
+    // claimed about four URLs per statement, a quarter of a statement per page; with four, a claim refills about half
+    // the queue. Politeness is the host actor's business, so a deeper buffer only holds more claimed URLs in memory.
+    const hostBuffer = Math.max(HOST_BUFFER, options.perHost * HOST_BUFFER)
     const maxQueued = Math.max(100, options.concurrency * 10)
     const hostOfDomain = new Map<number, string>()
     let dispatched = 0
@@ -179,15 +189,15 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
         Metric.incrementBy(bytesDownloaded, page.bytes ?? 0)
       )
       if (page._tag === "NotHtml") return Effect.as(measured, notHtmlOutcome(claimed, page))
-      if (page.status >= 400) return Effect.as(measured, htmlOutcome(claimed, page, null, compiled, policy))
+      if (page.status >= 400) return Effect.as(measured, htmlOutcome(claimed, page, null, policy))
       return Effect.zipRight(
         measured,
-        extractor.extract(page.finalUrl, page.body, { links: options.links }).pipe(
-          Effect.map((x) => htmlOutcome(claimed, page, x, compiled, policy)),
+        extractor.extractScored(page.finalUrl, page.body, { links: options.links }, scoring).pipe(
+          Effect.map((scored) => htmlOutcome(claimed, page, scored, policy)),
           // The response is kept (status, headers), the page ends failed with the extractor's reason.
           Effect.catchTag("ExtractionFailed", (e) =>
             Effect.succeed<PageOutcome>({
-              ...htmlOutcome(claimed, page, null, compiled, policy),
+              ...htmlOutcome(claimed, page, null, policy),
               state: "failed",
               error: `${e._tag}: ${e.message}`
             }))
@@ -195,12 +205,19 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
       )
     }
 
+    // A batch is written when full, when the window has passed, or at once when it holds every page dispatched: then
+    // nothing else can arrive before the next claim, which waits for this batch's links.
+    const storeBatch = Sink.fold(
+      [] as ReadonlyArray<PageOutcome>,
+      (pages) => pages.length < STORE_BATCH && (pages.length === 0 || pages.length < outstanding),
+      (pages, page: PageOutcome) => [...pages, page]
+    )
+
     // As many pages in extraction as pages fetched at once: the pool runs what its threads can and queues the rest.
     const processing = Stream.fromQueue(fetched).pipe(
       Stream.mapEffect(toOutcome, { concurrency: options.concurrency, unordered: true }),
-      Stream.groupedWithin(STORE_BATCH, "150 millis"),
-      Stream.mapEffect((chunk) => {
-        const pages = [...chunk]
+      Stream.aggregateWithin(storeBatch, Schedule.spaced(STORE_WINDOW)),
+      Stream.mapEffect((pages) => {
         return store.store(landId, pages).pipe(
           Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
           Effect.tap((report) =>

@@ -2,9 +2,8 @@ import { Either } from "effect"
 import type { Extraction } from "../domain/extraction.js"
 import type { FetchFailure, HtmlPage, NotHtml } from "../domain/fetch.js"
 import { failureReason } from "../domain/fetch.js"
-import { markdownToText } from "../domain/markdown-text.js"
-import { type CompiledDictionary, relevance } from "../domain/relevance.js"
 import { normalizeUrl, urlHost } from "../domain/url.js"
+import type { ScoredExtraction } from "../services/ExtractorPool.js"
 import type { ClaimedUrl } from "../services/Frontier.js"
 import type { OutLink, PageOutcome } from "../services/PageStore.js"
 
@@ -74,8 +73,7 @@ export const outLinks = (links: Extraction["links"]): Array<OutLink> =>
 export const htmlOutcome = (
   claimed: ClaimedUrl,
   page: HtmlPage,
-  extraction: Extraction | null,
-  dictionary: CompiledDictionary,
+  scored: ScoredExtraction | null,
   policy: LinkPolicy
 ): PageOutcome => {
   const response = {
@@ -88,14 +86,10 @@ export const htmlOutcome = (
     headers: page.headers,
     error: null
   }
-  if (page.status >= 400 || extraction === null) {
-    return { ...response, error: extraction === null && page.status < 400 ? "extraction failed" : null }
+  if (page.status >= 400 || scored === null) {
+    return { ...response, error: scored === null && page.status < 400 ? "extraction failed" : null }
   }
-  const score = relevance(dictionary, {
-    title: extraction.title,
-    text: markdownToText(extraction.readableMarkdown),
-    lang: extraction.lang
-  })
+  const { extraction, relevance: score } = scored
   const follows = score >= policy.minRelevance
   return {
     ...response,

@@ -29,8 +29,10 @@ const looksBinary = (text: string): boolean => {
 }
 
 const truncated = (html: string): string => {
+  // A token is one character: a shorter page is under the limit without counting.
+  if (html.length <= MAX_MARKUP_TOKENS) return html
   MARKUP_TOKEN.lastIndex = 0
-  for (let count = 1; MARKUP_TOKEN.exec(html) !== null; count++) {
+  for (let count = 1; MARKUP_TOKEN.test(html); count++) {
     if (count > MAX_MARKUP_TOKENS) return html.slice(0, MARKUP_TOKEN.lastIndex - 1)
   }
   return html

@@ -1,5 +1,6 @@
 import type { Extraction } from "../../domain/extraction.js"
 import { parseDocument } from "./document.js"
+import { allElements } from "./elements.js"
 import { languages } from "./language.js"
 import { extractLinks } from "./links.js"
 import { toMarkdown } from "./markdown.js"
@@ -20,9 +21,10 @@ export interface ExtractOptions {
  */
 export const extract = (url: string, html: string, options: ExtractOptions): Extraction => {
   const document = parseDocument(html)
-  const urls = pageUrls(document, url)
   // Everything that needs the page as published is read before Readability rewrites the document.
-  const metadata = extractMetadata(document, urls)
+  const elements = allElements(document)
+  const urls = pageUrls(elements, url)
+  const metadata = extractMetadata(document, elements, urls)
   const allLinks = options.links === "all" ? extractLinks(document, urls) : null
   const { root, text, source } = readableContent(document, () => parseDocument(html))
   const links = allLinks ?? (root === null ? [] : extractLinks(root, urls))
@@ -32,7 +34,7 @@ export const extract = (url: string, html: string, options: ExtractOptions): Ext
     ...metadata,
     ...languages(text, metadata.htmlLang),
     readableSource: source,
-    // Last: it rewrites the URLs of `root` in place.
+    // Last: it rewrites `root` in place.
     readableMarkdown: root === null ? "" : toMarkdown(root, urls),
     readableText: text,
     wordCount,

@@ -41,8 +41,18 @@ const absolutize = (root: Element, urls: PageUrls): void => {
   }
 }
 
-/** The content as Markdown (ATX headings, "-" lists, inline links). Rewrites URLs in `root` in place. */
+// Turndown collapses the whitespace of a copy of the element it is given, and copying a page's content costs as much as
+// converting it; the callers have no use for `root` afterwards, so it is handed over as its own copy.
+const handedOver = (root: Element): HTMLElement => {
+  root.cloneNode = () => root
+  return root as HTMLElement
+}
+
+/**
+ * The content as Markdown (ATX headings, "-" lists, inline links). Rewrites `root` in place: its URLs, and turndown
+ * its whitespace.
+ */
 export const toMarkdown = (root: Element, urls: PageUrls): string => {
   absolutize(root, urls)
-  return turndown.turndown(root as HTMLElement).trim()
+  return turndown.turndown(handedOver(root)).trim()
 }

@@ -1,3 +1,4 @@
+import { withAttributes } from "./elements.js"
 import { collapseWhitespace } from "./text.js"
 
 /** `<meta content>` values keyed by lower-cased `property`, `name` and `itemprop`; the first of a key wins. */
@@ -5,9 +6,10 @@ export type MetaTags = ReadonlyMap<string, string>
 
 const KEY_ATTRIBUTES = ["property", "name", "itemprop"] as const
 
-export const metaTags = (document: Document): MetaTags => {
+/** `elements`: all those of the document. */
+export const metaTags = (elements: ReadonlyArray<Element>): MetaTags => {
   const tags = new Map<string, string>()
-  for (const meta of Array.from(document.querySelectorAll("meta[content]"))) {
+  for (const meta of withAttributes(elements, "meta", "content")) {
     const content = collapseWhitespace(meta.getAttribute("content") ?? "")
     if (content === "") continue
     for (const attribute of KEY_ATTRIBUTES) {

@@ -1,3 +1,4 @@
+import { withAttributes } from "./elements.js"
 import { firstTag, metaTags } from "./meta-tags.js"
 import { publishedAt } from "./published.js"
 import { collapseWhitespace } from "./text.js"
@@ -47,8 +48,8 @@ const primaryLanguage = (tag: string | null): string | null => {
   return /^[a-z]{2,3}$/.test(primary) ? primary : null
 }
 
-const canonicalLink = (document: Document): string | null => {
-  for (const link of Array.from(document.querySelectorAll("link[rel][href]"))) {
+const canonicalLink = (elements: ReadonlyArray<Element>): string | null => {
+  for (const link of withAttributes(elements, "link", "rel", "href")) {
     const rel = link.getAttribute("rel")?.toLowerCase().split(/\s+/) ?? []
     if (rel.includes("canonical")) return link.getAttribute("href")
   }
@@ -63,8 +64,8 @@ const resolved = (reference: string | null, urls: PageUrls): string | null =>
  * Title order: og:title, twitter:title, <title>, first <h1> (social titles are usually the headline without the
  * " | Site name" suffix). Description order: meta description, og:description, twitter:description.
  */
-export const extractMetadata = (document: Document, urls: PageUrls): Metadata => {
-  const tags = metaTags(document)
+export const extractMetadata = (document: Document, elements: ReadonlyArray<Element>, urls: PageUrls): Metadata => {
+  const tags = metaTags(elements)
   return {
     title:
       firstTag(tags, ["og:title", "twitter:title"]) ??
@@ -73,7 +74,7 @@ export const extractMetadata = (document: Document, urls: PageUrls): Metadata =>
     description: firstTag(tags, ["description", "og:description", "twitter:description"]),
     keywords: keywordList(tags.get("keywords") ?? null),
     htmlLang: primaryLanguage(document.documentElement.getAttribute("lang")),
-    canonicalUrl: resolved(canonicalLink(document), urls) ?? resolved(tags.get("og:url") ?? null, urls),
-    publishedAt: publishedAt(document, tags)
+    canonicalUrl: resolved(canonicalLink(elements), urls) ?? resolved(tags.get("og:url") ?? null, urls),
+    publishedAt: publishedAt(elements, tags)
   }
 }

@@ -1,4 +1,5 @@
 import { toIsoDate } from "./dates.js"
+import { attributeValue, tagName, withAttributes } from "./elements.js"
 import type { MetaTags } from "./meta-tags.js"
 
 // Sources in decreasing order of trust: explicit publication properties, then structured data, then generic date
@@ -29,9 +30,9 @@ const parseJson = (text: string): unknown => {
  * The first `datePublished` met breadth-first, so the page's own entity (top level or in `@graph`) wins over a nested
  * one such as a quoted article or a comment. Iterative: JSON.parse accepts nestings deeper than the call stack.
  */
-const jsonLdDate = (document: Document): string | null => {
+const jsonLdDate = (elements: ReadonlyArray<Element>): string | null => {
   const queue: Array<unknown> = []
-  for (const script of Array.from(document.querySelectorAll("script[type]"))) {
+  for (const script of withAttributes(elements, "script", "type")) {
     if (script.getAttribute("type")?.trim().toLowerCase() === "application/ld+json") {
       queue.push(parseJson(script.textContent ?? ""))
     }
@@ -51,12 +52,26 @@ const jsonLdDate = (document: Document): string | null => {
   return null
 }
 
-const elementDate = (element: Element | null): string | null =>
-  element === null ? null : firstDate([element.getAttribute("datetime"), element.getAttribute("content")])
+const elementDate = (element: Element | undefined): string | null =>
+  element === undefined ? null : firstDate([element.getAttribute("datetime"), element.getAttribute("content")])
 
-export const publishedAt = (document: Document, tags: MetaTags): string | null =>
+/** As `[itemprop=datePublished][datetime]` selects it. */
+const isDatePublished = (element: Element): boolean =>
+  attributeValue(element, "itemprop") === "datePublished" && element.hasAttribute("datetime")
+
+/** As `article time[datetime]` selects it. */
+const isArticleTime = (element: Element): boolean => {
+  if (tagName(element) !== "time" || !element.hasAttribute("datetime")) return false
+  for (let ancestor = element.parentElement; ancestor !== null; ancestor = ancestor.parentElement) {
+    if (tagName(ancestor) === "article") return true
+  }
+  return false
+}
+
+/** `elements`: all those of the document. */
+export const publishedAt = (elements: ReadonlyArray<Element>, tags: MetaTags): string | null =>
   firstDate(PUBLISHED_PROPERTIES.map((key) => tags.get(key))) ??
-  jsonLdDate(document) ??
-  elementDate(document.querySelector("[itemprop=datePublished][datetime]")) ??
+  jsonLdDate(elements) ??
+  elementDate(elements.find(isDatePublished)) ??
   firstDate(DATE_NAMES.map((key) => tags.get(key))) ??
-  elementDate(document.querySelector("article time[datetime]"))
+  elementDate(elements.find(isArticleTime))

@@ -1,6 +1,7 @@
 import { Readability } from "@mozilla/readability"
 import type { ReadableSource } from "../../domain/extraction.js"
-import { blockText, collapseWhitespace } from "./text.js"
+import { allElements, attributeValue, tagName } from "./elements.js"
+import { addTally, blockText, collapseWhitespace, type TextTally, textTally } from "./text.js"
 
 export interface ReadableContent {
   /** The element holding the main content, or null when the page has no text at all. */
@@ -38,12 +39,11 @@ const CONTAINER_GROUPS = [
 // Never the main content. Readability drops footers and asides from its result anyway, and discards navigation
 // and drawings only after walking and scoring them: removed up front they cost nothing, and cannot leak into a short
 // page's content.
-const NEVER_CONTENT =
-  "nav, aside, footer, [role=navigation], [role=menu], [role=menubar], [role=complementary], [role=contentinfo], " +
-  "svg, template, " +
-  // Hidden by class rather than by the `hidden` attribute (which Readability honours): skip links ("Continue reading
-  // the main story"), screen-reader labels, overlays not yet opened.
-  ".hidden, .sr-only, .visually-hidden, .screen-reader-text"
+const NEVER_CONTENT_TAGS = new Set(["nav", "aside", "footer", "svg", "template"])
+const NEVER_CONTENT_ROLES = new Set(["navigation", "menu", "menubar", "complementary", "contentinfo"])
+// Hidden by class rather than by the `hidden` attribute (which Readability honours): skip links ("Continue reading
+// the main story"), screen-reader labels, overlays not yet opened.
+const HIDDEN_CLASS = /(?:^|\s)(?:hidden|sr-only|visually-hidden|screen-reader-text)(?:$|\s)/
 // Readability removes these itself (and turns <noscript> fallbacks of lazy images into images); the heuristic has to.
 const NOT_TEXT = "script, style, noscript, iframe"
 // Blocks that pages mark, by class or id, as around the content rather than part of it; Readability discards such
@@ -63,22 +63,27 @@ const removeAll = (root: ParentNode, selector: string): void => {
   for (const element of Array.from(root.querySelectorAll(selector))) element.remove()
 }
 
+const neverContent = (element: Element): boolean =>
+  NEVER_CONTENT_TAGS.has(tagName(element)) ||
+  NEVER_CONTENT_ROLES.has(attributeValue(element, "role") ?? "") ||
+  HIDDEN_CLASS.test(attributeValue(element, "class") ?? "")
+
 /**
  * Mutates `document`: what is never content goes, and an <object> gives way to its fallback content, which browsers
  * show now that Flash and other plugins are gone (a video's still and caption, say; Readability would drop it whole).
  */
 const prepare = (document: Document): Document => {
-  for (const element of Array.from(document.body.querySelectorAll(`${NEVER_CONTENT}, object`))) {
-    if (element.nodeName.toUpperCase() === "OBJECT") element.replaceWith(...Array.from(element.childNodes))
-    else element.remove()
+  for (const element of allElements(document.body)) {
+    if (tagName(element) === "object") element.replaceWith(...Array.from(element.childNodes))
+    else if (neverContent(element)) element.remove()
   }
   return document
 }
 
 // Readability wraps loose phrasing content, <audio> included, in a <p>, then drops the paragraphs that have neither
 // text nor image: a podcast player would vanish from the content. Inside a <figure> it is kept.
-const shieldAudio = (document: Document): void => {
-  for (const audio of Array.from(document.body.querySelectorAll("audio"))) {
+const shieldAudio = (document: Document, elements: ReadonlyArray<Element>): void => {
+  for (const audio of elements.filter((element) => tagName(element) === "audio")) {
     if (audio.parentElement?.nodeName.toUpperCase() === "FIGURE") continue
     const figure = document.createElement("figure")
     audio.replaceWith(figure)
@@ -86,9 +91,11 @@ const shieldAudio = (document: Document): void => {
   }
 }
 
-const looksLikeArticle = (body: HTMLElement): boolean => {
+const PARAGRAPH_TAGS = new Set(["p", "pre"])
+
+const looksLikeArticle = (elements: ReadonlyArray<Element>): boolean => {
   let score = 0
-  for (const paragraph of Array.from(body.querySelectorAll("p, pre"))) {
+  for (const paragraph of elements.filter((element) => PARAGRAPH_TAGS.has(tagName(element)))) {
     const length = (paragraph.textContent ?? "").trim().length
     if (length > ARTICLE_PARAGRAPH_CHARS) score += Math.sqrt(length - ARTICLE_PARAGRAPH_CHARS)
     if (score > ARTICLE_MIN_SCORE) return true
@@ -96,9 +103,10 @@ const looksLikeArticle = (body: HTMLElement): boolean => {
   return false
 }
 
-const readability = (document: Document): Element | null => {
+/** `elements`: all those of the body. */
+const readability = (document: Document, elements: ReadonlyArray<Element>): Element | null => {
   try {
-    shieldAudio(document)
+    shieldAudio(document, elements)
     return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true }).parse()
       ?.content ?? null
   } catch {
@@ -178,12 +186,57 @@ interface Block {
   readonly linkChars: number
 }
 
-const measure = (element: Element): Block => {
-  const chars = textLength(element)
-  if (element.nodeName.toUpperCase() === "A") return { element, chars, linkChars: chars }
-  let linkChars = 0
-  for (const anchor of Array.from(element.querySelectorAll("a"))) linkChars += textLength(anchor)
-  return { element, chars, linkChars }
+const ELEMENT_NODE = 1
+const TEXT_NODE = 3
+const CDATA_SECTION_NODE = 4
+
+interface OpenElement extends TextTally {
+  /** The text of the links inside, a link nested in another counted again, as `querySelectorAll("a")` finds them. */
+  linkChars: number
+}
+
+// A literal, not a spread of an empty tally: this runs once per element of the content, and the spread costs more
+// than the rest of the measuring.
+const openElement = (): OpenElement => ({ chars: 0, leadingSpace: false, trailingSpace: false, linkChars: 0 })
+
+/**
+ * Every element under `root` (itself included) as a Block: `chars` is its `textLength`, and `linkChars` that of
+ * the links inside it, or its own for a link. One walk over the text, where measuring each block with `textContent`
+ * read the text of the content again at every level trimEdges goes down.
+ */
+const measureAll = (root: Element): ReadonlyMap<Element, Block> => {
+  const blocks = new Map<Element, Block>()
+  const open: Array<OpenElement> = []
+  const leave = (element: Element): void => {
+    const measured = open.pop()!
+    const link = tagName(element) === "a"
+    blocks.set(element, { element, chars: measured.chars, linkChars: link ? measured.chars : measured.linkChars })
+    const parent = open[open.length - 1]
+    if (parent === undefined) return
+    addTally(parent, measured)
+    // Like `querySelectorAll`, which does not look into a <template>'s content (`textContent` does).
+    const linksOutside = element.localName === "template" ? 0 : measured.linkChars
+    parent.linkChars += linksOutside + (link ? measured.chars : 0)
+  }
+  let node: Node = root
+  for (;;) {
+    if (node.nodeType === ELEMENT_NODE) {
+      open.push(openElement())
+      if (node.firstChild !== null) {
+        node = node.firstChild
+        continue
+      }
+      leave(node as Element)
+    } else if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) {
+      addTally(open[open.length - 1], textTally((node as CharacterData).data))
+    }
+    while (node !== root && node.nextSibling === null) {
+      node = node.parentNode!
+      leave(node as Element)
+    }
+    if (node === root) return blocks
+    node = node.nextSibling!
+  }
 }
 
 const prose = (block: Block): number => Math.max(0, block.chars - block.linkChars)
@@ -201,6 +254,8 @@ const linkBox = (block: Block, linkShare: number): boolean =>
   BOX_TAGS.has(block.element.nodeName.toUpperCase()) && block.linkChars >= linkShare * block.chars
 
 const trimEdges = (root: Element): void => {
+  const measured = measureAll(root)
+  const measure = (element: Element): Block => measured.get(element)!
   const whole = measure(root)
   if (prose(whole) < MIN_PROSE_TO_TRIM || 2 * whole.linkChars > whole.chars) return
   let container = root
@@ -239,11 +294,11 @@ const NO_CONTENT: ReadableContent = { root: null, text: "", source: "none" }
  * `document`, so after it the heuristic runs on a fresh one from `reparse`, and only when needed.
  */
 export const readableContent = (document: Document, reparse: () => Document): ReadableContent => {
-  const body = prepare(document).body
-  if (!looksLikeArticle(body) || body.querySelectorAll("*").length > READABILITY_MAX_ELEMENTS) {
+  const elements = allElements(prepare(document).body)
+  if (!looksLikeArticle(elements) || elements.length > READABILITY_MAX_ELEMENTS) {
     return content(heuristic(document)?.root ?? null, "heuristic") ?? NO_CONTENT
   }
-  const byReadability = content(readability(document), "readability")
+  const byReadability = content(readability(document, elements), "readability")
   if (byReadability !== null && byReadability.text.length >= READABILITY_CONFIDENT_CHARS) return byReadability
   const fallback = heuristic(prepare(reparse()))
   const byHeuristic = content(fallback?.root ?? null, "heuristic")

@@ -1,5 +1,6 @@
 import { Either } from "effect"
 import { normalizeUrl, urlHost } from "../../domain/url.js"
+import { withAttributes } from "./elements.js"
 
 /** The page's own URL and the base its relative references resolve against. */
 export interface PageUrls {
@@ -10,9 +11,10 @@ export interface PageUrls {
   readonly host: string | null
 }
 
-export const pageUrls = (document: Document, url: string): PageUrls => {
+/** `elements`: all those of the document. */
+export const pageUrls = (elements: ReadonlyArray<Element>, url: string): PageUrls => {
   const page = Either.getOrNull(normalizeUrl(url))
-  const baseHref = document.querySelector("base[href]")?.getAttribute("href")
+  const baseHref = withAttributes(elements, "base", "href")[0]?.getAttribute("href")
   const declaredBase = baseHref == null ? null : Either.getOrNull(normalizeUrl(baseHref, page ?? undefined))
   return { page, base: declaredBase ?? page, host: page === null ? null : urlHost(page) }
 }
