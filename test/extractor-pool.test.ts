@@ -2,7 +2,7 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { readFileSync } from "node:fs"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
-import { compileDictionary, type DictionarySource, extractionRelevance } from "../src/domain/relevance.js"
+import { compileDictionary, type DictionarySource, storedRelevance } from "../src/domain/relevance.js"
 import { extract } from "../src/services/extractor/extract.js"
 import { EMPTY } from "./support/extraction.js"
 
@@ -52,7 +52,12 @@ describe("ExtractorPool", () => {
         const robots: DictionarySource = { terms: [{ term: "robot", weight: 1 }, { term: "chercheur", weight: 2 }], langs: ["fr"] }
         const climate: DictionarySource = { terms: [{ term: "climat", weight: 1 }], langs: ["fr"] }
         const expected = extract(NEWS_URL, news, { links: "content" })
-        const score = (source: DictionarySource) => extractionRelevance(compileDictionary(source.terms, source.langs), expected)
+        const score = (source: DictionarySource) =>
+          storedRelevance(compileDictionary(source.terms, source.langs), {
+            title: expected.title,
+            markdown: expected.readableMarkdown,
+            lang: expected.lang
+          })
         assert.isAbove(score(robots), 10)
         // Two dictionaries in turn on the same threads: each page is scored with its own.
         const results = yield* Effect.forEach(

@@ -1,4 +1,3 @@
-import type { Extraction } from "./extraction.js"
 import { markdownToText } from "./markdown-text.js"
 import { normalizeLang, stemmerFor, stemText, tokenize } from "./stem.js"
 import type { Lang } from "./stem.js"
@@ -120,15 +119,15 @@ export const relevance = (dictionary: CompiledDictionary, page: Page): number =>
 }
 
 /**
- * The relevance of an extracted page: its title and the words a reader sees in its readable Markdown (what is stored,
- * so that recomputing from the stored page gives the same score).
+ * A page's relevance as stored: its title and the words a reader sees in its readable Markdown. The crawl, the
+ * readable pipeline and a dictionary change all score with it, so a page scores the same whichever computed it.
  */
-export const extractionRelevance = (
+export const storedRelevance = (
   dictionary: CompiledDictionary,
-  extraction: Pick<Extraction, "title" | "readableMarkdown" | "lang">
+  page: { readonly title: string | null; readonly markdown: string | null; readonly lang: string | null }
 ): number =>
   relevance(dictionary, {
-    title: extraction.title,
-    text: markdownToText(extraction.readableMarkdown),
-    lang: extraction.lang
+    title: page.title,
+    text: page.markdown === null ? null : markdownToText(page.markdown),
+    lang: page.lang
   })

@@ -20,7 +20,7 @@ export interface ExtractorPoolSettings {
 
 export interface ScoredExtraction {
   readonly extraction: Extraction
-  /** `extractionRelevance` of the extraction. */
+  /** `storedRelevance` of the extraction. */
   readonly relevance: number
 }
 

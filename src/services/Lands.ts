@@ -3,8 +3,7 @@ import { Effect, Either } from "effect"
 import type { UserId } from "../domain/ids.js"
 import type { Land } from "../domain/land.js"
 import { type ParsedTerm, parseLandName, parseLangs, parseTerms, type TermInput } from "../domain/land-input.js"
-import { markdownToText } from "../domain/markdown-text.js"
-import { compileDictionary, relevance } from "../domain/relevance.js"
+import { compileDictionary, storedRelevance } from "../domain/relevance.js"
 import { lemmaOf } from "../domain/stem.js"
 import { normalizeUrl, urlHost } from "../domain/url.js"
 import { DictionaryRepo } from "./DictionaryRepo.js"
@@ -54,11 +53,7 @@ export class Lands extends Effect.Service<Lands>()("Lands", {
           if (page.length === 0) return total
           yield* expressions.setRelevances(page.map((row) => ({
             id: row.id,
-            relevance: relevance(compiled, {
-              title: row.title,
-              text: row.readable === null ? null : markdownToText(row.readable),
-              lang: row.language
-            })
+            relevance: storedRelevance(compiled, { title: row.title, markdown: row.readable, lang: row.language })
           })))
           total += page.length
           after = page[page.length - 1]!.id

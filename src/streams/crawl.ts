@@ -217,8 +217,8 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
     const processing = Stream.fromQueue(fetched).pipe(
       Stream.mapEffect(toOutcome, { concurrency: options.concurrency, unordered: true }),
       Stream.aggregateWithin(storeBatch, Schedule.spaced(STORE_WINDOW)),
-      Stream.mapEffect((pages) => {
-        return store.store(landId, pages).pipe(
+      Stream.mapEffect((pages) =>
+        store.store(landId, pages).pipe(
           Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
           Effect.tap((report) =>
             tracker.count((c) => {
@@ -237,7 +237,7 @@ const pipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, li
             return Queue.offer(wake, undefined)
           })
         )
-      }),
+      ),
       Stream.runDrain
     )
     const processor = yield* Effect.forkScoped(processing)

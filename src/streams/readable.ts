@@ -4,9 +4,8 @@ import { InvalidInput, type LandNotFound } from "../domain/errors.js"
 import type { Extraction } from "../domain/extraction.js"
 import { failureReason } from "../domain/fetch.js"
 import type { LandId } from "../domain/ids.js"
-import { markdownToText } from "../domain/markdown-text.js"
 import { mergeReadable, type ReadableFields, readableChanges } from "../domain/readable-merge.js"
-import { compileDictionary, relevance } from "../domain/relevance.js"
+import { compileDictionary, storedRelevance } from "../domain/relevance.js"
 import { availabilityUrl, DEFAULT_ARCHIVE_URL, parseAvailability } from "../domain/web-archive.js"
 import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import { ExtractorPool } from "../services/ExtractorPool.js"
@@ -183,7 +182,7 @@ const pipeline = (
       const changes = readableChanges(page.fields, fields)
       if (!changes.any) return { winner, result: { _tag: "Unchanged", id: page.id } }
       const score = changes.relevance
-        ? relevance(dictionary, { title: fields.title, text: markdownToText(fields.readable?.markdown ?? ""), lang: fields.language })
+        ? storedRelevance(dictionary, { title: fields.title, markdown: fields.readable?.markdown ?? null, lang: fields.language })
         : null
       const follows = score !== null && score >= options.minrel
       return {

@@ -5,6 +5,10 @@
 /** What `querySelectorAll("*")` lists: the elements under `root` in document order, a <template>'s content left out. */
 export const allElements = (root: ParentNode): ReadonlyArray<Element> => Array.from(root.querySelectorAll("*"))
 
+export const ELEMENT_NODE = 1
+export const TEXT_NODE = 3
+export const CDATA_SECTION_NODE = 4
+
 // Not `nodeName`, which linkedom upper-cases anew at every read.
 export const tagName = (element: Element): string => element.localName.toLowerCase()
 

@@ -1,6 +1,6 @@
 import { Readability } from "@mozilla/readability"
 import type { ReadableSource } from "../../domain/extraction.js"
-import { allElements, attributeValue, tagName } from "./elements.js"
+import { allElements, attributeValue, CDATA_SECTION_NODE, ELEMENT_NODE, tagName, TEXT_NODE } from "./elements.js"
 import { addTally, blockText, collapseWhitespace, type TextTally, textTally } from "./text.js"
 
 export interface ReadableContent {
@@ -185,10 +185,6 @@ interface Block {
   readonly chars: number
   readonly linkChars: number
 }
-
-const ELEMENT_NODE = 1
-const TEXT_NODE = 3
-const CDATA_SECTION_NODE = 4
 
 interface OpenElement extends TextTally {
   /** The text of the links inside, a link nested in another counted again, as `querySelectorAll("a")` finds them. */

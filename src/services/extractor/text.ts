@@ -1,3 +1,5 @@
+import { ELEMENT_NODE, TEXT_NODE } from "./elements.js"
+
 // Plain text of a DOM subtree as a reader sees it: block elements start new lines (so "</p><p>" does not glue two
 // words together the way `textContent` does), whitespace collapsed, empty lines dropped.
 
@@ -13,8 +15,6 @@ const INVISIBLE_TAGS = new Set([
   "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SVG", "CANVAS", "IFRAME", "VIDEO", "AUDIO", "TITLE"
 ])
 
-const ELEMENT_NODE = 1
-const TEXT_NODE = 3
 
 /** Whitespace runs (including non-breaking spaces) collapsed to one space, trimmed. */
 export const collapseWhitespace = (text: string): string => text.replace(/\s+/g, " ").trim()

@@ -7,7 +7,7 @@ import {
   compileDictionary,
   type CompiledDictionary,
   type DictionarySource,
-  extractionRelevance
+  storedRelevance
 } from "../../domain/relevance.js"
 import { extract, type ExtractOptions } from "./extract.js"
 
@@ -46,7 +46,11 @@ port.on("message", (request: ExtractRequest) => {
     const extraction = extract(request.url, request.html, request.options)
     const relevance = request.dictionary === undefined
       ? null
-      : extractionRelevance(compiled(request.dictionary), extraction)
+      : storedRelevance(compiled(request.dictionary), {
+        title: extraction.title,
+        markdown: extraction.readableMarkdown,
+        lang: extraction.lang
+      })
     reply = { _tag: "Extracted", extraction, relevance }
   } catch (e) {
     // extract is total by contract; should a dependency throw anyway, the page fails with the reason, the worker lives
