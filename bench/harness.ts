@@ -5,9 +5,11 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { performance } from "node:perf_hooks"
+import { NetworkLive, RepositoriesLive } from "../src/layers.js"
 import { layerFor } from "../src/services/Database.js"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerRepositories } from "../src/streams/crawl.js"
+import { Progress } from "../src/services/Progress.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions, type CrawlOptionsInput, type CrawlSummary } from "../src/streams/crawl-options.js"
 import {
   fullGc,
@@ -117,12 +119,12 @@ const freshDatabase = (template: string) =>
   }))
 
 // The ExtractorPool comes from the caller: one pool serves every crawl of a run, as one serves every crawl of a
-// server, so a crawl's figures do not include the workers' start-up.
+// server, so a crawl's figures do not include the workers' start-up. The sites are on loopback; everything else
+// (timeouts, retries) is the crawler's configuration as a user has it.
 const services = (template: string) =>
-  Layer.mergeAll(Lands.Default, CrawlerRepositories).pipe(Layer.provideMerge(freshDatabase(template)))
-
-// The sites are on loopback; everything else (timeouts, retries) is the crawler's configuration as a user has it.
-const env = { allowPrivateNetwork: true } as const
+  Layer.mergeAll(Lands.Default, Progress.Default, RepositoriesLive, NetworkLive({ allowPrivateNetwork: true })).pipe(
+    Layer.provideMerge(freshDatabase(template))
+  )
 
 /** One crawl of a fresh land on a fresh embedded database, measured. */
 export const runCrawl = (spec: CrawlSpec) =>
@@ -148,7 +150,7 @@ export const runCrawl = (spec: CrawlSpec) =>
     const cpu0 = process.cpuUsage()
     const elu0 = performance.eventLoopUtilization()
     const t0 = performance.now()
-    const { result: summary, spans } = yield* withSpanTotals(crawlLand(land.id, options, env))
+    const { result: summary, spans } = yield* withSpanTotals(crawlLand(land.id, options))
     const wallMs = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
     const elu = performance.eventLoopUtilization(elu0)

@@ -13,12 +13,13 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { ServicesLive } from "../src/layers.js"
 import { layerFor } from "../src/services/Database.js"
 import { Lands } from "../src/services/Lands.js"
 import { MediaAnalyzer } from "../src/services/MediaAnalyzer.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
-import { analyseLandMedia, MediaLive } from "../src/streams/media-analysis.js"
+import { analyseLandMedia } from "../src/streams/media-analysis.js"
 import { MediaOptions, type MediaSummary } from "../src/streams/media-options.js"
 import { startFixtureServer } from "../test/support/fixture-server.js"
 import { scene } from "../test/support/images.js"
@@ -99,14 +100,13 @@ ${paths.map((p) => `<p><img src="${p}" alt="${p}"></p>`).join("\n")}</article></
           }, LATENCY_MS)))
     })
     const lands = yield* Lands
-    const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 30_000, retries: 0 } }
     const run = (name: string, concurrency: number) =>
       Effect.gen(function*() {
         const land = yield* lands.create({ name, terms: "climat" })
         yield* lands.addUrls(land, hosts.map((h) => h.url("/")))
-        yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ depth: 0, delayMs: 0, concurrency: HOSTS }), env)
+        yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ depth: 0, delayMs: 0, concurrency: HOSTS }))
         const options = Schema.decodeSync(MediaOptions)({ concurrency, perHost: Math.max(1, concurrency / HOSTS), delayMs: 0 })
-        const { ms, result } = yield* timed(analyseLandMedia(land.id, options, env))
+        const { ms, result } = yield* timed(analyseLandMedia(land.id, options))
         return { summary: result as MediaSummary, ms }
       })
     const sequential = yield* run("sequential", 1)
@@ -138,7 +138,7 @@ export const runMediaBench = (options: MediaBenchOptions) =>
   Effect.gen(function*() {
     const images = yield* makeImages(options.quick)
     const dir = yield* tempDir
-    const services = Layer.mergeAll(Lands.Default, CrawlerLive, MediaLive).pipe(
+    const services = ServicesLive({ allowPrivateNetwork: true, fetcher: { timeoutMs: 30_000, retries: 0 } }).pipe(
       Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir: dir }))
     )
     return yield* Effect.gen(function*() {

@@ -17,11 +17,13 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LandId } from "../src/domain/ids.js"
+import { NetworkLive, RepositoriesLive } from "../src/layers.js"
 import { layerFor } from "../src/services/Database.js"
+import { Progress } from "../src/services/Progress.js"
+import { WebArchive } from "../src/services/WebArchive.js"
 import { Lands } from "../src/services/Lands.js"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
-import { ReadableStore } from "../src/services/ReadableStore.js"
-import { crawlLand, CrawlerRepositories } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { readableLand } from "../src/streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../src/streams/readable-options.js"
@@ -53,10 +55,14 @@ const tempDir = Effect.acquireRelease(
 
 // The extraction workers are shared by every measurement (started and warmed up once, as in a long-running server);
 // each measurement gets its own database.
-const services = (dataDir: string) =>
-  Layer.mergeAll(Lands.Default, CrawlerRepositories, ReadableStore.Default).pipe(
-    Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir }))
-  )
+const services = (dataDir: string, archiveUrl: string) =>
+  Layer.mergeAll(
+    Lands.Default,
+    Progress.Default,
+    RepositoriesLive,
+    NetworkLive({ allowPrivateNetwork: true, fetcher: { timeoutMs: 30_000, retries: 0 } }),
+    WebArchive.layer({ url: archiveUrl })
+  ).pipe(Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir })))
 
 export const runReadableBench = (options: { readonly quick: boolean }) =>
   Effect.gen(function*() {
@@ -75,7 +81,6 @@ export const runReadableBench = (options: { readonly quick: boolean }) =>
       const html = articlePage({ title: `Climat archivé ${i}`, topic: "le climat", links: [[`/p/${(i + 1) % pages}`, "suivante"]] })
       archive.route(`/web/20240101000000id_/${site.url(`/p/${i}`)}`, (_q, res) => setTimeout(() => sendHtml(res, html), ARCHIVE_LATENCY_MS))
     }
-    const env = { allowPrivateNetwork: true, archiveUrl: archive.origin, fetcher: { timeoutMs: 30_000, retries: 0 } }
 
     // The crawl once; every measurement starts from a copy of its data folder.
     const template = yield* tempDir
@@ -83,10 +88,10 @@ export const runReadableBench = (options: { readonly quick: boolean }) =>
       const lands = yield* Lands
       const land = yield* lands.create({ name: "bench", terms: "climat" })
       yield* lands.addUrls(land, [site.url("/p/0")])
-      const crawl = yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ depth: 100, delayMs: 0, minrel: 0 }), env)
+      const crawl = yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ depth: 100, delayMs: 0, minrel: 0 }))
       if (crawl.fetched !== pages) return yield* Effect.dieMessage(`expected ${pages} pages crawled: ${JSON.stringify(crawl)}`)
       return land.id
-    }).pipe(Effect.provide(services(template)), Effect.provide(pool))
+    }).pipe(Effect.provide(services(template, archive.origin)), Effect.provide(pool))
 
     const run = (prepare: string | null, concurrency: number, expect: keyof Pick<ReadableSummary, "updated" | "unchanged">) =>
       Effect.gen(function*() {
@@ -99,11 +104,11 @@ export const runReadableBench = (options: { readonly quick: boolean }) =>
             concurrency,
             perHost: concurrency,
             delayMs: 0
-          }), env)
+          }))
           const ms = performance.now() - t0
           if (summary[expect] !== pages) return yield* Effect.dieMessage(`expected ${pages} pages ${expect}: ${JSON.stringify(summary)}`)
           return perSecond(pages, ms)
-        }).pipe(Effect.provide(services(dir)), Effect.provide(pool))
+        }).pipe(Effect.provide(services(dir, archive.origin)), Effect.provide(pool))
       }).pipe(Effect.scoped)
 
     const measure = (prepare: string | null, expect: "updated" | "unchanged") =>

@@ -1,11 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { assert } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import type { LandId } from "../src/domain/ids.js"
 import { Lands } from "../src/services/Lands.js"
-import { type OutLink, type PageOutcome, PageStore } from "../src/services/PageStore.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import type { OutLink, PageOutcome } from "../src/domain/page-outcome.js"
+import { PageStore } from "../src/services/PageStore.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
+import { appOn } from "./support/app.js"
 import { onBothDatabases } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
@@ -29,7 +31,7 @@ const fetchedPage = (id: number, links: ReadonlyArray<OutLink>): PageOutcome => 
   domainRootOf: null
 })
 
-onBothDatabases("concurrent writers", (db) => Layer.mergeAll(Lands.Default, CrawlerLive).pipe(Layer.provideMerge(db)), (it) => {
+onBothDatabases("concurrent writers", (db) => appOn(db, { fetcher: { timeoutMs: 10_000 } }), (it) => {
   it.effect("20 fibers storing pages with overlapping links: no duplicate, no lost edge", () =>
     Effect.gen(function*() {
       const lands = yield* Lands
@@ -85,7 +87,7 @@ onBothDatabases("concurrent writers", (db) => Layer.mergeAll(Lands.Default, Craw
         }))
       const options = Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 3, depth: 100 })
       const summaries = yield* Effect.forEach(ids, (id) =>
-        crawlLand(id, options, { allowPrivateNetwork: true, fetcher: { timeoutMs: 10_000 } }), { concurrency: 20 })
+        crawlLand(id, options), { concurrency: 20 })
       for (const s of summaries) assert.strictEqual(s.status, "completed")
       const graphs = yield* Effect.forEach(ids, (id) =>
         sql<{ s: string; t: string }>`

@@ -1,18 +1,19 @@
 import { SqlClient } from "@effect/sql"
 import { assert, expect } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import iconv from "iconv-lite"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
+import { appOn } from "./support/app.js"
 import { onBothDatabases } from "./support/databases.js"
 import { startFixtureServer, streamBytes } from "./support/fixture-server.js"
 import { articlePage, sendHtml } from "./support/fixture-site.js"
 import { type LoggedRequest, startWorkerSite } from "./support/worker-site.js"
 
 const options = (o: typeof CrawlOptions.Encoded = {}) => Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 6, minrel: 0, ...o })
-const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 800, retries: 2, backoffBaseMs: 10, maxBodyBytes: 1_000_000 } }
+const fetcher = { timeoutMs: 800, retries: 2, backoffBaseMs: 10, maxBodyBytes: 1_000_000 }
 
 // An extractor worker that hangs on some pages and dies on others, as a real one could on a pathological page; the
 // rest get a minimal extraction.
@@ -28,7 +29,7 @@ const faultyExtractor = new URL("data:text/javascript," + encodeURIComponent(`
   })
 `))
 
-onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLive).pipe(Layer.provideMerge(db)), (it) => {
+onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
   it.scoped("every fault ends in the right terminal state with its reason", () =>
     Effect.gen(function*() {
       const site = yield* startFixtureServer()
@@ -66,7 +67,7 @@ onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLiv
       const land = yield* lands.create({ name: "faults", terms: "climat" })
       const paths = ["/flaky", "/always-500", "/hang", "/drip", "/r1", "/loop1", "/huge", "/pdf", "/latin1", "/no-charset", "/malformed", "/missing", "/nothing-here"]
       yield* lands.addUrls(land, paths.map(site.url))
-      const summary = yield* crawlLand(land.id, options(), env)
+      const summary = yield* crawlLand(land.id, options())
       const sql = yield* SqlClient.SqlClient
       const rows = yield* sql<{ url: string; crawlState: string; httpStatus: number | null; error: string | null; title: string | null; finalUrl: string | null; readable: string | null }>`
         SELECT normalized_url AS url, crawl_state, http_status, error, title, final_url, readable FROM expressions WHERE land_id = ${land.id}`
@@ -121,7 +122,7 @@ onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLiv
       yield* lands.addUrls(land, Array.from({ length: 8 }, (_, i) => slow.url(`/s/${i}`)))
       yield* lands.addUrls(land, Array.from({ length: 8 }, (_, i) => fast.url(`/f/${i}`)))
       yield* lands.addUrls(land, Array.from({ length: 4 }, (_, i) => delayed.url(`/d/${i}`)))
-      const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 1000, concurrency: 2 }), env)
+      const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 1000, concurrency: 2 }))
       assert.strictEqual(summary.fetched, 20)
       const pages = (log: ReadonlyArray<LoggedRequest>) => log.filter((r) => r.path !== "/robots.txt")
       const logs = { slow: yield* slow.log, fast: yield* fast.log, delayed: yield* delayed.log }
@@ -159,7 +160,7 @@ onBothDatabases("crawl faults", (db) => Layer.mergeAll(Lands.Default, CrawlerLiv
       const lands = yield* Lands
       const land = yield* lands.create({ name: "extraction faults", terms: "climat" })
       yield* lands.addUrls(land, paths.map((p) => site.url(p)))
-      const summary = yield* crawlLand(land.id, options({ depth: 0 }), env).pipe(
+      const summary = yield* crawlLand(land.id, options({ depth: 0 })).pipe(
         Effect.provide(ExtractorPool.layer({ workers: 1, timeoutMs: 500, entry: faultyExtractor }))
       )
       assert.deepStrictEqual({ fetched: summary.fetched, failed: summary.failed }, { fetched: 3, failed: 2 })

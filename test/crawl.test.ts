@@ -1,16 +1,17 @@
 import { SqlClient } from "@effect/sql"
 import { assert, expect } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
+import { appOn } from "./support/app.js"
 import { onBothDatabases } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { articlePage, sendHtml } from "./support/fixture-site.js"
 
 const options = (o: typeof CrawlOptions.Encoded = {}) =>
   Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 4, ...o })
-const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 3000, retries: 1, backoffBaseMs: 10 } }
+const fetcher = { timeoutMs: 3000, retries: 1, backoffBaseMs: 10 }
 
 /** Two loopback sites with a known link graph (see the expectations below). */
 const twoSites = Effect.gen(function*() {
@@ -46,14 +47,14 @@ const graphOf = (landId: number) =>
     return { pages, links }
   })
 
-onBothDatabases("crawl pipeline", (db) => Layer.mergeAll(Lands.Default, CrawlerLive).pipe(Layer.provideMerge(db)), (it) => {
+onBothDatabases("crawl pipeline", (db) => appOn(db, { fetcher }), (it) => {
   it.scoped("crawls a site to the exact link graph, obeying depth, minrel and robots.txt", () =>
     Effect.gen(function*() {
       const { a, b } = yield* twoSites
       const lands = yield* Lands
       const land = yield* lands.create({ name: "graph", terms: "climat" })
       yield* lands.addUrls(land, [a.url("/")])
-      const summary = yield* crawlLand(land.id, options(), env)
+      const summary = yield* crawlLand(land.id, options())
       const { links, pages } = yield* graphOf(land.id)
       const A = (p: string) => a.url(p)
       const B = (p: string) => b.url(p)
@@ -86,7 +87,7 @@ onBothDatabases("crawl pipeline", (db) => Layer.mergeAll(Lands.Default, CrawlerL
       assert.deepStrictEqual(domains.find((d) => d.host === new URL(a.origin).host)?.title, "Climat accueil")
       // a second run has nothing left to do and fetches nothing again
       const before = a.requests.length
-      const again = yield* crawlLand(land.id, options(), env)
+      const again = yield* crawlLand(land.id, options())
       assert.strictEqual(again.fetched, 0)
       assert.strictEqual(a.requests.length, before)
     }))
@@ -97,21 +98,21 @@ onBothDatabases("crawl pipeline", (db) => Layer.mergeAll(Lands.Default, CrawlerL
       const lands = yield* Lands
       const all = yield* lands.create({ name: "all", terms: "climat" })
       yield* lands.addUrls(all, [a.url("/")])
-      yield* crawlLand(all.id, options({ minrel: 0 }), env)
+      yield* crawlLand(all.id, options({ minrel: 0 }))
       const g = yield* graphOf(all.id)
       assert.isTrue(g.pages.some((p) => p.url === a.url("/d")), "the irrelevant page's link was followed")
       const shallow = yield* lands.create({ name: "shallow", terms: "climat" })
       yield* lands.addUrls(shallow, [a.url("/")])
-      yield* crawlLand(shallow.id, options({ depth: 1 }), env)
+      yield* crawlLand(shallow.id, options({ depth: 1 }))
       const s = yield* graphOf(shallow.id)
       assert.strictEqual(Math.max(...s.pages.map((p) => p.depth)), 1)
       assert.isTrue(s.pages.filter((p) => p.depth === 1).every((p) => p.crawlState !== "pending"))
       const limited = yield* lands.create({ name: "limited", terms: "climat" })
       yield* lands.addUrls(limited, [a.url("/")])
-      const first = yield* crawlLand(limited.id, options({ limit: 2 }), env)
+      const first = yield* crawlLand(limited.id, options({ limit: 2 }))
       assert.strictEqual(first.fetched + first.skipped + first.failed, 2)
       assert.isAbove(first.pending, 0)
-      const rest = yield* crawlLand(limited.id, options(), env)
+      const rest = yield* crawlLand(limited.id, options())
       assert.strictEqual(rest.pending, 0)
       const l = yield* graphOf(limited.id)
       assert.strictEqual(l.pages.length, 7)
@@ -129,7 +130,7 @@ onBothDatabases("crawl pipeline", (db) => Layer.mergeAll(Lands.Default, CrawlerL
       const lands = yield* Lands
       const land = yield* lands.create({ name: "rows", terms: "climat" })
       yield* lands.addUrls(land, [site.url("/")])
-      yield* crawlLand(land.id, options({ minrel: 0 }), env)
+      yield* crawlLand(land.id, options({ minrel: 0 }))
       const sql = yield* SqlClient.SqlClient
       const rows = yield* sql<{
         url: string

@@ -4,7 +4,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { DOMParser } from "@xmldom/xmldom"
 import { parse as parseCsvText } from "csv-parse/sync"
-import { Chunk, Effect, Layer, Schema, Stream } from "effect"
+import { Chunk, Effect, Schema, Stream } from "effect"
 import { strFromU8, unzipSync } from "fflate"
 import { DirectedGraph } from "graphology"
 import gexf from "graphology-gexf"
@@ -20,9 +20,10 @@ import { contentDisposition, exportFilename, type ExportFiltersInput, exportType
 import { makeZipWriter } from "../src/domain/export-zip.js"
 import { Exporter } from "../src/services/Exporter.js"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { runMwi } from "./support/cli.js"
+import { appOn } from "./support/app.js"
 import { onBothDatabases } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { articlePage, sendHtml } from "./support/fixture-site.js"
@@ -195,7 +196,6 @@ const dbPages = (ids: ReadonlyArray<number>) =>
 
 const s = (v: string | number | null) => (v === null ? "" : String(v))
 
-const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 3000, retries: 1, backoffBaseMs: 10 } }
 
 // ---------------------------------------------------------------------------------------------------------------------
 
@@ -277,7 +277,7 @@ describe("export format rules", () => {
 
 onBothDatabases(
   "exports",
-  (db) => Layer.mergeAll(Lands.Default, Exporter.Default, CrawlerLive).pipe(Layer.provideMerge(db)),
+  (db) => appOn(db, { fetcher: { timeoutMs: 3000, retries: 1, backoffBaseMs: 10 } }),
   (it) => {
     it.effect("pagecsv and fullpagecsv: legacy columns, quoting, unicode, tags, relevance ≥ 1", () =>
       Effect.gen(function*() {
@@ -583,7 +583,7 @@ onBothDatabases(
         const lands = yield* Lands
         const land = yield* lands.create({ name: "crawled", terms: "climat" })
         yield* lands.addUrls(land, [a.url("/")])
-        yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 4, ignoreRobots: true }), env)
+        yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 4, ignoreRobots: true }))
         const sql = yield* SqlClient.SqlClient
         const pages = yield* sql<{ id: number; relevance: number; domainId: number }>`
           SELECT id, relevance, domain_id FROM expressions WHERE land_id = ${land.id} AND relevance >= 1 ORDER BY id`

@@ -10,7 +10,8 @@ import {
   parseContentType,
   parseRetryAfter
 } from "../src/domain/fetch.js"
-import { Fetcher, FetcherConfig, type FetcherSettings } from "../src/services/Fetcher.js"
+import { Fetcher } from "../src/services/Fetcher.js"
+import { FetcherConfig, type FetcherSettings } from "../src/services/FetcherConfig.js"
 import { startFixtureServer, streamBytes } from "./support/fixture-server.js"
 
 const settings: Partial<FetcherSettings> = {

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { assert, expect } from "@effect/vitest"
-import { Effect, Fiber, Layer, Schema } from "effect"
+import { Effect, Fiber, Schema } from "effect"
 import * as crypto from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { hammingDistance } from "../src/domain/image-hash.js"
@@ -8,10 +8,11 @@ import type { LandId } from "../src/domain/ids.js"
 import { JobRepo } from "../src/services/JobRepo.js"
 import { Lands } from "../src/services/Lands.js"
 import { MediaRepo } from "../src/services/MediaRepo.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
-import { analyseLandMedia, MediaLive } from "../src/streams/media-analysis.js"
+import { analyseLandMedia } from "../src/streams/media-analysis.js"
 import { MediaOptions } from "../src/streams/media-options.js"
+import { appOn } from "./support/app.js"
 import { onBothDatabases } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer, streamBytes } from "./support/fixture-server.js"
 import { bombPng, drawn, scene, twoColours } from "./support/images.js"
@@ -19,7 +20,7 @@ import { bombPng, drawn, scene, twoColours } from "./support/images.js"
 const crawlOptions = Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 4, depth: 1 })
 const mediaOptions = (o: typeof MediaOptions.Encoded = {}) =>
   Schema.decodeSync(MediaOptions)({ delayMs: 0, concurrency: 4, maxBytes: 64 * 1024, ...o })
-const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 5000, retries: 0, backoffBaseMs: 10 } }
+const fetcher = { timeoutMs: 5000, retries: 0, backoffBaseMs: 10 }
 
 const CAP_EXCEEDED = 5_000_000
 
@@ -104,7 +105,7 @@ const crawledLand = (name: string, site: FixtureServer) =>
     const lands = yield* Lands
     const land = yield* lands.create({ name, terms: "climat" })
     yield* lands.addUrls(land, [site.url("/")])
-    const crawl = yield* crawlLand(land.id, crawlOptions, env)
+    const crawl = yield* crawlLand(land.id, crawlOptions)
     assert.strictEqual(crawl.fetched, 2)
     return land.id
   })
@@ -118,12 +119,12 @@ const byPath = <M extends { url: string }>(rows: ReadonlyArray<M>, path: string)
   return found[0]!
 }
 
-onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerLive, MediaLive).pipe(Layer.provideMerge(db)), (it) => {
+onBothDatabases("media analysis", (db) => appOn(db, { fetcher }), (it) => {
   it.scoped("analyses every file of a crawled land; each failure ends as its row's error", () =>
     Effect.gen(function*() {
       const { site, streamed } = yield* mediaSite
       const landId = yield* crawledLand("media", site)
-      const summary = yield* analyseLandMedia(landId, mediaOptions(), env)
+      const summary = yield* analyseLandMedia(landId, mediaOptions())
       assert.deepInclude(summary, { status: "completed", analysed: 9, failed: 8, skipped: 1, rows: 19, pending: 0 })
       // One download per file, however many pages show it.
       assert.lengthOf(site.requestsTo("/img/two.png"), 1)
@@ -203,7 +204,7 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
 
       // Nothing left: a second run downloads nothing.
       const before = site.requests.length
-      const again = yield* analyseLandMedia(landId, mediaOptions(), env)
+      const again = yield* analyseLandMedia(landId, mediaOptions())
       assert.deepInclude(again, { status: "completed", analysed: 0, failed: 0, rows: 0 })
       assert.strictEqual(site.requests.length, before)
     }))
@@ -212,7 +213,7 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
     Effect.gen(function*() {
       const { site } = yield* mediaSite
       const landId = yield* crawledLand("list", site)
-      yield* analyseLandMedia(landId, mediaOptions(), env)
+      yield* analyseLandMedia(landId, mediaOptions())
       const repo = yield* MediaRepo
       const rows = yield* allMedia(landId)
       const paths = (items: ReadonlyArray<{ url: string }>) => items.map((i) => new URL(i.url).pathname).sort()
@@ -251,9 +252,9 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
     Effect.gen(function*() {
       const { site } = yield* mediaSite
       const landId = yield* crawledLand("filters", site)
-      const none = yield* analyseLandMedia(landId, mediaOptions({ minrel: 1_000_000 }), env)
+      const none = yield* analyseLandMedia(landId, mediaOptions({ minrel: 1_000_000 }))
       assert.deepInclude(none, { status: "completed", analysed: 0, failed: 0, rows: 0 })
-      const home = yield* analyseLandMedia(landId, mediaOptions({ depth: 0 }), env)
+      const home = yield* analyseLandMedia(landId, mediaOptions({ depth: 0 }))
       assert.deepInclude(home, { analysed: 5, failed: 8, skipped: 1, rows: 14 })
       const sql = yield* SqlClient.SqlClient
       const pending = yield* sql<{ url: string; depth: number }>`
@@ -261,7 +262,7 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
         WHERE e.land_id = ${landId} AND m.analyzed_at IS NULL`
       assert.lengthOf(pending, 5)
       assert.isTrue(pending.every((p) => p.depth === 1))
-      const rest = yield* analyseLandMedia(landId, mediaOptions(), env)
+      const rest = yield* analyseLandMedia(landId, mediaOptions())
       assert.deepInclude(rest, { analysed: 5, failed: 0, skipped: 0, rows: 5 })
     }))
 
@@ -276,7 +277,7 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
       const lands = yield* Lands
       const land = yield* lands.create({ name: "resume", terms: "climat" })
       yield* lands.addUrls(land, [site.url("/")])
-      yield* crawlLand(land.id, crawlOptions, env)
+      yield* crawlLand(land.id, crawlOptions)
 
       const sql = yield* SqlClient.SqlClient
       const analysed = sql<{ n: number }>`
@@ -284,7 +285,7 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
         WHERE e.land_id = ${land.id} AND m.analyzed_at IS NOT NULL`.pipe(
         Effect.map((r) => r[0]!.n)
       )
-      const running = yield* Effect.fork(analyseLandMedia(land.id, mediaOptions({ concurrency: 1 }), env))
+      const running = yield* Effect.fork(analyseLandMedia(land.id, mediaOptions({ concurrency: 1 })))
       while ((yield* analysed) < 2) yield* Effect.sleep("20 millis")
       yield* Fiber.interrupt(running)
       const done = yield* analysed
@@ -292,7 +293,7 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
       const jobs = yield* (yield* JobRepo).listByLand(land.id)
       assert.deepInclude(jobs[0]!, { kind: "media", status: "interrupted" })
 
-      const resumed = yield* analyseLandMedia(land.id, mediaOptions(), env)
+      const resumed = yield* analyseLandMedia(land.id, mediaOptions())
       assert.deepInclude(resumed, { status: "completed", analysed: count - done, failed: 0 })
       assert.strictEqual(yield* analysed, count)
       // Only what was in flight at the kill is downloaded twice.
@@ -303,14 +304,14 @@ onBothDatabases("media analysis", (db) => Layer.mergeAll(Lands.Default, CrawlerL
 
   it.scoped("refuses a land that does not exist, and a second media job on the same land", () =>
     Effect.gen(function*() {
-      const missing = yield* Effect.flip(analyseLandMedia(999_999 as LandId, mediaOptions(), env))
+      const missing = yield* Effect.flip(analyseLandMedia(999_999 as LandId, mediaOptions()))
       assert.strictEqual(missing._tag, "LandNotFound")
       const { site } = yield* mediaSite
       const landId = yield* crawledLand("twice", site)
-      const first = yield* Effect.fork(analyseLandMedia(landId, mediaOptions({ concurrency: 1 }), env))
+      const first = yield* Effect.fork(analyseLandMedia(landId, mediaOptions({ concurrency: 1 })))
       const jobs = yield* JobRepo
       while ((yield* jobs.listByLand(landId)).find((j) => j.kind === "media")?.status !== "running") yield* Effect.sleep("10 millis")
-      const second = yield* Effect.flip(analyseLandMedia(landId, mediaOptions(), env))
+      const second = yield* Effect.flip(analyseLandMedia(landId, mediaOptions()))
       assert.strictEqual(second._tag, "JobAlreadyRunning")
       assert.deepInclude(yield* Fiber.join(first), { status: "completed" })
     }))

@@ -5,15 +5,18 @@ import type { LandId } from "../src/domain/ids.js"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
 import { JobRepo } from "../src/services/JobRepo.js"
 import { Lands } from "../src/services/Lands.js"
-import { crawlLand, CrawlerLive } from "../src/streams/crawl.js"
+import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
-import { readableLand, ReadableLive } from "../src/streams/readable.js"
+import { readableLand } from "../src/streams/readable.js"
+import { WebArchive } from "../src/services/WebArchive.js"
 import { ReadableOptions } from "../src/streams/readable-options.js"
+import { appOn } from "./support/app.js"
 import { onBothDatabases } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
 import { articlePage, sendHtml } from "./support/fixture-site.js"
 
-const env = { allowPrivateNetwork: true, fetcher: { timeoutMs: 3000, retries: 0, backoffBaseMs: 10 } }
+const fetcher = { timeoutMs: 3000, retries: 0, backoffBaseMs: 10 }
+const archiveAt = (url: string) => Effect.provide(WebArchive.layer({ url }))
 const readableOptions = (o: typeof ReadableOptions.Encoded = {}) =>
   Schema.decodeSync(ReadableOptions)({ delayMs: 0, ...o })
 
@@ -68,7 +71,7 @@ const crawled = (name: string, site: FixtureServer) =>
     const lands = yield* Lands
     const land = yield* lands.create({ name, terms: "climat" })
     yield* lands.addUrls(land, [site.url("/")])
-    yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ delayMs: 0, depth: 1, minrel: 0 }), env)
+    yield* crawlLand(land.id, Schema.decodeSync(CrawlOptions)({ delayMs: 0, depth: 1, minrel: 0 }))
     return land.id
   })
 
@@ -106,14 +109,14 @@ const linksFrom = (landId: LandId, site: FixtureServer, path: string) =>
   })
 
 const services = (db: Layer.Layer<SqlClient.SqlClient, unknown>) =>
-  Layer.mergeAll(Lands.Default, CrawlerLive, ReadableLive).pipe(Layer.provideMerge(db))
+  appOn(db, { fetcher })
 
 onBothDatabases("readable pipeline", services, (it) => {
   it.scoped("goes through Readability, the archive and the heuristic, and says which source won or why none did", () =>
     Effect.gen(function*() {
       const { archive, site } = yield* siteAndArchive
       const landId = yield* crawled("chain", site)
-      const summary = yield* readableLand(landId, readableOptions(), { ...env, archiveUrl: archive.origin })
+      const summary = yield* readableLand(landId, readableOptions()).pipe(archiveAt(archive.origin))
       const pages = yield* pagesOf(landId, site)
 
       expect(summary).toMatchObject({ status: "completed", pending: 0, updated: 1, unchanged: 4, failed: 1 })
@@ -161,7 +164,7 @@ onBothDatabases("readable pipeline", services, (it) => {
           published_at = '2001-02-03T00:00:00Z'
         WHERE id = ${id}`
       const run = (merge: ReadableOptions["merge"]) =>
-        readableLand(landId, readableOptions({ merge, archive: false }), { ...env, archiveUrl: archive.origin })
+        readableLand(landId, readableOptions({ merge, archive: false })).pipe(archiveAt(archive.origin))
 
       // Stale links and media, and an analysed image still shown: the first go, the last keeps its analysis.
       yield* tamper
@@ -203,7 +206,7 @@ onBothDatabases("readable pipeline", services, (it) => {
       const { archive, site } = yield* siteAndArchive
       const landId = yield* crawled("passes", site)
       const run = (o: typeof ReadableOptions.Encoded) =>
-        readableLand(landId, readableOptions({ archive: false, ...o }), { ...env, archiveUrl: archive.origin })
+        readableLand(landId, readableOptions({ archive: false, ...o })).pipe(archiveAt(archive.origin))
       const first = yield* run({ limit: 2 })
       expect(first).toMatchObject({ status: "completed", pending: 4 })
       const second = yield* run({ limit: 3 })
@@ -219,10 +222,8 @@ onBothDatabases("readable pipeline", services, (it) => {
       // Interrupted between two pages (the archive is slow and polite), then resumed: each page done once.
       let started: number | undefined
       const slow = readableLand(landId, readableOptions({ delayMs: 150, concurrency: 1 }), {
-        ...env,
-        archiveUrl: archive.origin,
         onJob: (job) => Effect.sync(() => void (started = job.id))
-      })
+      }).pipe(archiveAt(archive.origin))
       const fiber = yield* Effect.fork(slow)
       yield* Effect.sleep("500 millis")
       yield* Fiber.interrupt(fiber)
@@ -232,10 +233,8 @@ onBothDatabases("readable pipeline", services, (it) => {
       expect(doneBefore).toBeLessThan(6)
       const resumedAt = performance.now()
       const resumed = yield* readableLand(landId, readableOptions({ delayMs: 150, concurrency: 1 }), {
-        ...env,
-        archiveUrl: archive.origin,
         resumeJobId: job.id
-      })
+      }).pipe(archiveAt(archive.origin))
       expect(resumed).toMatchObject({ jobId: job.id, status: "completed", pending: 0 })
       expect(yield* jobOf(job.id)).toBe(6)
       const asked = archive.requests.filter((r) => r.at >= resumedAt)
@@ -247,10 +246,10 @@ onBothDatabases("readable pipeline", services, (it) => {
     Effect.gen(function*() {
       const { site } = yield* siteAndArchive
       const landId = yield* crawled("archive-errors", site)
-      const bad = yield* Effect.flip(readableLand(landId, readableOptions(), { ...env, archiveUrl: "ftp://archive" }))
+      const bad = yield* Effect.flip(readableLand(landId, readableOptions()).pipe(archiveAt("ftp://archive")))
       expect(bad.message).toBe('invalid MWI_ARCHIVE_URL: "ftp://archive" is not an http(s) URL')
       const closed = yield* Effect.scoped(Effect.map(startFixtureServer(), (s) => s.origin))
-      const summary = yield* readableLand(landId, readableOptions(), { ...env, archiveUrl: closed })
+      const summary = yield* readableLand(landId, readableOptions()).pipe(archiveAt(closed))
       expect(summary).toMatchObject({ status: "completed", failed: 2 })
       const pages = yield* pagesOf(landId, site)
       expect(pages.get("/gone")!.readableError).toMatch(/^no readable content: no stored HTML; archive: NetworkError: /)
@@ -269,7 +268,7 @@ onBothDatabases("readable pipeline", services, (it) => {
       const crashing = new URL("data:text/javascript," + encodeURIComponent(`
         import { parentPort } from "node:worker_threads"
         parentPort.on("message", () => { throw new Error("boom") })`))
-      const summary = yield* readableLand(landId, readableOptions({ archive: false }), { ...env, archiveUrl: archive.origin }).pipe(
+      const summary = yield* readableLand(landId, readableOptions({ archive: false })).pipe(archiveAt(archive.origin)).pipe(
         Effect.provide(ExtractorPool.layer({ workers: 1, entry: crashing }))
       )
       expect(summary).toMatchObject({ status: "completed", updated: 0, unchanged: 0, failed: 6 })

@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { createServer } from "node:net"
 import { BlockedByRobots } from "../src/domain/fetch.js"
 import { Fetcher } from "../src/services/Fetcher.js"
-import { CRAWL_DELAY_CAP_MS, productToken, Robots } from "../src/services/Robots.js"
+import { CRAWL_DELAY_CAP_MS, makeRobots, productToken, Robots } from "../src/services/Robots.js"
 import { type FixtureServer, type Route, startFixtureServer } from "./support/fixture-server.js"
 
 const TestFetcher = Fetcher.layer({
@@ -29,7 +29,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
       const server = yield* startFixtureServer({
         "/robots.txt": robotsTxt("User-agent: *\nDisallow: /\n\nUser-agent: MyWebIntelligence\nDisallow: /private\n")
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.isFalse((yield* robots.check(server.url("/private/page"))).allowed)
       assert.isTrue((yield* robots.check(server.url("/public"))).allowed)
       assert.strictEqual(robotsFetches(server), 1)
@@ -40,7 +40,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
       const server = yield* startFixtureServer({
         "/robots.txt": robotsTxt("User-agent: mywebintelligence\nDisallow: /docs\nAllow: /docs/public\n")
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.isTrue((yield* robots.check(server.url("/docs/public/a.html"))).allowed)
       assert.isFalse((yield* robots.check(server.url("/docs/secret"))).allowed)
       assert.isTrue((yield* robots.check(server.url("/other"))).allowed)
@@ -51,7 +51,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
       const server = yield* startFixtureServer({
         "/robots.txt": robotsTxt("User-agent: OtherBot\nDisallow: /\n\nUser-agent: *\nDisallow: /tmp/\n")
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.isFalse((yield* robots.check(server.url("/tmp/x"))).allowed)
       assert.isTrue((yield* robots.check(server.url("/x"))).allowed)
     }))
@@ -61,7 +61,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
       const slow = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nCrawl-delay: 2.5\n") })
       const glacial = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nCrawl-delay: 3600\n") })
       const none = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nDisallow:\n") })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.deepStrictEqual(yield* robots.check(slow.url("/")), { allowed: true, crawlDelayMs: 2_500 })
       assert.strictEqual((yield* robots.check(glacial.url("/"))).crawlDelayMs, CRAWL_DELAY_CAP_MS)
       assert.strictEqual((yield* robots.check(none.url("/"))).crawlDelayMs, null)
@@ -70,14 +70,14 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
   it.scoped("a 404 robots.txt allows everything", () =>
     Effect.gen(function*() {
       const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("not here", 404) })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.deepStrictEqual(yield* robots.check(server.url("/anything")), { allowed: true, crawlDelayMs: null })
     }))
 
   it.scoped("a 500 robots.txt disallows everything (after the retries)", () =>
     Effect.gen(function*() {
       const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("broken", 500) })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.isFalse((yield* robots.check(server.url("/anything"))).allowed)
       assert.isFalse((yield* robots.check(server.url("/other"))).allowed)
       assert.strictEqual(robotsFetches(server), 3)
@@ -91,7 +91,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
           probe.close(() => resume(Effect.succeed(port)))
         })
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.isFalse((yield* robots.check(`http://127.0.0.1:${port}/page`)).allowed)
     }))
 
@@ -101,7 +101,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
         "/robots.txt": (_, res) => res.writeHead(301, { location: "/real-robots.txt" }).end(),
         "/real-robots.txt": robotsTxt("User-agent: *\nDisallow: /no\n")
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       assert.isFalse((yield* robots.check(server.url("/no"))).allowed)
       assert.isTrue((yield* robots.check(server.url("/yes"))).allowed)
     }))
@@ -112,10 +112,10 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
         "/robots.txt": (_, res) =>
           void setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("User-agent: *\nDisallow: /x\n"), 100)
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       const verdicts = yield* Effect.forEach(
         Array.from({ length: 50 }, (_, i) => server.url(i % 2 === 0 ? `/x/${i}` : `/y/${i}`)),
-        robots.check,
+        (url) => robots.check(url),
         { concurrency: "unbounded" }
       )
       assert.deepStrictEqual(verdicts.map((v) => v.allowed), Array.from({ length: 50 }, (_, i) => i % 2 === 1))
@@ -128,7 +128,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
         "/robots.txt": (_, res) =>
           void setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("User-agent: *\nDisallow: /x\n"), 100)
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       const first = yield* Effect.fork(robots.check(server.url("/x")))
       yield* Effect.sleep("20 millis")
       yield* Fiber.interrupt(first)
@@ -139,15 +139,15 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
   it.scoped("each job (scope) has its own cache", () =>
     Effect.gen(function*() {
       const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nDisallow:\n"), "/": page })
-      yield* Effect.scoped(Effect.flatMap(Robots.make(), (robots) => robots.check(server.url("/"))))
-      yield* Effect.scoped(Effect.flatMap(Robots.make(), (robots) => robots.check(server.url("/"))))
+      yield* Effect.scoped(Effect.flatMap(makeRobots, (robots) => robots.check(server.url("/"))))
+      yield* Effect.scoped(Effect.flatMap(makeRobots, (robots) => robots.check(server.url("/"))))
       assert.strictEqual(robotsFetches(server), 2)
     }))
 
-  it.scoped("ignoreRobots allows everything without fetching", () =>
+  it.scoped("Robots.allowAll (a job's ignoreRobots) allows everything without fetching", () =>
     Effect.gen(function*() {
       const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nDisallow: /\n") })
-      const robots = yield* Robots.make({ ignoreRobots: true })
+      const robots = yield* Effect.provide(Robots, Robots.allowAll)
       assert.isTrue((yield* robots.check(server.url("/anything"))).allowed)
       assert.strictEqual(server.requests.length, 0)
     }))
@@ -159,7 +159,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
         "/go": (_, res) => res.writeHead(302, { location: "/private/page" }).end(),
         "/private/page": page
       })
-      const robots = yield* Robots.make()
+      const robots = yield* makeRobots
       const allow = (url: string) =>
         Effect.flatMap(robots.check(url), (v) => v.allowed ? Effect.void : Effect.fail(new BlockedByRobots({ url })))
       const error = yield* Effect.flip((yield* Fetcher).fetch(server.url("/go"), { allow }))

@@ -1,12 +1,29 @@
-import { Effect, Layer } from "effect"
-import { DatabaseLive } from "../services/Database.js"
-import { Lands } from "../services/Lands.js"
-import { CrawlerRepositories } from "../streams/crawl.js"
+import { Context, Effect, type Layer } from "effect"
+import type { AppLive, AppOptions, Listen, ServerLive, WorkersLive } from "../layers.js"
+
+type App = Layer.Layer.Success<ReturnType<typeof AppLive>>
+type Workers = Layer.Layer.Success<typeof WorkersLive>
+type Server = Layer.Layer.Success<ReturnType<typeof ServerLive>>
 
 /**
- * The services a command needs, opened only when a command runs (so --help never touches the database). The
- * extraction workers are not among them: the commands that extract provide them, the others never start them.
+ * The layers the commands run on, given by `src/main.ts` (or a program or test running the CLI in process), so that
+ * every command and the server use the one graph of `src/layers.ts`. Each command builds what it needs when it runs:
+ * `--help` never opens the database, `extract` opens none.
  */
-export const AppLayer = Layer.mergeAll(Lands.Default, CrawlerRepositories).pipe(Layer.provideMerge(DatabaseLive))
+export class Application extends Context.Tag("mwi/Application")<Application, {
+  readonly app: (options?: AppOptions) => Layer.Layer<App, unknown>
+  readonly workers: Layer.Layer<Workers, unknown>
+  readonly server: (listen: Listen, options?: AppOptions) => Layer.Layer<Server, unknown>
+}>() {}
 
-export const withApp = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.provide(self, AppLayer)
+/** Runs a command's body on the application's services (opening the database). */
+export const withApp = (options: AppOptions = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Application, (application) => Effect.provide(self, application.app(options)))
+
+/** Runs a command's body on the extraction and analysis workers only. */
+export const withWorkers = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Application, (application) => Effect.provide(self, application.workers))
+
+/** `--allow-private-network` as an application option: unset leaves `MWI_ALLOW_PRIVATE_NETWORK` in charge. */
+export const networkOptions = (allowPrivateNetwork: boolean): AppOptions =>
+  allowPrivateNetwork ? { allowPrivateNetwork: true } : {}

@@ -1,13 +1,12 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Queue } from "effect"
 import type { JobCounters } from "../domain/job.js"
-import { ExtractorPool } from "../services/ExtractorPool.js"
 import { Lands } from "../services/Lands.js"
 import { Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
-import { analyseAfterCrawl, MediaLive } from "../streams/media-analysis.js"
-import { withApp } from "./app.js"
+import { analyseAfterCrawl } from "../streams/media-analysis.js"
+import { networkOptions, withApp } from "./app.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, runCommand } from "./output.js"
 
@@ -51,7 +50,7 @@ export const crawlCommand = Command.make("crawl", {
   media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
     const options = yield* decodeOptions(CrawlOptions, {
       depth: Option.getOrUndefined(o.depth),
       limit: Option.getOrUndefined(o.limit),
@@ -70,15 +69,14 @@ export const crawlCommand = Command.make("crawl", {
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId, crawlLine)
     const summary = yield* crawlLand(land.id, options, {
-      allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined,
       onJob: (job) => Effect.sync(() => {
         jobId = job.id
       })
     })
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
-    const media = yield* analyseAfterCrawl(land.id, options, summary, { allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined })
+    const media = yield* analyseAfterCrawl(land.id, options, summary)
     yield* emit(o.json, media === null ? summary : { ...summary, media }, () =>
       media === null ? summaryText(summary) : `${summaryText(summary)}\n${mediaSummaryText(media)}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
-  }).pipe(Effect.scoped, Effect.provide(MediaLive), Effect.provide(ExtractorPool.Default))))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))
+  }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

@@ -8,7 +8,7 @@ import { emit, runCommand } from "./output.js"
 const migrate = Command.make("migrate", {
   json: Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     // Opening the database applies pending migrations under the migrator's lock; this reports where it stands.
     const target = yield* DatabaseTargetConfig
     const sql = yield* SqlClient.SqlClient

@@ -77,7 +77,7 @@ export const exportCommand = Command.make("export", {
   ),
   json: Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
     const exporter = yield* Exporter
     const land = yield* lands.getByName(o.name)
@@ -94,6 +94,6 @@ export const exportCommand = Command.make("export", {
     const report = { land: { id: land.id, name: land.name }, type: file.type, path: target, bytes, counts, filters: file.filters }
     yield* emit(o.json, report, (r) =>
       `Exported land "${r.land.name}" as ${r.type} to ${r.path}: ${countsText(r.counts)} (${describeFilters(r.filters)})`)
-  }).pipe(Effect.provide(Exporter.Default))))).pipe(
+  })))).pipe(
   Command.withDescription("export a land for Gephi (gexf), spreadsheets (csv) or text analysis (corpus)")
 )

@@ -9,6 +9,7 @@ import { FileUnwritable } from "../domain/export-types.js"
 import { decodeBody } from "../domain/fetch.js"
 import { ExtractorPool } from "../services/ExtractorPool.js"
 import { writeFileAtomically } from "./export.js"
+import { withWorkers } from "./app.js"
 import { emit, platformReason, plural, runCommand } from "./output.js"
 
 // `mwi extract`: the page extractor on HTML files saved by other tools (a browser's "save page", wget, an archive),
@@ -271,6 +272,6 @@ export const extractCommand = Command.make("extract", {
     yield* Effect.forEach(summary.failures, (f) => Console.error(`mwi: ${new PageNotExtracted(f).message}`))
     yield* emit(o.json, summary, extractSummaryText)
     if (summary.failed > 0) process.exitCode = 1
-  }).pipe(Effect.provide(ExtractorPool.Default)))).pipe(
+  }).pipe(withWorkers))).pipe(
   Command.withDescription("extract the readable content of saved HTML files into Markdown or text files (no database)")
 )

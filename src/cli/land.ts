@@ -33,7 +33,7 @@ const create = Command.make("create", {
   terms: Options.text("terms").pipe(Options.withDescription(`dictionary terms, comma-separated: "a, b, multi word"`), Options.optional),
   json
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
     const land = yield* lands.create({
       name: o.name,
@@ -48,7 +48,7 @@ const list = Command.make("list", {
   name: Options.text("name").pipe(Options.withDescription("only lands whose name contains this"), Options.optional),
   json
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
     const found = yield* lands.list({ scope: allLands, nameContains: Option.getOrUndefined(o.name), limit: 100_000 })
     yield* emit(o.json, found, (ls) => ls.length === 0 ? "No land yet: create one with mwi land create --name NAME" : ls.flatMap(landLines).join("\n"))
@@ -58,7 +58,7 @@ const termsLine = (terms: ReadonlyArray<DictionaryEntry>) =>
   terms.length === 0 ? "  no term yet" : `  terms: ${terms.map((t) => t.weight === 1 ? t.term : `${t.term} (×${t.weight})`).join(", ")}`
 
 const show = Command.make("show", { name, json }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     const terms = yield* lands.terms(land)
@@ -70,7 +70,7 @@ const remove = Command.make("delete", {
   yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("do not ask for confirmation")),
   json
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     // Only a person at a terminal is asked; scripts (no TTY) mean what they run.
@@ -91,7 +91,7 @@ const addterm = Command.make("addterm", {
   terms: Options.text("terms").pipe(Options.withDescription(`comma-separated: "a, b, multi word"`)),
   json
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
     const land = yield* lands.getByName(o.land)
     const report = yield* lands.addTerms(land, o.terms)
@@ -114,7 +114,7 @@ const addurl = Command.make("addurl", {
   path: Options.text("path").pipe(Options.withDescription("a file of URLs, one per line (# comments)"), Options.optional),
   json
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp()(Effect.gen(function*() {
     if (Option.isNone(o.urls) && Option.isNone(o.path)) {
       return yield* new InvalidInput({ field: "urls", reason: "give --urls \"u1 u2\" or --path FILE" })
     }

@@ -1,9 +1,9 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { Lands } from "../services/Lands.js"
-import { analyseLandMedia, MediaLive } from "../streams/media-analysis.js"
+import { analyseLandMedia } from "../streams/media-analysis.js"
 import { MediaOptions, type MediaSummary } from "../streams/media-options.js"
-import { withApp } from "./app.js"
+import { networkOptions, withApp } from "./app.js"
 import { decodeOptions, emit, runCommand } from "./output.js"
 
 const int = (name: string, description: string) =>
@@ -25,7 +25,7 @@ export const medianalyseCommand = Command.make("medianalyse", {
   allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow hosts on private, loopback and link-local addresses")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
     const options = yield* decodeOptions(MediaOptions, {
       depth: Option.getOrUndefined(o.depth),
       minrel: Option.getOrUndefined(o.minrel),
@@ -35,9 +35,9 @@ export const medianalyseCommand = Command.make("medianalyse", {
       maxBytes: Option.getOrUndefined(o.maxBytes)
     })
     const land = yield* (yield* Lands).getByName(o.name)
-    const summary = yield* analyseLandMedia(land.id, options, { allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined })
+    const summary = yield* analyseLandMedia(land.id, options)
     yield* emit(o.json, summary, mediaSummaryText)
     if (summary.status !== "completed") yield* Console.error(`mwi: media analysis ${summary.status}`)
-  }).pipe(Effect.provide(MediaLive))))).pipe(
+  })))).pipe(
   Command.withDescription("analyse the images, video and audio of a land's pages: size, format, colours, EXIF, hashes")
 )

@@ -1,9 +1,9 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { Lands } from "../services/Lands.js"
-import { readableLand, ReadableLive } from "../streams/readable.js"
+import { readableLand } from "../streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../streams/readable-options.js"
-import { withApp } from "./app.js"
+import { networkOptions, withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, runCommand } from "./output.js"
 
@@ -33,7 +33,7 @@ export const readableCommand = Command.make("readable", {
   allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow an archive on a private, loopback or link-local address")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
-  runCommand(o.json, withApp(Effect.gen(function*() {
+  runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
     const options = yield* decodeOptions(ReadableOptions, {
       limit: Option.getOrUndefined(o.limit),
       depth: Option.getOrUndefined(o.depth),
@@ -52,7 +52,6 @@ export const readableCommand = Command.make("readable", {
         `${c.fetched} updated, ${c.skipped} unchanged, ${c.failed} failed, ${c.queued} to do - ${perSecond} pages/s`)
     }
     const summary = yield* readableLand(land.id, options, {
-      allowPrivateNetwork: o.allowPrivateNetwork ? true : undefined,
       onJob: (job) => Effect.sync(() => {
         jobId = job.id
       })
@@ -60,6 +59,6 @@ export const readableCommand = Command.make("readable", {
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
     yield* emit(o.json, summary, readableSummaryText)
     if (summary.status !== "completed") yield* Console.error(`mwi: readable ${summary.status}`)
-  }).pipe(Effect.scoped, Effect.provide(ReadableLive))))).pipe(
+  }).pipe(Effect.scoped)))).pipe(
   Command.withDescription("re-extract the readable text of a land's pages: Readability, then the web archive, then a heuristic")
 )

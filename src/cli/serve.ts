@@ -1,10 +1,8 @@
 import { Command, Options } from "@effect/cli"
-import { NodeHttpServer } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
-import { createServer } from "node:http"
-import { ApiLive } from "../http/server.js"
 import { Accounts } from "../services/Accounts.js"
-import { DatabaseLive, DatabaseTargetConfig, describeTarget } from "../services/Database.js"
+import { DatabaseTargetConfig, describeTarget } from "../services/Database.js"
+import { Application } from "./app.js"
 import { runCommand } from "./output.js"
 
 const bootstrapMessage = Effect.gen(function*() {
@@ -31,7 +29,6 @@ export const serveCommand = Command.make("serve", {
     const port = Option.getOrElse(o.port, () => Number(process.env["MWI_PORT"] ?? 8080))
     const host = Option.getOrElse(o.host, () => process.env["MWI_HOST"] ?? "127.0.0.1")
     const target = yield* DatabaseTargetConfig
-    const Server = ApiLive({}).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))
     const Announce = Layer.effectDiscard(Effect.gen(function*() {
       const address = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
       const login = yield* bootstrapMessage
@@ -41,5 +38,6 @@ export const serveCommand = Command.make("serve", {
         ...login.map((l) => l.replace("<address>", address))
       ].join("\n"))
     }))
-    return yield* Layer.launch(Layer.mergeAll(Server, Announce.pipe(Layer.provide(Accounts.Default))).pipe(Layer.provide(DatabaseLive)))
+    const { server } = yield* Application
+    return yield* Layer.launch(Announce.pipe(Layer.provideMerge(server({ port, host }))))
   }))).pipe(Command.withDescription("start the HTTP API server (REST, WebSocket progress, metrics, docs)"))

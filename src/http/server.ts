@@ -1,15 +1,7 @@
 import { HttpApiSwagger, HttpLayerRouter, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Metric } from "effect"
-import { Accounts } from "../services/Accounts.js"
-import { ExpressionQueries } from "../services/ExpressionQueries.js"
-import { Exporter } from "../services/Exporter.js"
-import { Lands } from "../services/Lands.js"
 import { httpRequests, prometheusText } from "../services/Metrics.js"
-import { CrawlerLive } from "../streams/crawl.js"
-import { MediaLive } from "../streams/media-analysis.js"
-import { ReadableLive } from "../streams/readable.js"
-import { JobSupervisor, type SupervisorOptions } from "../streams/supervisor.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
@@ -84,12 +76,5 @@ const Routes = Layer.mergeAll(
   ApiMiddleware
 )
 
-/** The services behind the API, over a SqlClient. */
-export const apiServices = (options: SupervisorOptions) =>
-  Layer.mergeAll(JobSupervisor.layer(options), Lands.Default, ExpressionQueries.Default, Accounts.Default, Exporter.Default).pipe(
-    Layer.provideMerge(Layer.mergeAll(CrawlerLive, MediaLive, ReadableLive))
-  )
-
-/** The whole HTTP application (routes and services), to be served on an HttpServer; needs a SqlClient. */
-export const ApiLive = (options: SupervisorOptions) =>
-  HttpLayerRouter.serve(Routes).pipe(Layer.provide(apiServices(options)))
+/** The HTTP application (routes, OpenAPI, docs, WebSocket progress, metrics), to be served over the services. */
+export const HttpAppLive = HttpLayerRouter.serve(Routes)

@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Exit, Layer, Schema } from "effect"
+import { Config, Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import type { ParseError } from "effect/ParseResult"
 import { createRequire } from "node:module"
 import * as os from "node:os"
@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads"
 import { Extraction, ExtractionFailed } from "../domain/extraction.js"
 import type { DictionarySource } from "../domain/relevance.js"
 import type { ExtractOptions } from "./extractor/extract.js"
+import { positiveInt } from "./config.js"
 import type { ExtractReply, ExtractRequest } from "./extractor/worker.js"
 
 export interface ExtractorPoolSettings {
@@ -25,6 +26,8 @@ export interface ScoredExtraction {
 }
 
 export interface ExtractorPoolService {
+  /** Starts the threads now rather than at the first page (a thread takes a second or more to load the extractor). */
+  readonly warm: Effect.Effect<void>
   /** `extract` of src/services/extractor/extract.ts, run on a worker thread. */
   readonly extract: (url: string, html: string, options: ExtractOptions) => Effect.Effect<Extraction, ExtractionFailed>
   /**
@@ -43,18 +46,12 @@ export interface ExtractorPoolService {
 // dist/mwi.js, and bin/mwi.js builds the worker as dist/extractor/worker.js: the same relative path either way.
 const ownEntry = new URL(`./extractor/worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
 
-const positive = (name: string, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
-  )
-
 // A worker per core: a page costs its worker two to three times what it costs the main thread (the embedded
 // database, relevance), so the main thread shares a core rather than keeping one mostly idle. On two cores, the crawl
 // bench went from 21–29 pages/s with one worker to 25–44 with two, event-loop delay p99 from 27 to 38 ms.
 const settingsConfig = Config.all({
-  workers: positive("MWI_EXTRACT_WORKERS", os.availableParallelism()),
-  timeoutMs: positive("MWI_EXTRACT_TIMEOUT_MS", 30_000)
+  workers: positiveInt("MWI_EXTRACT_WORKERS", os.availableParallelism()),
+  timeoutMs: positiveInt("MWI_EXTRACT_TIMEOUT_MS", 30_000)
 })
 
 interface Thread {
@@ -131,8 +128,6 @@ const terminate = (thread: Thread) => thread.worker?.terminate() ?? Promise.reso
  */
 const makeThreads = (settings: ExtractorPoolSettings) =>
   Effect.gen(function*() {
-    // Started at once: a worker takes a second or more to load the extractor, which the first pages of a crawl
-    // would otherwise wait for.
     const idle = Array.from({ length: settings.workers }, () => startThread(settings.entry))
     const all = new Set(idle)
     yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all([...all].map(terminate))))
@@ -168,7 +163,9 @@ const decodeScored = Schema.decodeUnknown(Schema.Struct({ extraction: Extraction
 
 const make = (settings: ExtractorPoolSettings) =>
   Effect.gen(function*() {
-    const threads = yield* makeThreads(settings)
+    // Threads start with the first use (or `warm`), not with the layer: commands that never extract start none.
+    const scope = yield* Effect.scope
+    const threads = yield* Effect.cached(Scope.extend(makeThreads(settings), scope))
 
     // Dictionaries are sent with every page under a key, which the workers compile once.
     const dictionaryKeys = new WeakMap<DictionarySource, string>()
@@ -183,7 +180,7 @@ const make = (settings: ExtractorPoolSettings) =>
 
     const run = <A>(request: ExtractRequest, decode: (reply: ExtractReply & { _tag: "Extracted" }) => Effect.Effect<A, ParseError>) =>
       Effect.gen(function*() {
-        const reply = yield* threads.run(request)
+        const reply = yield* (yield* threads).run(request)
         if (reply._tag === "Failed") return yield* Effect.fail(reply.reason)
         return yield* decode(reply).pipe(Effect.mapError((e) => `invalid result: ${e.message}`))
       }).pipe(
@@ -197,7 +194,7 @@ const make = (settings: ExtractorPoolSettings) =>
     const extractScored = (url: string, html: string, options: ExtractOptions, dictionary: DictionarySource) =>
       run({ url, html, options, dictionary: { key: keyOf(dictionary), source: dictionary } }, decodeScored)
 
-    return { extract, extractScored } satisfies ExtractorPoolService
+    return { warm: Effect.asVoid(threads), extract, extractScored } satisfies ExtractorPoolService
   })
 
 /** Page extraction on a pool of worker threads, so the main thread's event loop never runs it. */

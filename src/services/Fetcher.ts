@@ -1,89 +1,37 @@
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import * as NodeStream from "@effect/platform-node/NodeStream"
-import Undici from "@effect/platform-node/Undici"
-import { Clock, Config, Context, Data, Duration, Effect, Either, Layer, Random, Stream } from "effect"
-import type { Duplex } from "node:stream"
-import * as zlib from "node:zlib"
+import { Clock, Data, Duration, Effect, Either, Layer, Random } from "effect"
 import {
   BodyTooLarge,
   type BlockedByRobots,
-  decodeBody,
   type FetchFailure,
   type FetchResult,
   FetchTimeout,
   InvalidRedirect,
   isHtmlMime,
-  looksLikeHtml,
   NetworkError,
   parseContentType,
   parseRetryAfter,
   PrivateAddress,
   type RedirectHop,
   RedirectLoop,
-  SNIFF_BYTES,
   type TextBody,
   TooManyRedirects
 } from "../domain/fetch.js"
 import { normalizeUrl } from "../domain/url.js"
-import { findAddressRefused, NetworkGuard, type NetworkGuardOptions } from "./NetworkGuard.js"
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------------------------------
-
-export interface FetcherSettings {
-  /** Whole request per attempt, body included (`MWI_FETCH_TIMEOUT_MS`, 15000). */
-  readonly timeoutMs: number
-  /** Cap on the (decompressed) body (`MWI_MAX_BODY_BYTES`, 10 MiB). */
-  readonly maxBodyBytes: number
-  /** Redirects followed before `TooManyRedirects` (`MWI_MAX_REDIRECTS`, 5). */
-  readonly maxRedirects: number
-  /** `MWI_USER_AGENT`; its product token (before the first `/`) is also the robots.txt agent. */
-  readonly userAgent: string
-  /** Retries after the first attempt on network errors, timeouts, 5xx and 429 (`MWI_FETCH_RETRIES`, 3). */
-  readonly retries: number
-  /** First backoff, doubled per retry, with jitter (`MWI_FETCH_BACKOFF_MS`, 500). */
-  readonly backoffBaseMs: number
-  /** Longest Retry-After honoured (`MWI_RETRY_AFTER_CAP_MS`, 60000). */
-  readonly retryAfterCapMs: number
-}
-
-const positive = (name: string, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
-  )
-
-const nonNegative = (name: string, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `${name} must be zero or more`, validation: (n) => n >= 0 })
-  )
-
-const settingsConfig: Config.Config<FetcherSettings> = Config.all({
-  timeoutMs: positive("MWI_FETCH_TIMEOUT_MS", 15_000),
-  maxBodyBytes: positive("MWI_MAX_BODY_BYTES", 10 * 1024 * 1024),
-  maxRedirects: nonNegative("MWI_MAX_REDIRECTS", 5),
-  userAgent: Config.string("MWI_USER_AGENT").pipe(
-    Config.withDefault("MyWebIntelligence/3 (+https://github.com/MyWebIntelligence)")
-  ),
-  retries: nonNegative("MWI_FETCH_RETRIES", 3),
-  backoffBaseMs: nonNegative("MWI_FETCH_BACKOFF_MS", 500),
-  retryAfterCapMs: nonNegative("MWI_RETRY_AFTER_CAP_MS", 60_000)
-})
-
-export class FetcherConfig extends Context.Tag("mwi/FetcherConfig")<FetcherConfig, FetcherSettings>() {
-  /** Settings from `Config` (environment), with explicit overrides on top. */
-  static readonly layer = (overrides: Partial<FetcherSettings> = {}) =>
-    Layer.effect(FetcherConfig, Effect.map(settingsConfig, (settings) => ({ ...settings, ...overrides })))
-
-  static readonly Default = FetcherConfig.layer()
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Fetching
-// ---------------------------------------------------------------------------------------------------------------------
+import { CrawlerHttpClient } from "./CrawlerHttpClient.js"
+import {
+  type BytesContent,
+  countBytes,
+  declaredLength,
+  decodedStream,
+  describe,
+  readBody,
+  type ResponseHead,
+  type TextContent,
+  textContent
+} from "./fetcher/body.js"
+import { FetcherConfig, type FetcherSettings } from "./FetcherConfig.js"
+import { findAddressRefused, NetworkGuard } from "./NetworkGuard.js"
 
 export interface FetchOptions {
   /** Checked for the first URL and every redirect hop before it is requested (robots.txt). */
@@ -92,6 +40,8 @@ export interface FetchOptions {
   readonly onRequest?: (url: string) => Effect.Effect<void>
   /** Overrides the configured `maxRedirects` for this call. */
   readonly maxRedirects?: number
+  /** Overrides the configured User-Agent for this call (a job's own). */
+  readonly userAgent?: string | undefined
 }
 
 export interface BytesOptions extends FetchOptions {
@@ -114,14 +64,6 @@ export interface BytesBody extends Omit<TextBody, "charset" | "body" | "bytes"> 
 
 const ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 const ACCEPT_ENCODING = "gzip, deflate, br"
-// undici.request does not decompress: bodies are decoded here, and the byte cap counts decoded bytes, so a small
-// compressed body that inflates hugely (a gzip bomb) is cut like any other oversized body.
-const DECODERS: Readonly<Record<string, () => Duplex>> = {
-  gzip: () => zlib.createGunzip(),
-  "x-gzip": () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress()
-}
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
 const isRetryableStatus = (status: number) => status === 429 || status >= 500
@@ -132,21 +74,9 @@ class RetryableStatus extends Data.TaggedError("RetryableStatus")<{
   readonly retryAfterMs: number | undefined
 }> {}
 
-interface ResponseHead {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-}
-
 type Hop<C> =
   | { readonly _tag: "Redirect"; readonly status: number; readonly location: string }
   | { readonly _tag: "Final"; readonly head: ResponseHead; readonly content: C }
-
-interface TextContent {
-  readonly _tag: "Text"
-  readonly body: string
-  readonly charset: string
-  readonly bytes: number
-}
 
 interface SkippedContent {
   readonly _tag: "Skipped"
@@ -159,19 +89,6 @@ type ContentReader<C> = (
   response: HttpClientResponse.HttpClientResponse
 ) => Effect.Effect<C, FetchFailure>
 
-/** The innermost cause's message, with its error code when the message does not already say it. */
-const describe = (error: unknown): string => {
-  let innermost: unknown = error
-  for (let depth = 0; depth < 8; depth++) {
-    const cause = (innermost as { cause?: unknown } | null)?.cause
-    if (cause === undefined || cause === null) break
-    innermost = cause
-  }
-  if (!(innermost instanceof Error)) return String(innermost)
-  const code = (innermost as { code?: unknown }).code
-  return typeof code === "string" && !innermost.message.includes(code) ? `${innermost.message} (${code})` : innermost.message
-}
-
 const transportFailure = (url: string, error: HttpClientError.HttpClientError): NetworkError | PrivateAddress => {
   const refused = findAddressRefused(error.cause)
   if (refused) return new PrivateAddress({ url, host: refused.host, address: refused.address })
@@ -179,99 +96,23 @@ const transportFailure = (url: string, error: HttpClientError.HttpClientError): 
   return new NetworkError({ url, message: describe(error) })
 }
 
-const declaredLength = (head: ResponseHead): number | undefined => {
-  const value = head.headers["content-length"]
-  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined
-}
-
-/** The body stream with its Content-Encoding undone (codings applied in order, so undone in reverse). */
-const decodedStream = (url: string, head: ResponseHead, response: HttpClientResponse.HttpClientResponse) => {
-  const codings = (head.headers["content-encoding"] ?? "").split(",")
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== "" && coding !== "identity")
-    .reverse()
-  const raw: Stream.Stream<Uint8Array, NetworkError> = response.stream.pipe(
-    Stream.mapError((error) => new NetworkError({ url, message: describe(error) }))
-  )
-  return codings.reduce<Stream.Stream<Uint8Array, NetworkError>>((stream, coding) => {
-    const decoder = DECODERS[coding]
-    return decoder === undefined
-      ? Stream.fail(new NetworkError({ url, message: `unsupported Content-Encoding "${coding}"` }))
-      : NodeStream.pipeThroughDuplex(
-        stream,
-        decoder,
-        (cause) => new NetworkError({ url, message: `cannot decode ${coding} body: ${describe(cause)}` })
-      )
-  }, raw)
-}
-
-interface BodyRead {
-  readonly chunks: Array<Uint8Array>
-  readonly bytes: number
-  /** undefined until enough bytes were seen to sniff (or when not sniffing: then true). */
-  readonly html: boolean | undefined
-}
-
-/**
- * Reads the body chunk by chunk and fails as soon as the cap is crossed: the stream is interrupted, which destroys the
- * response and its socket, so an oversized body is never buffered. When sniffing, reading stops at the first
- * `SNIFF_BYTES` if they do not look like HTML.
- */
-const readBody = (stream: Stream.Stream<Uint8Array, NetworkError>, url: string, limitBytes: number, sniff: boolean) =>
-  Effect.suspend(() => stream.pipe(
-    Stream.runFoldWhileEffect(
-      { chunks: [], bytes: 0, html: sniff ? undefined : true } as BodyRead,
-      (read) => read.html !== false,
-      (read, chunk): Effect.Effect<BodyRead, BodyTooLarge> => {
-        const bytes = read.bytes + chunk.length
-        if (bytes > limitBytes) return Effect.fail(new BodyTooLarge({ url, limitBytes }))
-        read.chunks.push(chunk)
-        const html = read.html ?? (bytes >= SNIFF_BYTES ? looksLikeHtml(Buffer.concat(read.chunks)) : undefined)
-        return Effect.succeed({ chunks: read.chunks, bytes, html })
-      }
-    ),
-    Effect.map((read) => ({ ...read, html: read.html ?? looksLikeHtml(Buffer.concat(read.chunks)) }))
-  ))
-
-interface BytesContent {
-  readonly body: Uint8Array | null
-  readonly bytes: number | null
-}
-
-const countBytes = (stream: Stream.Stream<Uint8Array, NetworkError>, url: string, limitBytes: number) =>
-  Stream.runFoldEffect(stream, 0, (bytes, chunk): Effect.Effect<number, BodyTooLarge> =>
-    bytes + chunk.length > limitBytes
-      ? Effect.fail(new BodyTooLarge({ url, limitBytes }))
-      : Effect.succeed(bytes + chunk.length))
-
-const textContent = (read: BodyRead, headerCharset: string | undefined): TextContent => {
-  const { charset, text } = decodeBody(Buffer.concat(read.chunks), headerCharset)
-  return { _tag: "Text", body: text, charset, bytes: read.bytes }
-}
-
 const make = Effect.gen(function*() {
   const settings = yield* FetcherConfig
-  const guard = yield* NetworkGuard
-  // Own Agent: every connection goes through the guard's connector (checked at connect time, see NetworkGuard).
-  const agent = yield* Effect.acquireRelease(
-    Effect.sync(() => new Undici.Agent({ connect: guard.connector({ timeout: settings.timeoutMs }) })),
-    (agent) => Effect.promise(() => agent.destroy())
-  )
-  // makeUndici is what NodeHttpClient.layerUndiciWithoutDispatcher builds from the Dispatcher; undici.request never
-  // follows redirects, so each hop is seen here. withScope aborts the request (and its socket) when the attempt's
-  // scope closes, which is how unread bodies (redirects, non-HTML, oversized) are dropped at once. Trace headers are
-  // not sent to the sites crawled.
-  const client = NodeHttpClient.makeUndici(agent).pipe(
-    HttpClient.withTracerPropagation(false),
-    HttpClient.withScope
-  )
-  const requestHeaders = { "user-agent": settings.userAgent, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING }
+  // withScope aborts the request (and its socket) when the attempt's scope closes: unread bodies (redirects,
+  // non-HTML, oversized) are dropped at once. Trace headers are not sent to the sites crawled.
+  const client = (yield* CrawlerHttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
+  const headersFor = (userAgent: string | undefined) => ({
+    "user-agent": userAgent ?? settings.userAgent,
+    accept: ACCEPT,
+    "accept-encoding": ACCEPT_ENCODING
+  })
 
-  const attempt = <C>(url: string, read: ContentReader<C>, last: boolean, onRequest: FetchOptions["onRequest"]) => {
+  const attempt = <C>(url: string, read: ContentReader<C>, last: boolean, options: FetchOptions) => {
+    const headers = headersFor(options.userAgent)
     let phase: "headers" | "body" = "headers"
     return Effect.gen(function*() {
-      if (onRequest) yield* onRequest(url)
-      const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(requestHeaders)))
+      if (options.onRequest) yield* options.onRequest(url)
+      const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
         .pipe(Effect.mapError((error) => transportFailure(url, error)))
       phase = "body"
       const head: ResponseHead = { status: response.status, headers: { ...response.headers } }
@@ -305,9 +146,9 @@ const make = Effect.gen(function*() {
     })
 
   /** One URL with its retries; the last attempt returns a 5xx/429 as a result. */
-  const request = <C>(url: string, read: ContentReader<C>, onRequest: FetchOptions["onRequest"]) => {
+  const request = <C>(url: string, read: ContentReader<C>, options: FetchOptions) => {
     const loop = (n: number): Effect.Effect<readonly [Hop<C>, number], FetchFailure> =>
-      attempt(url, read, n > settings.retries, onRequest).pipe(
+      attempt(url, read, n > settings.retries, options).pipe(
         Effect.map((hop) => [hop, n] as const),
         Effect.catchAll((error) => {
           const retryable = error._tag === "RetryableStatus" ||
@@ -338,7 +179,7 @@ const make = Effect.gen(function*() {
       const redirects: Array<RedirectHop> = []
       for (;;) {
         if (options.allow) yield* options.allow(current)
-        const [hop, attempts] = yield* request(current, read, options.onRequest)
+        const [hop, attempts] = yield* request(current, read, options)
         if (hop._tag === "Final") {
           const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
           const meta = {
@@ -447,22 +288,18 @@ const make = Effect.gen(function*() {
 export interface FetcherLayerOptions {
   /** Overrides on top of the `Config` values (tests use small timeouts). */
   readonly config?: Partial<FetcherSettings>
-  readonly allowPrivateNetwork?: NetworkGuardOptions["allowPrivateNetwork"]
+  readonly allowPrivateNetwork?: boolean
 }
 
 /** The crawler's HTTP client: guarded, capped, timed out, retried, redirect-aware. */
-export class Fetcher extends Effect.Service<Fetcher>()("mwi/Fetcher", {
-  scoped: make,
-  dependencies: [FetcherConfig.Default, NetworkGuard.Default]
-}) {
-  /** `Fetcher.Default` with explicit settings and network policy; unset values still come from `Config`. */
+export class Fetcher extends Effect.Service<Fetcher>()("mwi/Fetcher", { scoped: make }) {
+  /** A Fetcher on its own guarded HTTP client; unset settings come from `Config`. */
   static readonly layer = (options: FetcherLayerOptions = {}) =>
-    Fetcher.DefaultWithoutDependencies.pipe(
-      Layer.provide(FetcherConfig.layer(options.config)),
-      Layer.provide(
-        NetworkGuard.layer(
-          options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }
-        )
-      )
+    Fetcher.Default.pipe(
+      Layer.provide(CrawlerHttpClient.Default),
+      Layer.provide(Layer.merge(
+        FetcherConfig.layer(options.config),
+        NetworkGuard.layer(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork })
+      ))
     )
 }

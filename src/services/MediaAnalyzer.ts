@@ -8,6 +8,7 @@ import { dominantColors, websafePalette } from "../domain/image-color.js"
 import { EXIF_TAGS, exifSubset } from "../domain/image-exif.js"
 import { aspectRatio, colorMode, type DecodableFormat, FORMAT_MIME, sniffImage, svgSize } from "../domain/image-format.js"
 import { greyForHash, phash, PHASH_SIZE } from "../domain/image-hash.js"
+import { positiveInt, settingsLayer } from "./config.js"
 import {
   type ImageFailure,
   ImageTooLarge,
@@ -27,22 +28,15 @@ export interface MediaAnalyzerSettings {
   readonly decodeTimeoutSeconds: number
 }
 
-const positive = (name: string, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
-  )
-
 const settingsConfig: Config.Config<MediaAnalyzerSettings> = Config.all({
-  maxPixels: positive("MWI_MEDIA_MAX_PIXELS", 50_000_000),
-  workers: positive("MWI_MEDIA_WORKERS", os.availableParallelism()),
-  decodeTimeoutSeconds: positive("MWI_MEDIA_DECODE_TIMEOUT_S", 20)
+  maxPixels: positiveInt("MWI_MEDIA_MAX_PIXELS", 50_000_000),
+  workers: positiveInt("MWI_MEDIA_WORKERS", os.availableParallelism()),
+  decodeTimeoutSeconds: positiveInt("MWI_MEDIA_DECODE_TIMEOUT_S", 20)
 })
 
 export class MediaAnalyzerConfig extends Context.Tag("mwi/MediaAnalyzerConfig")<MediaAnalyzerConfig, MediaAnalyzerSettings>() {
   /** Settings from `Config` (environment), with explicit overrides on top. */
-  static readonly layer = (overrides: Partial<MediaAnalyzerSettings> = {}) =>
-    Layer.effect(MediaAnalyzerConfig, Effect.map(settingsConfig, (settings) => ({ ...settings, ...overrides })))
+  static readonly layer = settingsLayer(MediaAnalyzerConfig, settingsConfig)
 
   static readonly Default = MediaAnalyzerConfig.layer()
 }

@@ -2,7 +2,8 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { ExpressionId, JobId, LandId } from "../domain/ids.js"
 import type { ReadableFields } from "../domain/readable-merge.js"
-import { type PageGraph, PageStore, storableText } from "./PageStore.js"
+import type { PageGraph } from "../domain/page-outcome.js"
+import { PageStore, storableText } from "./PageStore.js"
 
 /**
  * Which pages a readable job goes through: fetched pages of a land, optionally down to a depth, not yet processed in

@@ -1,4 +1,4 @@
-import { Clock, Context, Deferred, Effect, FiberId, Layer, type Scope } from "effect"
+import { Clock, Deferred, Effect, FiberId, Layer } from "effect"
 import robotsParserModule from "robots-parser"
 import type { FetchFailure } from "../domain/fetch.js"
 import { Fetcher } from "./Fetcher.js"
@@ -14,17 +14,13 @@ export interface RobotsVerdict {
 }
 
 export interface RobotsPolicy {
-  readonly check: (url: string) => Effect.Effect<RobotsVerdict>
+  /** The verdict for a URL, for a User-Agent's product token (unset: the configured User-Agent's). */
+  readonly check: (url: string, agent?: string) => Effect.Effect<RobotsVerdict>
   /**
    * When the last request for the robots.txt of the URL's origin went to that origin (Clock milliseconds), null when
-   * this job sent none: a host's first page is spaced from it by the host's interval, as any two requests are.
+   * none was sent: a host's first page is spaced from it by the host's interval, as any two requests are.
    */
   readonly requestedAt: (url: string) => Effect.Effect<number | null>
-}
-
-export interface RobotsOptions {
-  /** Always allow, without fetching any robots.txt. */
-  readonly ignoreRobots?: boolean
 }
 
 export const CRAWL_DELAY_CAP_MS = 30_000
@@ -82,7 +78,8 @@ const verdict = (rules: Rules, url: string, agent: string): RobotsVerdict => {
   }
 }
 
-const ALWAYS_ALLOWED: RobotsPolicy = {
+/** A policy that allows everything without fetching any robots.txt (a job's `ignoreRobots`). */
+export const ALWAYS_ALLOWED: RobotsPolicy = {
   check: () => Effect.succeed({ allowed: true, crawlDelayMs: null }),
   requestedAt: () => Effect.succeed(null)
 }
@@ -95,71 +92,76 @@ const originOf = (url: string): string | null => {
   }
 }
 
+// RFC 9309 §2.4: a cached robots.txt should not be used for more than 24 hours.
+const CACHE_TTL_MS = 24 * 60 * 60 * 1000
+
+interface Cached {
+  readonly rules: Deferred.Deferred<Rules>
+  readonly at: number
+}
+
 /**
- * robots.txt rules for one job. Each origin's robots.txt is fetched once, through the Fetcher (so the network guard,
- * caps and retries apply), by a fiber of the job's scope: checks that arrive while it is in flight wait for the same
- * fetch, and a check that is interrupted does not cancel it for the others. The cache dies with the scope.
+ * robots.txt rules for the process, shared by every job. Each origin's robots.txt is fetched once a day at most,
+ * through the Fetcher (so the network guard, caps and retries apply), by a fiber of the service's scope: checks that
+ * arrive while it is in flight wait for the same fetch, and a check that is interrupted does not cancel it.
  */
-const make = (options: RobotsOptions = {}): Effect.Effect<RobotsPolicy, never, Fetcher | Scope.Scope> =>
-  Effect.gen(function*() {
-    if (options.ignoreRobots === true) return ALWAYS_ALLOWED
-    const fetcher = yield* Fetcher
-    const scope = yield* Effect.scope
-    const agent = productToken(fetcher.settings.userAgent)
-    const cache = new Map<string, Deferred.Deferred<Rules>>()
-    const requested = new Map<string, number>()
+export const makeRobots = Effect.gen(function*() {
+  const fetcher = yield* Fetcher
+  const scope = yield* Effect.scope
+  const defaultAgent = productToken(fetcher.settings.userAgent)
+  const cache = new Map<string, Cached>()
+  const requested = new Map<string, number>()
 
-    // Every attempt counts, and only hops to the origin itself: a redirect elsewhere is another host's request.
-    const onRequest = (origin: string) => (url: string) =>
-      originOf(url) === origin
-        ? Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => requested.set(origin, now)))
-        : Effect.void
+  // Every attempt counts, and only hops to the origin itself: a redirect elsewhere is another host's request.
+  const onRequest = (origin: string) => (url: string) =>
+    originOf(url) === origin
+      ? Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => requested.set(origin, now)))
+      : Effect.void
 
-    const fetchRules = (origin: string): Effect.Effect<Rules> =>
-      fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS, onRequest: onRequest(origin) }).pipe(
-        Effect.map((result): Rules =>
-          result.status >= 500 || result.status === 429
-            ? DISALLOW_ALL
-            : result.status >= 200 && result.status < 300
-            ? { _tag: "Parsed", robots: robotsParser(`${origin}/robots.txt`, result.body) }
-            : ALLOW_ALL
-        ),
-        Effect.catchAll((failure) =>
-          Effect.as(Effect.logWarning(`robots.txt of ${origin}: ${failure.message}`), rulesFromFailure(failure))
-        ),
-        Effect.tap((rules) => Effect.logDebug(`robots.txt of ${origin}: ${rules._tag}`))
-      )
+  const fetchRules = (origin: string): Effect.Effect<Rules> =>
+    fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS, onRequest: onRequest(origin) }).pipe(
+      Effect.map((result): Rules =>
+        result.status >= 500 || result.status === 429
+          ? DISALLOW_ALL
+          : result.status >= 200 && result.status < 300
+          ? { _tag: "Parsed", robots: robotsParser(`${origin}/robots.txt`, result.body) }
+          : ALLOW_ALL
+      ),
+      Effect.catchAll((failure) =>
+        Effect.as(Effect.logWarning(`robots.txt of ${origin}: ${failure.message}`), rulesFromFailure(failure))
+      ),
+      Effect.tap((rules) => Effect.logDebug(`robots.txt of ${origin}: ${rules._tag}`))
+    )
 
-    const rulesFor = (origin: string): Effect.Effect<Rules> =>
-      Effect.flatMap(
-        Effect.suspend(() => {
-          const known = cache.get(origin)
-          if (known !== undefined) return Effect.succeed(known)
-          const deferred = Deferred.unsafeMake<Rules>(FiberId.none)
-          cache.set(origin, deferred)
-          return fetchRules(origin).pipe(Effect.intoDeferred(deferred), Effect.forkIn(scope), Effect.as(deferred))
-        }),
-        Deferred.await
-      )
+  const rulesFor = (origin: string): Effect.Effect<Rules> =>
+    Effect.flatMap(
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const known = cache.get(origin)
+        if (known !== undefined && now - known.at < CACHE_TTL_MS) return Effect.succeed(known.rules)
+        const rules = Deferred.unsafeMake<Rules>(FiberId.none)
+        cache.set(origin, { rules, at: now })
+        return fetchRules(origin).pipe(Effect.intoDeferred(rules), Effect.forkIn(scope), Effect.as(rules))
+      }),
+      Deferred.await
+    )
 
-    return {
-      check: (url: string) =>
-        Effect.suspend(() => {
-          const origin = originOf(url)
-          return origin === null
-            ? Effect.succeed<RobotsVerdict>({ allowed: false, crawlDelayMs: null })
-            : Effect.map(rulesFor(origin), (rules) => verdict(rules, url, agent))
-        }),
-      requestedAt: (url: string) =>
-        Effect.sync(() => {
-          const origin = originOf(url)
-          return origin === null ? null : requested.get(origin) ?? null
-        })
-    }
-  })
+  return {
+    check: (url: string, agent?: string) =>
+      Effect.suspend(() => {
+        const origin = originOf(url)
+        return origin === null
+          ? Effect.succeed<RobotsVerdict>({ allowed: false, crawlDelayMs: null })
+          : Effect.map(rulesFor(origin), (rules) => verdict(rules, url, agent ?? defaultAgent))
+      }),
+    requestedAt: (url: string) =>
+      Effect.sync(() => {
+        const origin = originOf(url)
+        return origin === null ? null : requested.get(origin) ?? null
+      })
+  } satisfies RobotsPolicy
+})
 
-/** The robots.txt policy of a job: `Robots.make` inside the job's scope, or `Robots.layer` for a scoped layer. */
-export class Robots extends Context.Tag("mwi/Robots")<Robots, RobotsPolicy>() {
-  static readonly make = make
-  static readonly layer = (options: RobotsOptions = {}) => Layer.scoped(Robots, make(options))
+/** The robots.txt policy of the process; `Robots.allowAll` for a program that does not want one. */
+export class Robots extends Effect.Service<Robots>()("mwi/Robots", { scoped: makeRobots }) {
+  static readonly allowAll = Layer.succeed(Robots, Robots.make(ALWAYS_ALLOWED))
 }

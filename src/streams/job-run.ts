@@ -11,7 +11,7 @@ const REPORT_EVERY_MS = 1000
 const PROGRESS_EVERY_MS = 200
 
 /** How a job is started and watched, whatever its kind (crawl, readable, media...). */
-export interface JobEnvironment {
+export interface JobHooks {
   /** Continue this job (its parameters and counters) instead of starting a new one. */
   readonly resumeJobId?: JobId | undefined
   /** Called once the job row exists, before any work (the API answers with the job id then). */
@@ -56,20 +56,20 @@ export interface JobSpec<S> {
  */
 export const runJob = <S, E, R>(
   spec: JobSpec<S>,
-  env: JobEnvironment,
+  hooks: JobHooks,
   body: (tracker: JobTracker) => Effect.Effect<void, E, R>
 ) =>
   Effect.gen(function*() {
     const jobs = yield* JobRepo
     const progress = yield* Progress
     const dead = yield* jobs.interruptStale(spec.landId)
-    const live = (yield* jobs.liveOnLand(spec.landId, spec.kind)).filter((j) => j.id !== env.resumeJobId)
+    const live = (yield* jobs.liveOnLand(spec.landId, spec.kind)).filter((j) => j.id !== hooks.resumeJobId)
     if (live[0] !== undefined) return yield* new JobAlreadyRunning({ landId: spec.landId, jobId: live[0].id })
-    const resumed = env.resumeJobId !== undefined
-    const job = resumed ? yield* jobs.get(env.resumeJobId!) : yield* jobs.create(spec.landId, spec.kind, spec.parameters)
+    const resumed = hooks.resumeJobId !== undefined
+    const job = resumed ? yield* jobs.get(hooks.resumeJobId!) : yield* jobs.create(spec.landId, spec.kind, spec.parameters)
     if (spec.prepare) yield* spec.prepare(dead, job, resumed)
     yield* jobs.start(job.id)
-    if (env.onJob) yield* env.onJob(job)
+    if (hooks.onJob) yield* hooks.onJob(job)
 
     const startedAt = yield* Clock.currentTimeMillis
     const counters = yield* Ref.make<JobCounters>(job.counters)
@@ -151,7 +151,7 @@ export const runJob = <S, E, R>(
     const summary = yield* body(tracker).pipe(
       Effect.onInterrupt(() =>
         Effect.gen(function*() {
-          const cancelled = env.cancelled ? yield* Ref.get(env.cancelled) : false
+          const cancelled = hooks.cancelled ? yield* Ref.get(hooks.cancelled) : false
           yield* finish(cancelled ? "cancelled" : "interrupted", null).pipe(Effect.ignore)
         })
       ),

@@ -1,12 +1,12 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Config, Deferred, Effect, Either, Layer, Option, Stream } from "effect"
+import { Deferred, Effect, Either, Option } from "effect"
 import { InvalidInput, type LandNotFound } from "../domain/errors.js"
 import type { Extraction } from "../domain/extraction.js"
 import { failureReason } from "../domain/fetch.js"
 import type { LandId } from "../domain/ids.js"
 import { mergeReadable, type ReadableFields, readableChanges } from "../domain/readable-merge.js"
 import { compileDictionary, storedRelevance } from "../domain/relevance.js"
-import { availabilityUrl, DEFAULT_ARCHIVE_URL, parseAvailability } from "../domain/web-archive.js"
+import { availabilityUrl, parseAvailability } from "../domain/web-archive.js"
 import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import { ExtractorPool } from "../services/ExtractorPool.js"
 import { Fetcher } from "../services/Fetcher.js"
@@ -14,16 +14,12 @@ import type { Job } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { type ReadableResult, type ReadableSelection, ReadableStore, type StoredPage } from "../services/ReadableStore.js"
-import { type CrawlEnvironment, jobFetcher } from "./crawl.js"
-import { hostOf, makeHostScheduler } from "./host-scheduler.js"
-import { type JobTracker, runJob } from "./job-run.js"
-import { outLinks } from "./outcome.js"
+import { hostOf, Politeness } from "../services/Politeness.js"
+import { WebArchive } from "../services/WebArchive.js"
+import { type JobHooks, type JobTracker, runJob } from "./job-run.js"
+import { outLinks } from "./links.js"
+import { runPipeline } from "./pipeline.js"
 import type { ReadableOptions, ReadableSummary } from "./readable-options.js"
-
-export interface ReadableEnvironment extends CrawlEnvironment {
-  /** The web archive's base URL (unset: MWI_ARCHIVE_URL, else https://archive.org). */
-  readonly archiveUrl?: string | undefined
-}
 
 type Winner = "readability" | "archive" | "heuristic"
 
@@ -37,10 +33,8 @@ const WRITE_BATCH = 25
 // The availability answer is a small JSON document.
 const AVAILABILITY_MAX_BYTES = 1024 * 1024
 
-const archiveBase = (env: ReadableEnvironment) =>
-  Effect.gen(function*() {
-    const base = env.archiveUrl ??
-      (yield* Config.string("MWI_ARCHIVE_URL").pipe(Config.withDefault(DEFAULT_ARCHIVE_URL), Effect.orDie))
+const archiveBase = Effect.gen(function*() {
+    const base = (yield* WebArchive).url
     if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
       return yield* new InvalidInput({ field: "MWI_ARCHIVE_URL", reason: `${JSON.stringify(base)} is not an http(s) URL` })
     }
@@ -69,18 +63,22 @@ const nextPass = (landId: LandId) =>
  * rebuilds the page's links and media. Every page ends updated, unchanged, or failed with the reason; pages are
  * marked with the job as they are written, so a killed job resumes on the pages left.
  */
-export const readableLand = (landId: LandId, options: ReadableOptions, env: ReadableEnvironment = {}) =>
+export const readableLand = (landId: LandId, options: ReadableOptions, hooks: JobHooks = {}) =>
   Effect.gen(function*() {
     const store = yield* ReadableStore
     const land = yield* (yield* LandRepo).find(landId)
-    const base = yield* archiveBase(env)
+    const base = yield* archiveBase
     const jobs = yield* JobRepo
-    const passFrom = env.resumeJobId === undefined
+    const passFrom = hooks.resumeJobId === undefined
       ? yield* nextPass(land.id)
-      : passOf(yield* jobs.get(env.resumeJobId)) ?? env.resumeJobId
+      : passOf(yield* jobs.get(hooks.resumeJobId)) ?? hooks.resumeJobId
     const selection: ReadableSelection = { landId: land.id, passFrom, maxDepth: options.depth }
     const tally = { readability: 0, archive: 0, heuristic: 0 }
-    return yield* runJob<ReadableSummary, SqlError | LandNotFound, Fetcher | ReadableStore | DictionaryRepo | ExtractorPool>({
+    return yield* runJob<
+      ReadableSummary,
+      SqlError | LandNotFound,
+      Fetcher | Politeness | ReadableStore | DictionaryRepo | ExtractorPool
+    >({
       kind: "readable",
       landId: land.id,
       parameters: { ...options, passFrom },
@@ -98,12 +96,10 @@ export const readableLand = (landId: LandId, options: ReadableOptions, env: Read
         durationMs: f.elapsedMs,
         pagesPerSecond: f.perSecond
       })
-    }, env, (tracker) => pipeline(tracker, selection, land.lang, options, base, tally)).pipe(
-      Effect.provide(jobFetcher(env))
-    )
+    }, hooks, (tracker) => readablePipeline(tracker, selection, land.lang, options, base, tally))
   })
 
-const pipeline = (
+const readablePipeline = (
   tracker: JobTracker,
   selection: ReadableSelection,
   landLangs: ReadonlyArray<string>,
@@ -119,18 +115,16 @@ const pipeline = (
       (yield* (yield* DictionaryRepo).list(selection.landId)).map((e) => ({ term: e.term, weight: e.weight })),
       landLangs
     )
-    const scheduler = yield* makeHostScheduler({
-      concurrency: options.concurrency,
-      perHost: options.perHost,
-      delayMs: options.delayMs
-    })
+    const lane = yield* (yield* Politeness).lane({ concurrency: options.concurrency })
+    const limits = { perHost: options.perHost, delayMs: options.delayMs }
 
     // A request through the host actors (the archive's politeness), awaited by the page that needs it.
     const polite = <A, E>(url: string, request: (onRequest: () => Effect.Effect<void>) => Effect.Effect<A, E>) =>
       Effect.gen(function*() {
         const done = yield* Deferred.make<A, E>()
-        yield* scheduler.submit({
+        yield* lane.submit({
           host: hostOf(url),
+          limits,
           run: (requestStarting) => Deferred.complete(done, request(() => requestStarting)).pipe(Effect.asVoid)
         })
         return yield* Deferred.await(done)
@@ -248,20 +242,31 @@ const pipeline = (
       )
 
     // Keyset pages over the selection; a page written by this job drops out of it, so the cursor only moves forward.
-    const pages = Stream.paginateEffect(0, (afterId: number) =>
-      store.next(selection, afterId, READ_BATCH).pipe(
-        Effect.map((rows) => [rows, rows.length < READ_BATCH ? Option.none() : Option.some(rows[rows.length - 1]!.id)] as const)
-      )).pipe(Stream.flattenIterables)
+    let afterId = 0
+    let taken = 0
+    let exhausted = false
+    const take = (outstanding: number) =>
+      Effect.gen(function*() {
+        const room = Math.min(READ_BATCH - outstanding, options.limit === null ? Infinity : options.limit - taken)
+        if (exhausted || room <= 0) return []
+        const rows = yield* store.next(selection, afterId, Math.min(room, READ_BATCH))
+        if (rows.length < Math.min(room, READ_BATCH)) exhausted = true
+        if (rows.length > 0) afterId = rows[rows.length - 1]!.id
+        taken += rows.length
+        return rows
+      })
 
     yield* tracker.stage("extracting")
-    yield* (options.limit === null ? pages : Stream.take(pages, options.limit)).pipe(
-      Stream.mapEffect(processPage, { concurrency: options.concurrency, unordered: true }),
-      Stream.groupedWithin(WRITE_BATCH, "150 millis"),
-      Stream.mapEffect((chunk) => write([...chunk])),
-      Stream.runDrain
-    )
+    yield* runPipeline<StoredPage, StoredPage, Processed, SqlError, never>({
+      take,
+      start: (page, emit) => emit(page),
+      process: processPage,
+      concurrency: options.concurrency,
+      buffer: options.concurrency,
+      store: write,
+      batchSize: WRITE_BATCH,
+      batchWindow: "150 millis"
+    })
     yield* tracker.stage("done")
   }).pipe(Effect.scoped)
 
-/** The services a readable job needs over a SqlClient, besides the crawl's (the Fetcher is built per job). */
-export const ReadableLive = Layer.mergeAll(ReadableStore.Default, ExtractorPool.Default)

@@ -1,14 +1,15 @@
-import { Deferred, Effect, Fiber, FiberSet, Layer, Ref, Schema } from "effect"
+import { Deferred, Effect, Fiber, FiberSet, Ref, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { JobId, LandId } from "../domain/ids.js"
 import type { Job } from "../domain/job.js"
 import { Frontier } from "../services/Frontier.js"
 import { JobRepo } from "../services/JobRepo.js"
-import { crawlLand, type CrawlEnvironment } from "./crawl.js"
+import { crawlLand } from "./crawl.js"
 import { CrawlOptions } from "./crawl-options.js"
+import type { JobHooks } from "./job-run.js"
 import { analyseAfterCrawl, analyseLandMedia } from "./media-analysis.js"
 import { MediaOptions } from "./media-options.js"
-import { type ReadableEnvironment, readableLand } from "./readable.js"
+import { readableLand } from "./readable.js"
 import { ReadableOptions } from "./readable-options.js"
 
 export class JobNotRunning extends Schema.TaggedError<JobNotRunning>()("JobNotRunning", { id: Schema.Number, status: Schema.String }) {
@@ -27,28 +28,20 @@ export class JobNotResumable extends Schema.TaggedError<JobNotResumable>()("JobN
   }
 }
 
-export interface SupervisorOptions {
-  /** Server configuration, never a request option: may jobs reach private addresses? */
-  readonly allowPrivateNetwork?: boolean | undefined
-  readonly fetcher?: CrawlEnvironment["fetcher"]
-  /** The web archive readable jobs ask (unset: their default, MWI_ARCHIVE_URL or archive.org). */
-  readonly archiveUrl?: string | undefined
-}
-
-/** The work of a job, in the environment the supervisor gives it: network settings, job hooks, the job to resume. */
-type JobBody<R> = (env: ReadableEnvironment) => Effect.Effect<unknown, unknown, R>
+/** The work of a job, given the hooks by which the supervisor follows it. */
+type JobBody<R> = (hooks: JobHooks) => Effect.Effect<unknown, unknown, R>
 
 const RESUMABLE: ReadonlyArray<Job["status"]> = ["interrupted", "cancelled", "failed"]
 
 // A crawl asked for `media` goes on with a media job of its own (registered by the same hook, hence cancellable).
-const crawling = (landId: LandId, options: CrawlOptions) => (env: CrawlEnvironment) =>
-  crawlLand(landId, options, env).pipe(
-    Effect.flatMap((summary) => analyseAfterCrawl(landId, options, summary, { ...env, resumeJobId: undefined }))
+const crawling = (landId: LandId, options: CrawlOptions) => (hooks: JobHooks) =>
+  crawlLand(landId, options, hooks).pipe(
+    Effect.flatMap((summary) => analyseAfterCrawl(landId, options, summary, { ...hooks, resumeJobId: undefined }))
   )
 
-const analysing = (landId: LandId, options: MediaOptions) => (env: CrawlEnvironment) => analyseLandMedia(landId, options, env)
+const analysing = (landId: LandId, options: MediaOptions) => (hooks: JobHooks) => analyseLandMedia(landId, options, hooks)
 
-const reading = (landId: LandId, options: ReadableOptions) => (env: ReadableEnvironment) => readableLand(landId, options, env)
+const reading = (landId: LandId, options: ReadableOptions) => (hooks: JobHooks) => readableLand(landId, options, hooks)
 
 /**
  * Runs jobs of every kind in background fibers owned by the server (not by the HTTP request that started them). At
@@ -56,8 +49,7 @@ const reading = (landId: LandId, options: ReadableOptions) => (env: ReadableEnvi
  * interrupts a job's fiber cleanly; resume continues an interrupted job from what the database holds (the frontier,
  * the media not analysed yet, the pages its readable pass has not written).
  */
-export const makeSupervisor = (options: SupervisorOptions) =>
-  Effect.gen(function*() {
+const makeSupervisor = Effect.gen(function*() {
     const jobs = yield* JobRepo
     const frontier = yield* Frontier
     const fibers = yield* FiberSet.make<unknown, unknown>()
@@ -78,14 +70,7 @@ export const makeSupervisor = (options: SupervisorOptions) =>
             Effect.zipRight(Deferred.succeed(started, job)),
             Effect.asVoid
           )
-        const fiber = yield* FiberSet.run(fibers, body({
-          allowPrivateNetwork: options.allowPrivateNetwork,
-          fetcher: options.fetcher,
-          archiveUrl: options.archiveUrl,
-          resumeJobId,
-          cancelled,
-          onJob
-        }).pipe(
+        const fiber = yield* FiberSet.run(fibers, body({ resumeJobId, cancelled, onJob }).pipe(
           Effect.tapErrorCause((cause) => Deferred.failCause(started, cause)),
           Effect.ensuring(Effect.sync(() => {
             for (const [id, entry] of running) if (entry.cancelled === cancelled) running.delete(id)
@@ -141,6 +126,5 @@ export const makeSupervisor = (options: SupervisorOptions) =>
     } as const
   })
 
-export class JobSupervisor extends Effect.Tag("mwi/JobSupervisor")<JobSupervisor, Effect.Effect.Success<ReturnType<typeof makeSupervisor>>>() {
-  static readonly layer = (options: SupervisorOptions) => Layer.scoped(JobSupervisor, makeSupervisor(options))
-}
+/** The server's jobs, run in fibers of its own scope. */
+export class JobSupervisor extends Effect.Service<JobSupervisor>()("mwi/JobSupervisor", { scoped: makeSupervisor }) {}

@@ -4,17 +4,15 @@ import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import WebSocket from "ws"
-import { ApiLive } from "../../src/http/server.js"
+import { HttpLive } from "../../src/layers.js"
 import { Accounts } from "../../src/services/Accounts.js"
+import { appOn } from "./app.js"
 
 /** The API on a real HTTP server on an ephemeral loopback port, over the given database. */
 export const apiServer = (db: Layer.Layer<SqlClient.SqlClient, unknown>) =>
-  Layer.mergeAll(
-    ApiLive({ allowPrivateNetwork: true, fetcher: { timeoutMs: 5000, retries: 1, backoffBaseMs: 10 } }),
-    Accounts.Default
-  ).pipe(
+  HttpLive.pipe(
     Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provideMerge(db),
+    Layer.provideMerge(appOn(db, { fetcher: { timeoutMs: 5000, retries: 1, backoffBaseMs: 10 } })),
     Layer.provide(Reactivity.layer)
   )
 

@@ -3,12 +3,14 @@ import type { Extraction } from "../domain/extraction.js"
 import type { FetchFailure, HtmlPage, NotHtml } from "../domain/fetch.js"
 import { failureReason } from "../domain/fetch.js"
 import { normalizeUrl, urlHost } from "../domain/url.js"
+import type { OutLink, PageOutcome } from "../domain/page-outcome.js"
 import type { ScoredExtraction } from "../services/ExtractorPool.js"
 import type { ClaimedUrl } from "../services/Frontier.js"
-import type { OutLink, PageOutcome } from "../services/PageStore.js"
+import type { Extracted } from "./extract.js"
 
-// Pure rules turning what the network and the extractor said into what is stored: terminal state and reason,
-// relevance, which links are followed and which media are recorded.
+// The links stage, `Extracted → PageOutcome`: pure rules turning what the network and the extractor said into what
+// is stored: terminal state and reason, which links are followed (and become pages to crawl) and which media are
+// recorded.
 
 export interface LinkPolicy {
   readonly maxDepth: number
@@ -111,5 +113,20 @@ export const htmlOutcome = (
     createTargets: follows && claimed.depth + 1 <= policy.maxDepth,
     media: extraction.media,
     domainRootOf: isDomainRoot(claimed.normalizedUrl) ? urlHost(claimed.normalizedUrl) : null
+  }
+}
+
+/** The links stage: one page's outcome under the crawl's link policy. */
+export const pageOutcome = (policy: LinkPolicy) => (x: Extracted): PageOutcome => {
+  switch (x._tag) {
+    case "Unfetched":
+      return failedOutcome(x.claimed, x.failure)
+    case "NotHtml":
+      return notHtmlOutcome(x.claimed, x.page)
+    case "Html":
+      // The response is kept (status, headers); a page the extractor gave up on ends failed with its reason.
+      return x.extractionError === null
+        ? htmlOutcome(x.claimed, x.page, x.scored, policy)
+        : { ...htmlOutcome(x.claimed, x.page, null, policy), state: "failed", error: x.extractionError }
   }
 }

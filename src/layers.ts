@@ -1,0 +1,89 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { Layer } from "effect"
+import { createServer } from "node:http"
+import { HttpAppLive } from "./http/server.js"
+import { Accounts } from "./services/Accounts.js"
+import { CrawlerHttpClient } from "./services/CrawlerHttpClient.js"
+import { DatabaseLive } from "./services/Database.js"
+import { DictionaryRepo } from "./services/DictionaryRepo.js"
+import { ExpressionQueries } from "./services/ExpressionQueries.js"
+import { Exporter } from "./services/Exporter.js"
+import { ExtractorPool } from "./services/ExtractorPool.js"
+import { Fetcher } from "./services/Fetcher.js"
+import { FetcherConfig, type FetcherSettings } from "./services/FetcherConfig.js"
+import { Frontier } from "./services/Frontier.js"
+import { JobRepo } from "./services/JobRepo.js"
+import { LandRepo } from "./services/LandRepo.js"
+import { Lands } from "./services/Lands.js"
+import { MediaAnalyzer } from "./services/MediaAnalyzer.js"
+import { MediaRepo } from "./services/MediaRepo.js"
+import { NetworkGuard } from "./services/NetworkGuard.js"
+import { PageStore } from "./services/PageStore.js"
+import { Politeness } from "./services/Politeness.js"
+import { Progress } from "./services/Progress.js"
+import { ReadableStore } from "./services/ReadableStore.js"
+import { Robots } from "./services/Robots.js"
+import { WebArchive } from "./services/WebArchive.js"
+import { JobSupervisor } from "./streams/supervisor.js"
+
+// The application, composed once. Every layer reads its settings from `Config` (the environment); the options below
+// are what a program or a command may choose over them. Each service is built once per process: one HTTP agent, one
+// robots.txt cache, one politeness (per-host intervals shared by every job), one pool of extraction threads (started
+// at the first page), one progress hub.
+
+export interface AppOptions {
+  /** Overrides `MWI_ALLOW_PRIVATE_NETWORK` (the CLI's `--allow-private-network`). */
+  readonly allowPrivateNetwork?: boolean | undefined
+  /** Fetcher settings over the environment's (timeouts, caps, retries, User-Agent). */
+  readonly fetcher?: Partial<FetcherSettings> | undefined
+}
+
+/** The network, as the sites see it: guard → HTTP client → fetcher → robots.txt, and the hosts' politeness. */
+export const NetworkLive = (options: AppOptions = {}) =>
+  Layer.mergeAll(Robots.Default, Politeness.Default).pipe(
+    Layer.provideMerge(Fetcher.Default),
+    Layer.provideMerge(CrawlerHttpClient.Default),
+    Layer.provideMerge(Layer.merge(
+      NetworkGuard.layer(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }),
+      FetcherConfig.layer(options.fetcher)
+    ))
+  )
+
+/** The database's repositories (they need a SqlClient). */
+export const RepositoriesLive = Layer.mergeAll(
+  LandRepo.Default,
+  DictionaryRepo.Default,
+  Frontier.Default,
+  PageStore.Default,
+  ReadableStore.Default,
+  JobRepo.Default,
+  MediaRepo.Default,
+  ExpressionQueries.Default
+)
+
+/** CPU work off the main thread (extraction threads, image decoding) and the readable pipeline's web archive. */
+export const WorkersLive = Layer.mergeAll(ExtractorPool.Default, MediaAnalyzer.Default, WebArchive.Default)
+
+/** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
+export const ServicesLive = (options: AppOptions = {}) =>
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default).pipe(
+    Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
+  )
+
+/** The application on the configured database (`MWI_DATABASE_URL`, else the embedded one in `MWI_DATA_DIR`). */
+export const AppLive = (options: AppOptions = {}) => ServicesLive(options).pipe(Layer.provideMerge(DatabaseLive))
+
+export interface Listen {
+  readonly port: number
+  readonly host: string
+}
+
+/** The HTTP API and WebSocket progress, with the job supervisor, served over the application's services. */
+export const HttpLive = HttpAppLive.pipe(Layer.provideMerge(JobSupervisor.Default))
+
+/** The server: `HttpLive` listening on a TCP port, on the configured database. */
+export const ServerLive = (listen: Listen, options: AppOptions = {}) =>
+  HttpLive.pipe(
+    Layer.provide(NodeHttpServer.layer(createServer, listen)),
+    Layer.provideMerge(AppLive(options))
+  )

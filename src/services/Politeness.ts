@@ -1,0 +1,229 @@
+import { Clock, Effect, FiberMap, FiberSet, Queue, type Scope } from "effect"
+import { urlHost } from "../domain/url.js"
+import { positiveInt } from "./config.js"
+
+/** The host a URL's work is queued under. An unparsable URL fails in the fetcher with its reason; any bucket will do. */
+export const hostOf = (url: string) => {
+  try {
+    return urlHost(url)
+  } catch {
+    return ""
+  }
+}
+
+/** What a job asks of each host it sends requests to. */
+export interface HostLimits {
+  /** Requests in flight on one host. */
+  readonly perHost: number
+  /** Minimum time between two request starts on one host. */
+  readonly delayMs: number
+}
+
+/** What a request learns when it reaches the head of its host's queue, before it is started. */
+export interface HostReady {
+  /** The host's own minimum interval (robots.txt Crawl-delay), raising the job's. */
+  readonly intervalFloorMs: number
+  /** When a request to the host made while getting ready started (robots.txt), null when none was made. */
+  readonly requestedAt: number | null
+}
+
+export interface HostWork {
+  readonly host: string
+  readonly limits: HostLimits
+  /** Runs when the work reaches the head of its host's queue; the request is spaced from the one it made, if any. */
+  readonly prepare?: Effect.Effect<HostReady>
+  /**
+   * The request and its hand-off, run holding a slot of its job and of its host. It calls `requestStarting` as each
+   * request really goes out, so the host's interval counts from then (a busy event loop can delay the send).
+   */
+  readonly run: (requestStarting: Effect.Effect<void>) => Effect.Effect<void>
+}
+
+/** A job's share of the process's politeness: its own bound on requests in flight, its own queued work. */
+export interface Lane {
+  readonly submit: (work: HostWork) => Effect.Effect<void>
+  /** Work of this lane queued and not yet started, all hosts together. */
+  readonly queued: () => number
+  /** Work of this lane queued for one host. */
+  readonly queuedFor: (host: string) => number
+}
+
+interface LaneState {
+  readonly slots: Effect.Semaphore
+  readonly running: FiberSet.FiberSet<void, never>
+  readonly perHost: Map<string, number>
+  queued: number
+  closed: boolean
+}
+
+interface Entry {
+  readonly work: HostWork
+  readonly lane: LaneState
+  ready?: HostReady
+}
+
+interface Host {
+  readonly name: string
+  readonly queue: Array<Entry>
+  readonly wake: Queue.Queue<void>
+  inFlight: number
+  lastStartAt: number
+  nextStartAt: number
+}
+
+// A retired host's last start is kept this long: longer than any interval (Crawl-delay is capped at 30 s).
+const FORGET_AFTER_MS = 120_000
+
+/**
+ * Politeness for the whole process, keyed by host and shared by every job: each host with queued work has one actor
+ * fiber that spaces request starts (the largest interval any of its requests asks for, robots.txt Crawl-delay
+ * included), bounds requests in flight on the host, and only then takes a slot of the job's bound and of the
+ * process's. A host waiting for its interval holds no slot, so the other hosts go at full speed (no head-of-line
+ * blocking), and two jobs on one host share its interval. The actors live in a FiberMap keyed by host; an actor
+ * retires when its host has nothing queued or in flight, and its host's last start outlives it.
+ */
+export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
+  scoped: Effect.gen(function*() {
+    const connections = yield* Effect.makeSemaphore(yield* Effect.orDie(positiveInt("MWI_MAX_CONNECTIONS", 256)))
+    const actors = yield* FiberMap.make<string, void, never>()
+    const hosts = new Map<string, Host>()
+    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; at: number }>()
+
+    const signal = (host: Host) => Queue.offer(host.wake, undefined)
+
+    const forgetOld = (now: number) => {
+      for (const [name, r] of retired) if (now - r.at > FORGET_AFTER_MS) retired.delete(name)
+    }
+
+    const unqueue = (entry: Entry) => {
+      entry.lane.queued--
+      const left = (entry.lane.perHost.get(entry.work.host) ?? 1) - 1
+      if (left === 0) entry.lane.perHost.delete(entry.work.host)
+      else entry.lane.perHost.set(entry.work.host, left)
+    }
+
+    const start = (host: Host, entry: Entry, intervalMs: number) =>
+      Effect.gen(function*() {
+        host.inFlight++
+        const requestStarting = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.sync(() => {
+            host.lastStartAt = Math.max(host.lastStartAt, now)
+            host.nextStartAt = Math.max(host.nextStartAt, now + intervalMs)
+          }))
+        const release = Effect.zipRight(
+          Effect.zipRight(connections.release(1), entry.lane.slots.release(1)),
+          Effect.suspend(() => {
+            host.inFlight--
+            return signal(host)
+          })
+        )
+        yield* FiberSet.run(entry.lane.running, entry.work.run(requestStarting).pipe(Effect.ensuring(release)))
+      })
+
+    const loop = (host: Host): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        for (;;) {
+          const head = host.queue[0]
+          if (head === undefined && host.inFlight === 0) {
+            const now = yield* Clock.currentTimeMillis
+            forgetOld(now)
+            hosts.delete(host.name)
+            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, at: now })
+            return
+          }
+          if (head === undefined || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
+            yield* Queue.take(host.wake)
+            continue
+          }
+          head.ready ??= head.work.prepare === undefined
+            ? { intervalFloorMs: 0, requestedAt: null }
+            : yield* head.work.prepare
+          const intervalMs = Math.max(head.work.limits.delayMs, head.ready.intervalFloorMs)
+          const earliest = Math.max(
+            host.nextStartAt,
+            host.lastStartAt + intervalMs,
+            head.ready.requestedAt === null ? 0 : head.ready.requestedAt + intervalMs
+          )
+          const now = yield* Clock.currentTimeMillis
+          if (now < earliest) {
+            yield* Effect.sleep(earliest - now)
+            continue
+          }
+          yield* head.lane.slots.take(1)
+          yield* connections.take(1)
+          // The lane may have closed, or the head changed, while the slots were awaited.
+          if (head.lane.closed || host.queue[0] !== head) {
+            yield* Effect.zipRight(connections.release(1), head.lane.slots.release(1))
+            continue
+          }
+          host.queue.shift()
+          unqueue(head)
+          const startAt = yield* Clock.currentTimeMillis
+          host.lastStartAt = startAt
+          host.nextStartAt = startAt + intervalMs
+          yield* start(host, head, intervalMs)
+        }
+      })
+
+    const submitTo = (lane: LaneState) => (work: HostWork) =>
+      Effect.gen(function*() {
+        if (lane.closed) return
+        const entry: Entry = { work, lane }
+        lane.queued++
+        lane.perHost.set(work.host, (lane.perHost.get(work.host) ?? 0) + 1)
+        const existing = hosts.get(work.host)
+        if (existing !== undefined) {
+          existing.queue.push(entry)
+          return yield* signal(existing)
+        }
+        const past = retired.get(work.host)
+        retired.delete(work.host)
+        const host: Host = {
+          name: work.host,
+          queue: [entry],
+          wake: yield* Queue.sliding<void>(1),
+          inFlight: 0,
+          lastStartAt: past?.lastStartAt ?? -Infinity,
+          nextStartAt: past?.nextStartAt ?? 0
+        }
+        hosts.set(work.host, host)
+        yield* FiberMap.run(actors, work.host, loop(host))
+      })
+
+    /**
+     * A job's lane, closed with the job's scope: its queued work is dropped and its running work interrupted, so a
+     * stopped job leaves nothing behind in the shared actors.
+     */
+    const lane = (options: { readonly concurrency: number }): Effect.Effect<Lane, never, Scope.Scope> =>
+      Effect.gen(function*() {
+        const state: LaneState = {
+          slots: yield* Effect.makeSemaphore(Math.max(1, options.concurrency)),
+          running: yield* FiberSet.make<void, never>(),
+          perHost: new Map(),
+          queued: 0,
+          closed: false
+        }
+        yield* Effect.addFinalizer(() =>
+          Effect.suspend(() => {
+            state.closed = true
+            const names = [...state.perHost.keys()]
+            state.perHost.clear()
+            state.queued = 0
+            return Effect.forEach(names, (name) => {
+              const host = hosts.get(name)
+              if (host === undefined) return Effect.void
+              for (let i = host.queue.length - 1; i >= 0; i--) if (host.queue[i]!.lane === state) host.queue.splice(i, 1)
+              return signal(host)
+            }, { discard: true })
+          })
+        )
+        return {
+          submit: submitTo(state),
+          queued: () => state.queued,
+          queuedFor: (host: string) => state.perHost.get(host) ?? 0
+        }
+      })
+
+    return { lane } as const
+  })
+}) {}

@@ -1,0 +1,150 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Deferred, Effect, Fiber, Ref, Scope, TestClock } from "effect"
+import { type HostWork, type Lane, Politeness } from "../src/services/Politeness.js"
+
+// The per-process politeness on the test clock: intervals are asserted exactly, and a test takes milliseconds.
+
+const limits = (delayMs: number, perHost = 1) => ({ perHost, delayMs })
+
+/** Work that records when it started (clock time) under its name, then completes `done`. */
+const recorded = (log: Ref.Ref<ReadonlyArray<readonly [string, number]>>, name: string, work: Omit<HostWork, "run">) =>
+  Effect.gen(function*() {
+    const done = yield* Deferred.make<void>()
+    const full: HostWork = {
+      ...work,
+      run: (requestStarting) =>
+        Effect.gen(function*() {
+          yield* requestStarting
+          const now = yield* Clock.currentTimeMillis
+          yield* Ref.update(log, (l) => [...l, [name, now] as const])
+          yield* Deferred.succeed(done, undefined)
+        })
+    }
+    return { work: full, done }
+  })
+
+const startsOf = (log: ReadonlyArray<readonly [string, number]>, prefix = "") =>
+  log.filter(([n]) => n.startsWith(prefix)).map(([, t]) => t)
+
+const gaps = (starts: ReadonlyArray<number>) => starts.slice(1).map((t, i) => t - starts[i]!)
+
+/** Submits work and lets the clock run until every piece has started. */
+const runAll = (pairs: ReadonlyArray<readonly [Lane, Effect.Effect<{ work: HostWork; done: Deferred.Deferred<void> }>]>, stepMs = 10, maxMs = 60_000) =>
+  Effect.gen(function*() {
+    const dones: Array<Deferred.Deferred<void>> = []
+    for (const [lane, make] of pairs) {
+      const { done, work } = yield* make
+      dones.push(done)
+      yield* lane.submit(work)
+    }
+    const all = yield* Effect.fork(Effect.forEach(dones, Deferred.await, { discard: true }))
+    for (let t = 0; t < maxMs && (yield* Fiber.poll(all))._tag === "None"; t += stepMs) yield* TestClock.adjust(stepMs)
+    yield* Fiber.join(all)
+  })
+
+describe("Politeness", () => {
+  it.scoped("spaces request starts on a host by its interval, and keeps it across the retirement of its actor", () =>
+    Effect.gen(function*() {
+      const politeness = yield* Politeness
+      const lane = yield* politeness.lane({ concurrency: 4 })
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      yield* runAll([[lane, recorded(log, "a1", { host: "a", limits: limits(300) })]])
+      // The host's queue is empty: its actor retires. A URL of the same host arriving 50 ms later still waits.
+      yield* TestClock.adjust(50)
+      yield* runAll([
+        [lane, recorded(log, "a2", { host: "a", limits: limits(300) })],
+        [lane, recorded(log, "a3", { host: "a", limits: limits(300) })]
+      ])
+      assert.deepStrictEqual(gaps(startsOf(yield* Ref.get(log))), [300, 300])
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("a host waiting for its interval holds no slot of its job: another host goes meanwhile", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 1 })
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      yield* runAll([
+        [lane, recorded(log, "a", { host: "a", limits: limits(500) })],
+        [lane, recorded(log, "a", { host: "a", limits: limits(500) })],
+        [lane, recorded(log, "b", { host: "b", limits: limits(500) })],
+        [lane, recorded(log, "b", { host: "b", limits: limits(500) })]
+      ])
+      const starts = yield* Ref.get(log)
+      assert.deepStrictEqual(startsOf(starts, "a"), [0, 500])
+      assert.deepStrictEqual(startsOf(starts, "b"), [0, 500])
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("the first request is spaced from robots.txt's, by the host's interval raised by its Crawl-delay", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 4 })
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const prepare = Effect.map(Clock.currentTimeMillis, (now) => ({ intervalFloorMs: 400, requestedAt: now }))
+      yield* TestClock.adjust(1000)
+      yield* runAll([
+        [lane, recorded(log, "a", { host: "a", limits: limits(100), prepare })],
+        [lane, recorded(log, "a", { host: "a", limits: limits(100), prepare })]
+      ])
+      assert.deepStrictEqual(startsOf(yield* Ref.get(log)), [1400, 1800])
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("two jobs on one host share its interval: the larger of theirs separates their requests", () =>
+    Effect.gen(function*() {
+      const politeness = yield* Politeness
+      const crawl = yield* politeness.lane({ concurrency: 4 })
+      const media = yield* politeness.lane({ concurrency: 4 })
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      yield* runAll([
+        [crawl, recorded(log, "crawl", { host: "a", limits: limits(200) })],
+        [media, recorded(log, "media", { host: "a", limits: limits(50) })],
+        [crawl, recorded(log, "crawl", { host: "a", limits: limits(200) })],
+        [media, recorded(log, "media", { host: "a", limits: limits(50) })]
+      ])
+      const starts = startsOf(yield* Ref.get(log))
+      assert.lengthOf(starts, 4)
+      for (const gap of gaps(starts)) assert.isAtLeast(gap, 200)
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("per-host concurrency: at most `perHost` requests of a host in flight", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 10 })
+      let inFlight = 0
+      let most = 0
+      const done = yield* Deferred.make<void>()
+      let left = 6
+      for (let i = 0; i < 6; i++) {
+        yield* lane.submit({
+          host: "a",
+          limits: limits(0, 2),
+          run: (requestStarting) =>
+            Effect.gen(function*() {
+              yield* requestStarting
+              most = Math.max(most, ++inFlight)
+              yield* Effect.sleep(100)
+              inFlight--
+              if (--left === 0) yield* Deferred.succeed(done, undefined)
+            })
+        })
+      }
+      const waiting = yield* Effect.fork(Deferred.await(done))
+      for (let t = 0; t < 1000 && (yield* Fiber.poll(waiting))._tag === "None"; t += 10) yield* TestClock.adjust(10)
+      yield* Fiber.join(waiting)
+      assert.strictEqual(most, 2)
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("a closed lane leaves nothing behind: its queued work never runs", () =>
+    Effect.gen(function*() {
+      const politeness = yield* Politeness
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const scope = yield* Scope.make()
+      const lane = yield* Scope.extend(politeness.lane({ concurrency: 1 }), scope)
+      for (let i = 0; i < 3; i++) yield* lane.submit((yield* recorded(log, "a", { host: "a", limits: limits(1000) })).work)
+      yield* TestClock.adjust(10)
+      assert.lengthOf(yield* Ref.get(log), 1)
+      yield* Scope.close(scope, { _tag: "Success", value: undefined } as never)
+      yield* TestClock.adjust(5000)
+      assert.lengthOf(yield* Ref.get(log), 1)
+      // The host is free for another job, still spaced from the closed lane's last request.
+      const other = yield* politeness.lane({ concurrency: 1 })
+      yield* runAll([[other, recorded(log, "b", { host: "a", limits: limits(1000) })]])
+      assert.deepStrictEqual(startsOf(yield* Ref.get(log)), [0, 5010])
+    }).pipe(Effect.provide(Politeness.Default)))
+})
