@@ -1,0 +1,67 @@
+import { assert, layer } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { Lands } from "../src/services/Lands.js"
+import { crawlLand } from "../src/streams/crawl.js"
+import { CrawlOptions } from "../src/streams/crawl-options.js"
+import { analyseLandMedia } from "../src/streams/media-analysis.js"
+import { MediaOptions } from "../src/streams/media-options.js"
+import { appOn } from "./support/app.js"
+import { pgliteDatabase } from "./support/databases.js"
+import { startFixtureServer } from "./support/fixture-server.js"
+import { articlePage, sendHtml } from "./support/fixture-site.js"
+import { scene } from "./support/images.js"
+
+const PAGES = 8
+const DELAY_MS = 150
+
+// Politeness is one layer per process: a crawl and a media job running at once on one host share its interval,
+// as the host itself sees it (its own request log), not only as each job counts.
+layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { timeout: "120 seconds", excludeTestServices: true })(
+  "politeness shared by the jobs of a process",
+  (it) => {
+    it.scoped("a crawl and a media job on the same host at once: no two requests closer than the interval", () =>
+      Effect.gen(function*() {
+        const site = yield* startFixtureServer()
+        const png = yield* Effect.promise(() => scene(32, 24, 1).png().toBuffer())
+        site.route("/robots.txt", (_q, res) => res.writeHead(404).end())
+        for (let i = 0; i < PAGES; i++) {
+          const links: Array<readonly [string, string]> = [[`/p/${(i + 1) % PAGES}`, "suite du climat"]]
+          const html = articlePage({ title: `Climat ${i}`, topic: "le climat", links, images: [`/img/${i}a.png`, `/img/${i}b.png`] })
+          site.route(`/p/${i}`, (_q, res) => sendHtml(res, html))
+          for (const s of ["a", "b"]) {
+            site.route(`/img/${i}${s}.png`, (_q, res) => res.writeHead(200, { "content-type": "image/png" }).end(png))
+          }
+        }
+        const lands = yield* Lands
+        const crawl = (name: string) =>
+          Effect.gen(function*() {
+            const land = yield* lands.create({ name, terms: "climat" })
+            yield* lands.addUrls(land, [site.url("/p/0")])
+            return land
+          })
+        const options = Schema.decodeSync(CrawlOptions)({ delayMs: DELAY_MS, concurrency: 4, perHost: 1, minrel: 0 })
+        const first = yield* crawl("first")
+        assert.strictEqual((yield* crawlLand(first.id, options)).fetched, PAGES)
+
+        const second = yield* crawl("second")
+        const from = site.requests.length
+        const [crawled, analysed] = yield* Effect.all([
+          crawlLand(second.id, options),
+          analyseLandMedia(first.id, Schema.decodeSync(MediaOptions)({ delayMs: DELAY_MS, concurrency: 4, perHost: 1 }))
+        ], { concurrency: "unbounded" })
+        assert.strictEqual(crawled.fetched, PAGES)
+        assert.strictEqual(analysed.analysed, PAGES * 2)
+
+        const seen = site.requests.slice(from).filter((r) => r.path !== "/robots.txt")
+        assert.strictEqual(seen.length, PAGES * 3)
+        // Both jobs' requests interleave on the host…
+        const kinds = seen.map((r) => r.path.startsWith("/img/") ? "media" : "page")
+        assert.isAbove(kinds.slice(0, PAGES).filter((k) => k === "media").length, 0)
+        assert.isAbove(kinds.slice(0, PAGES).filter((k) => k === "page").length, 0)
+        // …and arrive at least the interval apart (5 ms of timer and socket jitter allowed).
+        const at = seen.map((r) => r.at).sort((a, b) => a - b)
+        const closest = Math.min(...at.slice(1).map((t, i) => t - at[i]!))
+        assert.isAtLeast(closest, DELAY_MS - 5, `closest requests ${closest.toFixed(1)} ms apart`)
+      }))
+  }
+)
