@@ -8,7 +8,6 @@ import { checkEmail, checkPassword, checkUsername, USERNAME_PATTERN } from "../d
 import type { User } from "../domain/user.js"
 import { LoginLimiter, tooManyAttempts } from "./accounts/LoginLimiter.js"
 import { PasswordHasher } from "./accounts/PasswordHasher.js"
-import { toUser } from "./accounts/rows.js"
 import { adminToken, checkExpiry, checkTokenName, ENV_TOKEN_NAME, TOKEN_MAX_LENGTH } from "./accounts/token-rules.js"
 import { TokensRepo } from "./accounts/TokensRepo.js"
 import { UsersRepo } from "./accounts/UsersRepo.js"
@@ -115,12 +114,12 @@ export class Accounts extends Effect.Service<Accounts>()("mwi/Accounts", {
         if (given.length > TOKEN_MAX_LENGTH) return yield* new Unauthorized({ reason: "invalid" })
         const found = yield* tokens.findOwner(given)
         if (Option.isNone(found)) return yield* new Unauthorized({ reason: "invalid" })
-        const row = found.value
-        if (row.revoked) return yield* new Unauthorized({ reason: "revoked" })
-        if (row.expired) return yield* new Unauthorized({ reason: "expired" })
-        if (!row.isActive) return yield* new Unauthorized({ reason: "inactive" })
-        if (row.stale) yield* tokens.touch(row.tokenId)
-        return toUser(row)
+        const { expired, revoked, stale, tokenId, user } = found.value
+        if (revoked) return yield* new Unauthorized({ reason: "revoked" })
+        if (expired) return yield* new Unauthorized({ reason: "expired" })
+        if (!user.isActive) return yield* new Unauthorized({ reason: "inactive" })
+        if (stale) yield* tokens.touch(tokenId)
+        return user
       }).pipe(Effect.withSpan("Accounts.authenticate"))
 
     /**

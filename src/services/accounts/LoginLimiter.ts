@@ -53,10 +53,10 @@ const makeWindows = (policy: ThrottlePolicy) => {
  * username half too (`UsersRepo.reserveLogin`, with `usernamePolicy`), which survives restarts and is shared by every
  * server on one database.
  *
- * Not `@effect/experimental`'s RateLimiter: it can only take tokens (a success here gives its attempt back or clears
- * the username), its windows slide by limit/window per token instead of blocking a whole window from the last
- * failure (so it would disagree with the users table and tell known usernames from unknown ones), and its memory
- * store never forgets a key.
+ * Not `@effect/experimental`'s RateLimiter (0.61): it can only take attempts, while a success here gives its attempt
+ * back or clears the username; its fixed window is stretched by window/limit per attempt instead of blocking a whole
+ * window from the last failure, so it would disagree with the users table and tell known usernames from unknown
+ * ones; and its memory store never forgets a key.
  */
 export class LoginLimiter extends Effect.Service<LoginLimiter>()("mwi/LoginLimiter", {
   sync: () => {

@@ -1,5 +1,5 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as crypto from "node:crypto"
 import { TokenNotFound, UserNotFound } from "../../domain/account-errors.js"
 import { TokenId } from "../../domain/ids.js"
@@ -27,7 +27,18 @@ const OwnerRow = Schema.Struct({
   stale: Schema.Boolean
 })
 
-const isForeignKeyViolation = (e: { readonly cause?: unknown }) => (e.cause as { code?: unknown } | undefined)?.code === "23503"
+const toOwner = ({ expired, revoked, stale, tokenId, ...user }: typeof OwnerRow.Type) =>
+  ({ user: new User(user), tokenId, revoked, expired, stale })
+
+const NewTokenRow = Schema.Struct({
+  userId: Schema.Number,
+  name: Schema.String,
+  tokenHash: Schema.String,
+  days: Schema.NullOr(Schema.Number)
+})
+
+const isForeignKeyViolation = (e: { readonly cause?: unknown }) =>
+  (e.cause as { code?: unknown } | undefined)?.code === "23503"
 
 /**
  * Bearer tokens. Secrets are random and stored as their SHA-256 only, so a copy of the database lets nobody in; the
@@ -39,7 +50,7 @@ export class TokensRepo extends Effect.Service<TokensRepo>()("mwi/TokensRepo", {
     const columns = sql`t.id, t.user_id, t.name, t.created_at, t.last_used_at, t.expires_at, t.revoked_at`
 
     const insertRow = SqlSchema.single({
-      Request: Schema.Struct({ userId: Schema.Number, name: Schema.String, tokenHash: Schema.String, days: Schema.NullOr(Schema.Number) }),
+      Request: NewTokenRow,
       Result: ApiToken,
       execute: ({ days, name, tokenHash, userId }) => sql`
         INSERT INTO api_tokens AS t (user_id, name, token_hash, expires_at)
@@ -52,7 +63,10 @@ export class TokensRepo extends Effect.Service<TokensRepo>()("mwi/TokensRepo", {
       Effect.gen(function*() {
         const token = yield* newSecret
         const apiToken = yield* insertRow({ userId, name, days, ...hashToken(token) }).pipe(
-          Effect.catchIf((e) => e._tag === "SqlError" && isForeignKeyViolation(e), () => new UserNotFound({ id: userId })),
+          Effect.catchIf(
+            (e) => e._tag === "SqlError" && isForeignKeyViolation(e),
+            () => new UserNotFound({ id: userId })
+          ),
           dieIfNoRow,
           orDieOnParse
         )
@@ -117,8 +131,13 @@ export class TokensRepo extends Effect.Service<TokensRepo>()("mwi/TokensRepo", {
       issue,
       list: (userId: number) => findAll({ userId }).pipe(orDieOnParse),
       revoke: (userId: number, tokenId: number) =>
-        revokeRow({ userId, tokenId }).pipe(orDieOnParse, someOrFail(() => new TokenNotFound({ id: tokenId })), Effect.asVoid),
-      findOwner: (token: string) => findOwner(hashToken(token)).pipe(orDieOnParse),
+        revokeRow({ userId, tokenId }).pipe(
+          orDieOnParse,
+          someOrFail(() => new TokenNotFound({ id: tokenId })),
+          Effect.asVoid
+        ),
+      /** The token's owner, and whether the token is revoked, expired or due a `touch`. */
+      findOwner: (token: string) => findOwner(hashToken(token)).pipe(orDieOnParse, Effect.map(Option.map(toOwner))),
       touch: (tokenId: number) => touchRow({ tokenId }).pipe(orDieOnParse),
       install: (userId: number, name: string, token: string) =>
         installRows({ userId, name, ...hashToken(token) }).pipe(orDieOnParse)

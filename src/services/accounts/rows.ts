@@ -1,22 +1,9 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
-import { User } from "../../domain/user.js"
 
 /** The columns of `User`, for queries that alias users as `u`. */
 export const userColumns = (sql: SqlClient.SqlClient) =>
   sql`u.id, u.username, u.email, u.is_admin, u.is_active, u.created_at, u.last_login_at`
-
-/** The user part of a row that joins users with more columns. */
-export const toUser = (row: typeof User.Type): User =>
-  new User({
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    isAdmin: row.isAdmin,
-    isActive: row.isActive,
-    createdAt: row.createdAt,
-    lastLoginAt: row.lastLoginAt
-  })
 
 /** `SqlSchema.single` on `INSERT ... RETURNING`: no row back is a bug, not an error a caller handles. */
 export const dieIfNoRow = <A, E, R>(self: Effect.Effect<A, E, R>) =>
