@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { assert, describe, expect, it as pureIt } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { assert, expect } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
-import { failAttempt, parseHash, releaseAttempt, reserveAttempt, type ThrottlePolicy } from "../src/domain/password.js"
+import { parseHash } from "../src/domain/password.js"
 import { Accounts } from "../src/services/Accounts.js"
 import { onBothDatabases } from "./support/databases.js"
 
@@ -326,39 +326,4 @@ onBothDatabases("accounts bootstrap on an empty database", accountsOn, (it) => {
       assert.deepStrictEqual(yield* bootstrap, { _tag: "Existing" })
       assert.strictEqual((yield* accounts.listUsers()).length, 1)
     }))
-})
-
-describe("login throttling policy", () => {
-  const policy: ThrottlePolicy = { maxFailures: 3, windowMillis: 1000 }
-  const attempt = (window: Parameters<typeof reserveAttempt>[1], now: number) => {
-    const r = reserveAttempt(policy, window, now)
-    if (Either.isLeft(r)) throw new Error(`refused, wait ${r.left}`)
-    return failAttempt(policy, r.right, now)
-  }
-
-  pureIt("blocks for a window after the last allowed failure, then starts afresh", () => {
-    let w = attempt(undefined, 0)
-    w = attempt(w, 100)
-    w = attempt(w, 200)
-    assert.deepStrictEqual(w, { startedAt: 0, attempts: 3, blockedUntil: 1200 })
-    assert.deepStrictEqual(reserveAttempt(policy, w, 1199), Either.left(1))
-    assert.deepStrictEqual(reserveAttempt(policy, w, 1200), Either.right({ startedAt: 1200, attempts: 1, blockedUntil: 0 }))
-  })
-
-  pureIt("failures outside the window are forgotten", () => {
-    let w = attempt(undefined, 0)
-    w = attempt(w, 100)
-    w = attempt(w, 1100)
-    assert.deepStrictEqual(w, { startedAt: 1100, attempts: 1, blockedUntil: 0 })
-  })
-
-  pureIt("attempts in flight count, and a success gives its attempt back", () => {
-    const one = reserveAttempt(policy, undefined, 0)
-    const two = Either.flatMap(one, (w) => reserveAttempt(policy, w, 1))
-    const three = Either.flatMap(two, (w) => reserveAttempt(policy, w, 2))
-    assert.isTrue(Either.isRight(three))
-    if (Either.isLeft(three)) return
-    assert.deepStrictEqual(reserveAttempt(policy, three.right, 3), Either.left(997))
-    assert.isTrue(Either.isRight(reserveAttempt(policy, releaseAttempt(three.right), 3)))
-  })
 })

@@ -80,7 +80,7 @@ export interface ThrottlePolicy {
 /**
  * Login attempts of one username or one client within a window that opens at the first of them. An attempt is counted
  * when it starts, before its password is checked, so that concurrent guesses cannot all slip under the limit; a
- * success then takes it back. The users table keeps the same window in SQL (Accounts.ts), so an unknown username is
+ * success then takes it back. The users table keeps the same window in SQL (UsersRepo.ts), so an unknown username is
  * throttled exactly like an existing one and the limiter tells nobody which usernames exist.
  */
 export interface AttemptWindow {
