@@ -21,7 +21,7 @@ export class DuplicateLand extends Schema.TaggedError<DuplicateLand>()("Duplicat
 export class AmbiguousLandName extends Schema.TaggedError<AmbiguousLandName>()("AmbiguousLandName", {
   name: Schema.String,
   ids: Schema.Array(Schema.Number)
-}, HttpApiSchema.annotations({ status: 409 })) {
+}) {
   override get message() {
     return `several lands are named "${this.name}" (ids ${this.ids.join(", ")}), one per owner`
   }
@@ -40,7 +40,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
 export class InvalidUrl extends Schema.TaggedError<InvalidUrl>()("InvalidUrl", {
   input: Schema.String,
   reason: Schema.String
-}, HttpApiSchema.annotations({ status: 400 })) {
+}) {
   override get message() {
     return `invalid URL "${this.input}": ${this.reason}`
   }
