@@ -42,10 +42,11 @@ export const apiError = <A extends DomainError>(cls: ErrorClass<A>): Schema.Sche
   const known = cache.get(cls)
   if (known !== undefined) return known
   const status = HttpApiSchema.getStatusError(cls)
+  const statusName = statusNames[status] ?? "InternalServerError"
   const { _tag: _, ...fields } = cls.fields
   const hasDetails = Object.keys(fields).length > 0
   const bodyFields: Schema.Struct.Fields = {
-    _tag: Schema.Literal(statusNames[status] ?? "InternalServerError"),
+    _tag: Schema.Literal(statusName),
     error: Schema.Literal(cls._tag),
     message: Schema.String,
     ...(hasDetails ? { details: Schema.encodedSchema(Schema.Struct(fields)) } : {})
@@ -58,7 +59,7 @@ export const apiError = <A extends DomainError>(cls: ErrorClass<A>): Schema.Sche
     decode: (b) => decode({ ...(hasDetails ? (b as { details: object }).details : {}), _tag: cls._tag }),
     encode: (e) =>
       ParseResult.map(encode(e), ({ _tag, ...details }) => ({
-        _tag: statusNames[status] ?? "InternalServerError",
+        _tag: statusName,
         error: cls._tag,
         message: e.message,
         ...(hasDetails ? { details } : {})
