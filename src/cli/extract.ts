@@ -1,9 +1,9 @@
 import { Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Console, Effect, Either, Option, Schema, Stream } from "effect"
+import { Console, Effect, Either, Option, Stream } from "effect"
 import { pathToFileURL } from "node:url"
-import { FileUnreadable, InvalidInput } from "../domain/errors.js"
+import { FileUnreadable, InvalidInput, PageNotExtracted } from "../domain/errors.js"
 import type { Extraction } from "../domain/extraction.js"
 import { FileUnwritable } from "../domain/export-types.js"
 import { decodeBody } from "../domain/fetch.js"
@@ -17,16 +17,6 @@ import { emit, platformReason, plural, runCommand } from "./output.js"
 // same relative place under the output folder.
 
 export type ExtractFormat = "markdown" | "text"
-
-/** One page that could not be read or written; the run goes on with the others. */
-export class PageNotExtracted extends Schema.TaggedError<PageNotExtracted>()("PageNotExtracted", {
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot extract ${this.file}: ${this.reason}`
-  }
-}
 
 export interface FileFailure {
   readonly file: string

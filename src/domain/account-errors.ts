@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 
 // Failures of accounts and tokens, each with the one line the API returns as `message`.
@@ -6,14 +7,14 @@ import { Schema } from "effect"
 export class DuplicateUser extends Schema.TaggedError<DuplicateUser>()("DuplicateUser", {
   field: Schema.Literal("username", "email"),
   value: Schema.String
-}) {
+}, HttpApiSchema.annotations({ status: 409 })) {
   override get message() {
     return `a user with ${this.field} "${this.value}" already exists`
   }
 }
 
 /** Unknown user and wrong password are one error, so that a login never tells which usernames exist. */
-export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {}) {
+export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {}, HttpApiSchema.annotations({ status: 401 })) {
   override get message() {
     return "wrong username or password"
   }
@@ -21,7 +22,7 @@ export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()
 
 export class TooManyAttempts extends Schema.TaggedError<TooManyAttempts>()("TooManyAttempts", {
   retryAfterSeconds: Schema.Int
-}) {
+}, HttpApiSchema.annotations({ status: 429 })) {
   override get message() {
     return `too many failed login attempts; try again in ${this.retryAfterSeconds} seconds`
   }
@@ -30,7 +31,7 @@ export class TooManyAttempts extends Schema.TaggedError<TooManyAttempts>()("TooM
 export const UnauthorizedReason = Schema.Literal("missing", "invalid", "revoked", "expired", "inactive")
 export type UnauthorizedReason = typeof UnauthorizedReason.Type
 
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", { reason: UnauthorizedReason }) {
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", { reason: UnauthorizedReason }, HttpApiSchema.annotations({ status: 401 })) {
   override get message() {
     switch (this.reason) {
       case "missing":
@@ -47,14 +48,21 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
   }
 }
 
-export class TokenNotFound extends Schema.TaggedError<TokenNotFound>()("TokenNotFound", { id: Schema.Number }) {
+export class TokenNotFound extends Schema.TaggedError<TokenNotFound>()("TokenNotFound", { id: Schema.Number }, HttpApiSchema.annotations({ status: 404 })) {
   override get message() {
     return `no token with id ${this.id}`
   }
 }
 
-export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", { id: Schema.Number }) {
+export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", { id: Schema.Number }, HttpApiSchema.annotations({ status: 404 })) {
   override get message() {
     return `no user with id ${this.id}`
+  }
+}
+
+/** An administrator's action asked by another user. */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", { action: Schema.String }, HttpApiSchema.annotations({ status: 403 })) {
+  override get message() {
+    return `only administrators can ${this.action}`
   }
 }

@@ -1,16 +1,18 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 
-// Every failure a user can meet, with the one line the CLI prints and the API returns as `message`.
+// Every failure a user can meet, with the one line the CLI prints and the API returns as `message`; those the API
+// can return carry their HTTP status.
 
 export class LandNotFound extends Schema.TaggedError<LandNotFound>()("LandNotFound", {
   land: Schema.Union(Schema.String, Schema.Number)
-}) {
+}, HttpApiSchema.annotations({ status: 404 })) {
   override get message() {
     return typeof this.land === "number" ? `no land with id ${this.land}` : `no land named "${this.land}"`
   }
 }
 
-export class DuplicateLand extends Schema.TaggedError<DuplicateLand>()("DuplicateLand", { name: Schema.String }) {
+export class DuplicateLand extends Schema.TaggedError<DuplicateLand>()("DuplicateLand", { name: Schema.String }, HttpApiSchema.annotations({ status: 409 })) {
   override get message() {
     return `a land named "${this.name}" already exists`
   }
@@ -29,7 +31,7 @@ export class AmbiguousLandName extends Schema.TaggedError<AmbiguousLandName>()("
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   field: Schema.String,
   reason: Schema.String
-}) {
+}, HttpApiSchema.annotations({ status: 400 })) {
   override get message() {
     return `invalid ${this.field}: ${this.reason}`
   }
@@ -71,7 +73,7 @@ export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>
   }
 }
 
-export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", { id: Schema.Number }) {
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", { id: Schema.Number }, HttpApiSchema.annotations({ status: 404 })) {
   override get message() {
     return `no job with id ${this.id}`
   }
@@ -79,7 +81,7 @@ export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound"
 
 export class ExpressionNotFound extends Schema.TaggedError<ExpressionNotFound>()("ExpressionNotFound", {
   id: Schema.Number
-}) {
+}, HttpApiSchema.annotations({ status: 404 })) {
   override get message() {
     return `no expression with id ${this.id}`
   }
@@ -89,8 +91,44 @@ export class ExpressionNotFound extends Schema.TaggedError<ExpressionNotFound>()
 export class JobAlreadyRunning extends Schema.TaggedError<JobAlreadyRunning>()("JobAlreadyRunning", {
   landId: Schema.Number,
   jobId: Schema.Number
-}) {
+}, HttpApiSchema.annotations({ status: 409 })) {
   override get message() {
     return `job ${this.jobId} is already running on land ${this.landId}`
+  }
+}
+
+export class JobNotRunning extends Schema.TaggedError<JobNotRunning>()("JobNotRunning", {
+  id: Schema.Number,
+  status: Schema.String
+}, HttpApiSchema.annotations({ status: 409 })) {
+  override get message() {
+    return `job ${this.id} is ${this.status}, not running in this server`
+  }
+}
+
+export class JobNotResumable extends Schema.TaggedError<JobNotResumable>()("JobNotResumable", {
+  id: Schema.Number,
+  kind: Schema.String,
+  status: Schema.String
+}, HttpApiSchema.annotations({ status: 409 })) {
+  override get message() {
+    return `job ${this.id} (${this.kind}) is ${this.status}; only interrupted, cancelled or failed crawl, media and readable jobs can be resumed`
+  }
+}
+
+/** A query that failed while serving a request; its cause is logged, never returned (it may name the server). */
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {}, HttpApiSchema.annotations({ status: 503 })) {
+  override get message() {
+    return "the database is unavailable"
+  }
+}
+
+/** One page `mwi extract` could not read or write; the run goes on with the others. */
+export class PageNotExtracted extends Schema.TaggedError<PageNotExtracted>()("PageNotExtracted", {
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot extract ${this.file}: ${this.reason}`
   }
 }

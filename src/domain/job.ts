@@ -20,8 +20,6 @@ export const JobCounters = Schema.Struct({
 })
 export type JobCounters = typeof JobCounters.Type
 
-export const emptyCounters: JobCounters = { queued: 0, fetched: 0, failed: 0, skipped: 0, discovered: 0 }
-
 export class Job extends Schema.Class<Job>("Job")({
   id: JobId,
   landId: LandId,

@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { type FetchFailure, failureReason } from "./fetch.js"
 import type { ColorShare } from "./image-color.js"
@@ -105,7 +106,9 @@ export type MediaFailure = FetchFailure | MediaHttpStatus | ImageFailure
 export const mediaFailureReason = (f: MediaFailure): string =>
   f._tag === "NetworkError" ? failureReason(f) : `${f._tag}: ${f.message}`.replace(/\s+/g, " ").slice(0, 2000)
 
-export class MediaNotFound extends Schema.TaggedError<MediaNotFound>()("MediaNotFound", { id: Schema.Number }) {
+export class MediaNotFound extends Schema.TaggedError<MediaNotFound>()("MediaNotFound", { id: Schema.Number }, HttpApiSchema.annotations({
+  status: 404
+})) {
   override get message() {
     return `no media with id ${this.id}`
   }

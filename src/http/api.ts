@@ -23,7 +23,28 @@ import {
   UrlsReport,
   UserJson
 } from "./dto.js"
-import { BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unauthorized } from "./errors.js"
+import {
+  DuplicateUser,
+  Forbidden,
+  InvalidCredentials,
+  TokenNotFound,
+  TooManyAttempts,
+  Unauthorized,
+  UserNotFound
+} from "../domain/account-errors.js"
+import {
+  DatabaseError,
+  DuplicateLand,
+  ExpressionNotFound,
+  InvalidInput,
+  JobAlreadyRunning,
+  JobNotFound,
+  JobNotResumable,
+  JobNotRunning,
+  LandNotFound
+} from "../domain/errors.js"
+import { MediaNotFound } from "../domain/media-analysis.js"
+import { apiError, documentDecodeFailures } from "./errors.js"
 
 /** The authenticated caller. */
 export class CurrentUser extends Context.Tag("mwi/CurrentUser")<CurrentUser, {
@@ -33,7 +54,7 @@ export class CurrentUser extends Context.Tag("mwi/CurrentUser")<CurrentUser, {
 }>() {}
 
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
-  failure: Unauthorized,
+  failure: Schema.Union(apiError(Unauthorized), apiError(DatabaseError)),
   provides: CurrentUser,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
@@ -67,22 +88,36 @@ export class AuthGroup extends HttpApiGroup.make("auth")
   .add(HttpApiEndpoint.post("login", "/auth/login")
     .setPayload(Schema.Struct({ username: Schema.String, password: Schema.String, tokenName: Schema.optional(Schema.String) }))
     .addSuccess(Schema.Struct({ token: Schema.String, tokenId: Schema.Int, user: UserJson }))
-    .addError(Unauthorized))
+    .addError(apiError(InvalidCredentials))
+    .addError(apiError(Unauthorized))
+    .addError(apiError(TooManyAttempts))
+    .addError(apiError(InvalidInput))
+    .addError(apiError(UserNotFound)))
   .prefix("/api/v1") {}
 
 export class AccountGroup extends HttpApiGroup.make("account")
-  .add(HttpApiEndpoint.get("me", "/me").addSuccess(UserJson))
+  .add(HttpApiEndpoint.get("me", "/me").addSuccess(UserJson).addError(apiError(UserNotFound)))
   .add(HttpApiEndpoint.get("listTokens", "/tokens").addSuccess(Schema.Array(TokenJson)))
   .add(HttpApiEndpoint.post("createToken", "/tokens")
     .setPayload(Schema.Struct({ name: Schema.String.pipe(Schema.maxLength(100)), expiresInDays: Schema.optional(Schema.Int.pipe(Schema.between(1, 3650))) }))
-    .addSuccess(Schema.Struct({ token: Schema.String, tokenId: Schema.Int })))
-  .add(HttpApiEndpoint.del("revokeToken")`/tokens/${id}`.addSuccess(HttpApiSchema.NoContent))
-  .add(HttpApiEndpoint.get("listUsers", "/users").addSuccess(Schema.Array(UserJson)))
+    .addSuccess(Schema.Struct({ token: Schema.String, tokenId: Schema.Int }))
+    .addError(apiError(InvalidInput))
+    .addError(apiError(UserNotFound)))
+  .add(HttpApiEndpoint.del("revokeToken")`/tokens/${id}`.addSuccess(HttpApiSchema.NoContent).addError(apiError(TokenNotFound)))
+  .add(HttpApiEndpoint.get("listUsers", "/users").addSuccess(Schema.Array(UserJson)).addError(apiError(Forbidden)))
   .add(HttpApiEndpoint.post("createUser", "/users")
     .setPayload(Schema.Struct({ username: Schema.String, password: Schema.String, email: Schema.optional(Schema.String), isAdmin: Schema.optional(Schema.Boolean) }))
-    .addSuccess(UserJson, { status: 201 }))
+    .addSuccess(UserJson, { status: 201 })
+    .addError(apiError(Forbidden))
+    .addError(apiError(DuplicateUser))
+    .addError(apiError(InvalidInput)))
   .middleware(Authentication)
   .prefix("/api/v1") {}
+
+// Another user's land, job or expression is reported as absent (404), never as forbidden: ids of others leak nothing.
+const landNotFound = apiError(LandNotFound)
+const jobNotFound = apiError(JobNotFound)
+const invalidInput = apiError(InvalidInput)
 
 export class LandsGroup extends HttpApiGroup.make("lands")
   .add(HttpApiEndpoint.post("create", "/lands")
@@ -92,33 +127,46 @@ export class LandsGroup extends HttpApiGroup.make("lands")
       lang: Schema.optional(Lang),
       terms: Schema.optional(Schema.Union(Schema.String, Schema.Array(TermInput)))
     }))
-    .addSuccess(LandJson, { status: 201 }))
+    .addSuccess(LandJson, { status: 201 })
+    .addError(apiError(DuplicateLand))
+    .addError(invalidInput)
+    .addError(landNotFound))
   .add(HttpApiEndpoint.get("list", "/lands")
     .setUrlParams(Schema.Struct({ ...Pagination, name: Schema.optional(Schema.String) }))
     .addSuccess(Page(LandJson)))
-  .add(HttpApiEndpoint.get("get")`/lands/${id}`.addSuccess(LandJson))
+  .add(HttpApiEndpoint.get("get")`/lands/${id}`.addSuccess(LandJson).addError(landNotFound))
   .add(HttpApiEndpoint.patch("update")`/lands/${id}`
     .setPayload(Schema.Struct({ name: Schema.optional(Name), description: Schema.optional(Schema.String), lang: Schema.optional(Lang) }))
-    .addSuccess(LandJson))
-  .add(HttpApiEndpoint.del("delete")`/lands/${id}`.addSuccess(HttpApiSchema.NoContent))
-  .add(HttpApiEndpoint.get("terms")`/lands/${id}/terms`.addSuccess(Schema.Array(TermJson)))
+    .addSuccess(LandJson)
+    .addError(landNotFound)
+    .addError(apiError(DuplicateLand))
+    .addError(invalidInput))
+  .add(HttpApiEndpoint.del("delete")`/lands/${id}`.addSuccess(HttpApiSchema.NoContent).addError(landNotFound))
+  .add(HttpApiEndpoint.get("terms")`/lands/${id}/terms`.addSuccess(Schema.Array(TermJson)).addError(landNotFound))
   .add(HttpApiEndpoint.post("addTerms")`/lands/${id}/terms`
     .setPayload(Schema.Struct({ terms: Schema.Union(Schema.String, Schema.Array(TermInput)) }))
-    .addSuccess(TermsReport))
+    .addSuccess(TermsReport)
+    .addError(landNotFound)
+    .addError(invalidInput))
   .add(HttpApiEndpoint.del("removeTerm")`/lands/${id}/terms/${term}`
-    .addSuccess(Schema.Struct({ removed: Schema.Array(Schema.String), rescored: Schema.Int })))
+    .addSuccess(Schema.Struct({ removed: Schema.Array(Schema.String), rescored: Schema.Int }))
+    .addError(landNotFound)
+    .addError(invalidInput))
   .add(HttpApiEndpoint.post("addUrls")`/lands/${id}/urls`
     .setPayload(Schema.Struct({ urls: Schema.Array(Schema.String).pipe(Schema.maxItems(100_000)) }))
-    .addSuccess(UrlsReport))
-  .add(HttpApiEndpoint.get("stats")`/lands/${id}/stats`.addSuccess(StatsJson))
+    .addSuccess(UrlsReport)
+    .addError(landNotFound))
+  .add(HttpApiEndpoint.get("stats")`/lands/${id}/stats`.addSuccess(StatsJson).addError(landNotFound))
   .add(HttpApiEndpoint.get("domains")`/lands/${id}/domains`
     .setUrlParams(Schema.Struct({ ...Pagination, minrel: Schema.optional(Schema.NumberFromString) }))
-    .addSuccess(Page(DomainJson)))
+    .addSuccess(Page(DomainJson))
+    .addError(landNotFound))
   .add(HttpApiEndpoint.get("graph")`/lands/${id}/graph`
     .setUrlParams(Schema.Struct({ minrel: Schema.optional(Schema.NumberFromString), limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100_000))) }))
-    .addSuccess(GraphJson))
-  .add(HttpApiEndpoint.get("expressions")`/lands/${id}/expressions`.setUrlParams(ExpressionFilters).addSuccess(Page(ExpressionItem)))
-  .add(HttpApiEndpoint.get("expression")`/expressions/${id}`.addSuccess(ExpressionDetail))
+    .addSuccess(GraphJson)
+    .addError(landNotFound))
+  .add(HttpApiEndpoint.get("expressions")`/lands/${id}/expressions`.setUrlParams(ExpressionFilters).addSuccess(Page(ExpressionItem)).addError(landNotFound))
+  .add(HttpApiEndpoint.get("expression")`/expressions/${id}`.addSuccess(ExpressionDetail).addError(apiError(ExpressionNotFound)))
   .middleware(Authentication)
   .prefix("/api/v1") {}
 
@@ -143,8 +191,8 @@ export const MediaFilters = Schema.Struct({
 export type MediaFilters = typeof MediaFilters.Type
 
 export class MediaGroup extends HttpApiGroup.make("media")
-  .add(HttpApiEndpoint.get("list")`/lands/${id}/media`.setUrlParams(MediaFilters).addSuccess(Page(MediaItemJson)))
-  .add(HttpApiEndpoint.get("get")`/lands/${id}/media/${mediaId}`.addSuccess(MediaItemJson))
+  .add(HttpApiEndpoint.get("list")`/lands/${id}/media`.setUrlParams(MediaFilters).addSuccess(Page(MediaItemJson)).addError(landNotFound).addError(invalidInput))
+  .add(HttpApiEndpoint.get("get")`/lands/${id}/media/${mediaId}`.addSuccess(MediaItemJson).addError(landNotFound).addError(apiError(MediaNotFound)))
   .middleware(Authentication)
   .prefix("/api/v1") {}
 
@@ -152,15 +200,19 @@ export const CrawlRequest = CrawlOptions.pipe(Schema.omit("userAgent"))
 const Started = Schema.Struct({ jobId: Schema.Int })
 
 export class JobsGroup extends HttpApiGroup.make("jobs")
-  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }))
+  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
   // The same under /jobs/, beside the other kinds.
-  .add(HttpApiEndpoint.post("crawlJob")`/lands/${id}/jobs/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }))
-  .add(HttpApiEndpoint.post("media")`/lands/${id}/jobs/media`.setPayload(MediaOptions).addSuccess(Started, { status: 202 }))
-  .add(HttpApiEndpoint.post("readable")`/lands/${id}/jobs/readable`.setPayload(ReadableOptions).addSuccess(Started, { status: 202 }))
-  .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.addSuccess(Schema.Array(JobJson)))
-  .add(HttpApiEndpoint.get("get")`/jobs/${id}`.addSuccess(JobJson))
-  .add(HttpApiEndpoint.post("cancel")`/jobs/${id}/cancel`.addSuccess(JobJson))
-  .add(HttpApiEndpoint.post("resume")`/jobs/${id}/resume`.addSuccess(Started, { status: 202 }))
+  .add(HttpApiEndpoint.post("crawlJob")`/lands/${id}/jobs/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
+  .add(HttpApiEndpoint.post("media")`/lands/${id}/jobs/media`.setPayload(MediaOptions).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
+  .add(HttpApiEndpoint.post("readable")`/lands/${id}/jobs/readable`.setPayload(ReadableOptions).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
+  .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.addSuccess(Schema.Array(JobJson)).addError(landNotFound))
+  .add(HttpApiEndpoint.get("get")`/jobs/${id}`.addSuccess(JobJson).addError(jobNotFound))
+  .add(HttpApiEndpoint.post("cancel")`/jobs/${id}/cancel`.addSuccess(JobJson).addError(jobNotFound).addError(apiError(JobNotRunning)))
+  .add(HttpApiEndpoint.post("resume")`/jobs/${id}/resume`.addSuccess(Started, { status: 202 })
+    .addError(jobNotFound)
+    .addError(apiError(JobNotResumable))
+    .addError(apiError(JobAlreadyRunning))
+    .addError(invalidInput))
   .middleware(Authentication)
   .prefix("/api/v1") {}
 
@@ -170,13 +222,8 @@ export class MwiApi extends HttpApi.make("mwi")
   .add(LandsGroup)
   .add(MediaGroup)
   .add(JobsGroup)
-  // Every endpoint may answer with any of these; the body is always {error, message, details}.
-  .addError(BadRequest)
-  .addError(Unauthorized)
-  .addError(Forbidden)
-  .addError(NotFound)
-  .addError(Conflict)
-  .addError(TooManyRequests)
-  .addError(ServiceUnavailable)
+  // Every endpoint reads the database.
+  .addError(apiError(DatabaseError))
+  .annotate(OpenApi.Transform, documentDecodeFailures)
   .annotate(OpenApi.Title, "MyWebIntelligence API")
   .annotate(OpenApi.Description, "Lands, dictionaries, seeds, crawl, media and readable jobs, expressions, media, domains and the link graph.") {}

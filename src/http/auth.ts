@@ -2,9 +2,9 @@ import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
 import { Accounts } from "../services/Accounts.js"
 import { Authentication, CurrentUser } from "./api.js"
-import { Unauthorized } from "./errors.js"
+import { orDatabaseError } from "./errors.js"
 
-/** Bearer tokens → the user they belong to; any failure is a 401 saying why. */
+/** Bearer tokens → the user they belong to; a 401 saying why, or a 503 when the database cannot tell. */
 export const AuthenticationLive = Layer.effect(
   Authentication,
   Effect.gen(function*() {
@@ -13,12 +13,7 @@ export const AuthenticationLive = Layer.effect(
       bearer: (token) =>
         accounts.authenticate(Redacted.value(token)).pipe(
           Effect.map((user) => CurrentUser.of({ id: user.id, username: user.username, isAdmin: user.isAdmin })),
-          Effect.catchAll((e) =>
-            Effect.fail(new Unauthorized({
-              error: "Unauthorized",
-              message: e._tag === "Unauthorized" ? e.message : "the database is unavailable"
-            }))
-          )
+          orDatabaseError
         )
     })
   })
@@ -34,5 +29,5 @@ export const caller = Effect.gen(function*() {
   const fromHeader = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : undefined
   const fromQuery = new URL(req.url, "http://x").searchParams.get("token") ?? undefined
   const accounts = yield* Accounts
-  return yield* accounts.authenticate(fromHeader ?? fromQuery)
+  return yield* orDatabaseError(accounts.authenticate(fromHeader ?? fromQuery))
 })

@@ -1,70 +1,115 @@
-import { HttpApiSchema } from "@effect/platform"
-import { Effect, Schema } from "effect"
+import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import { SqlError } from "@effect/sql/SqlError"
+import { Effect, ParseResult, Schema } from "effect"
+import { DatabaseError } from "../domain/errors.js"
 
-// Every API error has the same body, {error, message, details} (plus the `_tag` of its status class, which the typed
-// client uses to tell them apart); `error` names the precise failure (LandNotFound, DuplicateLand, ...).
-const fields = {
-  error: Schema.String,
-  message: Schema.String,
-  details: Schema.optional(Schema.Unknown)
+// The statuses the API answers with; `_tag` of an error body names the status, `error` the error itself.
+export const statusNames: Readonly<Record<number, string>> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  409: "Conflict",
+  429: "TooManyRequests",
+  503: "ServiceUnavailable"
 }
 
-export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fields, HttpApiSchema.annotations({ status: 400 })) {}
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fields, HttpApiSchema.annotations({ status: 401 })) {}
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", fields, HttpApiSchema.annotations({ status: 403 })) {}
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fields, HttpApiSchema.annotations({ status: 404 })) {}
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", fields, HttpApiSchema.annotations({ status: 409 })) {}
-export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", fields, HttpApiSchema.annotations({ status: 429 })) {}
-export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", fields, HttpApiSchema.annotations({ status: 503 })) {}
+export interface ErrorBody {
+  readonly _tag: string
+  readonly error: string
+  readonly message: string
+  readonly details?: unknown
+}
 
-export type ApiError = BadRequest | Unauthorized | Forbidden | NotFound | Conflict | TooManyRequests | ServiceUnavailable
+interface DomainError {
+  readonly _tag: string
+  readonly message: string
+}
 
-const message = (e: unknown) =>
-  typeof e === "object" && e !== null && typeof (e as { message?: unknown }).message === "string"
-    ? (e as { message: string }).message
-    : String(e)
-const tag = (e: unknown) => (typeof e === "object" && e !== null && "_tag" in e ? String((e as { _tag: unknown })._tag) : "Error")
+/** A Schema.TaggedError class with its status (`HttpApiSchema.annotations({ status })`). */
+export type ErrorClass<A extends DomainError> = Schema.Schema<A, any> & {
+  readonly _tag: string
+  readonly fields: Schema.Struct.Fields
+}
+
+const cache = new Map<ErrorClass<any>, Schema.Schema<any, ErrorBody>>()
 
 /**
- * Domain failures → their HTTP status. A land of someone else is reported as absent (404), never as forbidden, so
- * ids of others' lands leak nothing.
+ * A domain error as the API's body, `{_tag, error, message, details}`: `details` holds the error's fields, the status
+ * is the one its class carries. One schema per class, so the OpenAPI document and the error union list it once.
  */
-export const toApiError = (e: unknown): ApiError | undefined => {
-  const body = { error: tag(e), message: message(e) }
-  switch (tag(e)) {
-    case "InvalidInput":
-      return new BadRequest({ ...body, details: { field: (e as { field: string }).field } })
-    case "InvalidUrl":
-      return new BadRequest(body)
-    case "LandNotFound":
-    case "JobNotFound":
-    case "ExpressionNotFound":
-    case "TokenNotFound":
-    case "UserNotFound":
-    case "MediaNotFound":
-      return new NotFound(body)
-    case "DuplicateLand":
-    case "DuplicateUser":
-    case "JobAlreadyRunning":
-    case "JobNotResumable":
-    case "JobNotRunning":
-      return new Conflict(body)
-    case "InvalidCredentials":
-    case "Unauthorized":
-      return new Unauthorized(body)
-    case "TooManyAttempts":
-      return new TooManyRequests({ ...body, details: { retryAfterSeconds: (e as { retryAfterSeconds?: number }).retryAfterSeconds } })
-    case "SqlError":
-    case "DatabaseUnavailable":
-      return new ServiceUnavailable({ error: "DatabaseUnavailable", message: "the database is unavailable" })
-    default:
-      return undefined
+export const apiError = <A extends DomainError>(cls: ErrorClass<A>): Schema.Schema<A, ErrorBody> => {
+  const known = cache.get(cls)
+  if (known !== undefined) return known
+  const status = HttpApiSchema.getStatusError(cls)
+  const statusName = statusNames[status] ?? "InternalServerError"
+  const { _tag: _, ...fields } = cls.fields
+  const hasDetails = Object.keys(fields).length > 0
+  const bodyFields: Schema.Struct.Fields = {
+    _tag: Schema.Literal(statusName),
+    error: Schema.Literal(cls._tag),
+    message: Schema.String,
+    ...(hasDetails ? { details: Schema.encodedSchema(Schema.Struct(fields)) } : {})
   }
+  const body = Schema.Struct(bodyFields).annotations({ identifier: cls._tag })
+  const decode = ParseResult.decodeUnknown(cls)
+  const encode = ParseResult.encodeUnknown(cls)
+  const schema = Schema.transformOrFail(body, Schema.typeSchema(cls), {
+    strict: false,
+    decode: (b) => decode({ ...(hasDetails ? (b as { details: object }).details : {}), _tag: cls._tag }),
+    encode: (e) =>
+      ParseResult.map(encode(e), ({ _tag, ...details }) => ({
+        _tag: statusName,
+        error: cls._tag,
+        message: e.message,
+        ...(hasDetails ? { details } : {})
+      }))
+  }).annotations(HttpApiSchema.annotations({ status })) as unknown as Schema.Schema<A, ErrorBody>
+  cache.set(cls, schema)
+  return schema
 }
 
-/** Known failures become their API error; anything else is a bug and a 500 (a defect, logged). */
-export const apiErrors = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, ApiError, R> =>
-  Effect.catchAll(self, (e) => {
-    const api = toApiError(e)
-    return api === undefined ? Effect.die(e) : Effect.fail(api)
-  })
+/** The response for a domain error on a route outside HttpApi (WebSocket upgrade, streamed export): the same body. */
+export const errorResponse = (e: DomainError): HttpServerResponse.HttpServerResponse => {
+  const schema = apiError(e.constructor as unknown as ErrorClass<DomainError>)
+  return HttpServerResponse.unsafeJson(Schema.encodeSync(schema)(e), { status: HttpApiSchema.getStatusError(schema) })
+}
+
+/** A failed query answers 503; its cause goes to the log only, since it may name the database server. */
+export const orDatabaseError = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | DatabaseError, R> =>
+  Effect.catchIf(self, (e) => e instanceof SqlError, (e) =>
+    Effect.zipRight(Effect.logError("a query failed while serving a request", e), Effect.fail(new DatabaseError()))) as never
+
+type Constructor = abstract new(...args: ReadonlyArray<any>) => unknown
+
+/**
+ * For a failure the compiler cannot type (a job's start failure comes from the job's own fiber): the listed errors
+ * pass, a failed query is a 503, anything else a defect.
+ */
+export const onlyErrors = <const C extends ReadonlyArray<Constructor>>(...classes: C) =>
+<A, R>(self: Effect.Effect<A, unknown, R>): Effect.Effect<A, InstanceType<C[number]> | DatabaseError, R> =>
+  Effect.catchAll(self, (e): Effect.Effect<never, InstanceType<C[number]> | DatabaseError> =>
+    classes.some((c) => e instanceof c)
+      ? Effect.fail(e as InstanceType<C[number]>)
+      : e instanceof SqlError
+      ? orDatabaseError(Effect.fail(e))
+      : Effect.die(e))
+
+/**
+ * HttpApi documents its request decoding failures as HttpApiDecodeError, which the server answers with the
+ * InvalidInput body (server.ts): the document says what the client gets.
+ */
+export const documentDecodeFailures = (spec: Record<string, any>): Record<string, any> => {
+  const decodeRef = "#/components/schemas/HttpApiDecodeError"
+  const invalidRef = "#/components/schemas/InvalidInput"
+  const out = JSON.parse(JSON.stringify(spec).replaceAll(`"${decodeRef}"`, `"${invalidRef}"`))
+  for (const operation of Object.values(out.paths ?? {}).flatMap((path) => Object.values(path as object))) {
+    const content = operation?.responses?.["400"]?.content?.["application/json"]
+    if (content?.schema?.anyOf) {
+      const refs = [...new Set((content.schema.anyOf as Array<{ $ref: string }>).map((s) => s.$ref))]
+      content.schema = refs.length === 1 ? { $ref: refs[0] } : { anyOf: refs.map(($ref) => ({ $ref })) }
+    }
+  }
+  for (const name of ["HttpApiDecodeError", "Issue", "PropertyKey"]) delete out.components?.schemas?.[name]
+  return out
+}

@@ -1,8 +1,10 @@
 import { HttpLayerRouter, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Metric, Option, Schema, Stream } from "effect"
+import { DatabaseError, InvalidInput, JobNotFound, LandNotFound } from "../domain/errors.js"
 import type { UserId } from "../domain/ids.js"
 import { isFinished, type Job } from "../domain/job.js"
 import { caller } from "./auth.js"
+import { errorResponse } from "./errors.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo, ownerScope } from "../services/LandRepo.js"
 import { websocketConnections } from "../services/Metrics.js"
@@ -30,9 +32,6 @@ const snapshotOf = (job: Job): JobEvent => ({
   error: job.error
 })
 
-const jsonError = (status: number, error: string, message: string) =>
-  HttpServerResponse.unsafeJson({ error, message }, { status })
-
 /**
  * A WebSocket of job events: first a snapshot of the current state (so a client that reconnects never misses the
  * final state), then the live events. The subscription is taken before the upgrade, so no event falls in between.
@@ -45,18 +44,17 @@ const eventsRoute = (
     Effect.gen(function*() {
       const { params } = yield* HttpRouter.RouteContext
       const id = Schema.decodeUnknownOption(IdParam)(params["id"])
-      if (Option.isNone(id)) return jsonError(400, "BadRequest", "the id must be a positive integer")
+      if (Option.isNone(id)) return errorResponse(new InvalidInput({ field: "id", reason: "must be a positive integer" }))
       const user = yield* Effect.either(caller)
-      if (user._tag === "Left") {
-        return jsonError(401, "Unauthorized", user.left._tag === "Unauthorized" ? user.left.message : "authentication failed")
-      }
+      if (user._tag === "Left") return errorResponse(user.left)
+      const notFound = errorResponse(path.includes("/lands/") ? new LandNotFound({ land: id.value }) : new JobNotFound({ id: id.value }))
       // Subscribed before the state is read: an event published in between is delivered, never lost.
       const progress = yield* Progress
       const events = yield* progress.subscribe
       const target = yield* Effect.either(which(id.value))
-      if (target._tag === "Left") return jsonError(404, "NotFound", `no such ${path.includes("/lands/") ? "land" : "job"} ${id.value}`)
+      if (target._tag === "Left") return notFound
       const owned = yield* Effect.either((yield* LandRepo).find(target.right.landId, ownerScope(user.right.id as UserId)))
-      if (owned._tag === "Left") return jsonError(404, "NotFound", `no such ${path.includes("/lands/") ? "land" : "job"} ${id.value}`)
+      if (owned._tag === "Left") return notFound
 
       const socket = yield* req.upgrade
       const write = yield* socket.writer
@@ -82,7 +80,7 @@ const eventsRoute = (
       return HttpServerResponse.empty()
     }).pipe(
       Effect.scoped,
-      Effect.catchAll(() => Effect.succeed(jsonError(503, "ServiceUnavailable", "the database is unavailable")))
+      Effect.catchAll(() => Effect.succeed(errorResponse(new DatabaseError())))
     ))
 
 export const JobEventsRoute = eventsRoute("/api/v1/jobs/:id/events", (id) =>

@@ -1,11 +1,12 @@
 import { HttpLayerRouter, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Schema } from "effect"
+import { InvalidInput } from "../domain/errors.js"
 import type { UserId } from "../domain/ids.js"
 import { contentDisposition } from "../domain/export-types.js"
 import { Exporter } from "../services/Exporter.js"
 import { ownerScope } from "../services/LandRepo.js"
 import { caller } from "./auth.js"
-import { toApiError } from "./errors.js"
+import { errorResponse, orDatabaseError } from "./errors.js"
 
 const IdParam = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
 const number = (v: string | null) => (v === null || v.trim() === "" ? undefined : Number(v))
@@ -21,7 +22,7 @@ export const ExportRoute = HttpLayerRouter.add("GET", "/api/v1/lands/:id/export"
   const query = new URL(req.url, "http://x").searchParams
   const file = yield* Effect.gen(function*() {
     const id = yield* Schema.decodeUnknown(IdParam)(params["id"]).pipe(
-      Effect.mapError(() => ({ _tag: "InvalidInput", field: "id", message: "invalid id: must be a positive integer" }))
+      Effect.mapError(() => new InvalidInput({ field: "id", reason: "must be a positive integer" }))
     )
     const user = yield* caller
     const exporter = yield* Exporter
@@ -29,13 +30,8 @@ export const ExportRoute = HttpLayerRouter.add("GET", "/api/v1/lands/:id/export"
     const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
     const intraDomainEdges = query.get("intraDomain") === "true" || query.get("intraDomain") === "1"
     return yield* exporter.export(id, query.get("type") ?? "", { ...filters, intraDomainEdges }, ownerScope(user.id as UserId))
-  }).pipe(Effect.either)
-  if (file._tag === "Left") {
-    const api = toApiError(file.left)
-    if (api === undefined) return yield* Effect.die(file.left)
-    const status = { BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429, ServiceUnavailable: 503 }[api._tag]
-    return HttpServerResponse.unsafeJson({ error: api.error, message: api.message, details: api.details }, { status })
-  }
+  }).pipe(orDatabaseError, Effect.either)
+  if (file._tag === "Left") return errorResponse(file.left)
   return HttpServerResponse.stream(file.right.stream, {
     contentType: file.right.contentType,
     headers: { "content-disposition": contentDisposition(file.right.filename) }

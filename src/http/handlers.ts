@@ -1,6 +1,7 @@
 import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
-import { InvalidInput } from "../domain/errors.js"
+import { Forbidden } from "../domain/account-errors.js"
+import { ExpressionNotFound, InvalidInput, JobAlreadyRunning, JobNotFound, JobNotResumable } from "../domain/errors.js"
 import type { LandId, UserId } from "../domain/ids.js"
 import { Accounts } from "../services/Accounts.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
@@ -11,7 +12,7 @@ import { MediaRepo } from "../services/MediaRepo.js"
 import type { CrawlOptions } from "../streams/crawl-options.js"
 import { JobSupervisor } from "../streams/supervisor.js"
 import { CurrentUser, MwiApi } from "./api.js"
-import { apiErrors, Forbidden } from "./errors.js"
+import { onlyErrors, orDatabaseError } from "./errors.js"
 
 /** The caller's land, or 404 as if it did not exist when it belongs to someone else. */
 const ownLand = (id: number) =>
@@ -37,28 +38,28 @@ export const AuthHandlers = HttpApiBuilder.group(MwiApi, "auth", (h) =>
       Effect.gen(function*() {
         const key = yield* clientKey
         return yield* accounts.login(payload.username, payload.password, { clientKey: key, tokenName: payload.tokenName })
-      }).pipe(apiErrors))
+      }).pipe(orDatabaseError))
   }))
 
 const requireAdmin = Effect.gen(function*() {
   const user = yield* CurrentUser
-  if (!user.isAdmin) return yield* Effect.fail(new Forbidden({ error: "Forbidden", message: "only administrators can manage users" }))
+  if (!user.isAdmin) return yield* new Forbidden({ action: "manage users" })
 })
 
 export const AccountHandlers = HttpApiBuilder.group(MwiApi, "account", (h) =>
   Effect.gen(function*() {
     const accounts = yield* Accounts
     return h
-      .handle("me", () => Effect.flatMap(CurrentUser, (u) => accounts.getUser(u.id)).pipe(apiErrors))
-      .handle("listTokens", () => Effect.flatMap(CurrentUser, (u) => accounts.listTokens(u.id)).pipe(apiErrors))
+      .handle("me", () => Effect.flatMap(CurrentUser, (u) => accounts.getUser(u.id)).pipe(orDatabaseError))
+      .handle("listTokens", () => Effect.flatMap(CurrentUser, (u) => accounts.listTokens(u.id)).pipe(orDatabaseError))
       .handle("createToken", ({ payload }) =>
         Effect.flatMap(CurrentUser, (u) => accounts.createToken(u.id, payload.name, payload.expiresInDays)).pipe(
           Effect.map((t) => ({ token: t.token, tokenId: t.tokenId })),
-          apiErrors
+          orDatabaseError
         ))
-      .handle("revokeToken", ({ path }) => Effect.flatMap(CurrentUser, (u) => accounts.revokeToken(u.id, path.id)).pipe(Effect.asVoid, apiErrors))
-      .handle("listUsers", () => Effect.zipRight(requireAdmin, accounts.listUsers().pipe(apiErrors)))
-      .handle("createUser", ({ payload }) => Effect.zipRight(requireAdmin, accounts.createUser(payload).pipe(apiErrors)))
+      .handle("revokeToken", ({ path }) => Effect.flatMap(CurrentUser, (u) => accounts.revokeToken(u.id, path.id)).pipe(Effect.asVoid, orDatabaseError))
+      .handle("listUsers", () => Effect.zipRight(requireAdmin, accounts.listUsers().pipe(orDatabaseError)))
+      .handle("createUser", ({ payload }) => Effect.zipRight(requireAdmin, accounts.createUser(payload).pipe(orDatabaseError)))
   }))
 
 export const LandsHandlers = HttpApiBuilder.group(MwiApi, "lands", (h) =>
@@ -67,30 +68,30 @@ export const LandsHandlers = HttpApiBuilder.group(MwiApi, "lands", (h) =>
     const queries = yield* ExpressionQueries
     return h
       .handle("create", ({ payload }) =>
-        Effect.flatMap(CurrentUser, (u) => lands.create({ ...payload, ownerId: u.id as UserId })).pipe(apiErrors))
+        Effect.flatMap(CurrentUser, (u) => lands.create({ ...payload, ownerId: u.id as UserId })).pipe(orDatabaseError))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
           const query = { scope: ownerScope(user.id as UserId), nameContains: urlParams.name, limit: urlParams.limit ?? 50, offset: urlParams.offset ?? 0 }
           return { items: yield* lands.list(query), total: yield* lands.count(query), limit: query.limit, offset: query.offset }
-        }).pipe(apiErrors))
-      .handle("get", ({ path }) => ownLandSummary(path.id).pipe(apiErrors))
-      .handle("update", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.update(land, payload)).pipe(apiErrors))
-      .handle("delete", ({ path }) => Effect.flatMap(ownLand(path.id), lands.remove).pipe(apiErrors))
-      .handle("terms", ({ path }) => Effect.flatMap(ownLand(path.id), lands.terms).pipe(apiErrors))
-      .handle("addTerms", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.addTerms(land, payload.terms)).pipe(apiErrors))
-      .handle("removeTerm", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => lands.removeTerms(land, [path.term])).pipe(apiErrors))
-      .handle("addUrls", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.addUrls(land, payload.urls)).pipe(apiErrors))
-      .handle("stats", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => queries.stats(land.id)).pipe(apiErrors))
-      .handle("domains", ({ path, urlParams }) => Effect.flatMap(ownLand(path.id), (land) => queries.domains(land.id, urlParams)).pipe(apiErrors))
-      .handle("graph", ({ path, urlParams }) => Effect.flatMap(ownLand(path.id), (land) => queries.graph(land.id, urlParams)).pipe(apiErrors))
+        }).pipe(orDatabaseError))
+      .handle("get", ({ path }) => ownLandSummary(path.id).pipe(orDatabaseError))
+      .handle("update", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.update(land, payload)).pipe(orDatabaseError))
+      .handle("delete", ({ path }) => Effect.flatMap(ownLand(path.id), lands.remove).pipe(orDatabaseError))
+      .handle("terms", ({ path }) => Effect.flatMap(ownLand(path.id), lands.terms).pipe(orDatabaseError))
+      .handle("addTerms", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.addTerms(land, payload.terms)).pipe(orDatabaseError))
+      .handle("removeTerm", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => lands.removeTerms(land, [path.term])).pipe(orDatabaseError))
+      .handle("addUrls", ({ path, payload }) => Effect.flatMap(ownLand(path.id), (land) => lands.addUrls(land, payload.urls)).pipe(orDatabaseError))
+      .handle("stats", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => queries.stats(land.id)).pipe(orDatabaseError))
+      .handle("domains", ({ path, urlParams }) => Effect.flatMap(ownLand(path.id), (land) => queries.domains(land.id, urlParams)).pipe(orDatabaseError))
+      .handle("graph", ({ path, urlParams }) => Effect.flatMap(ownLand(path.id), (land) => queries.graph(land.id, urlParams)).pipe(orDatabaseError))
       .handle("expressions", ({ path, urlParams }) =>
-        Effect.flatMap(ownLand(path.id), (land) => queries.list(land.id, urlParams)).pipe(apiErrors))
+        Effect.flatMap(ownLand(path.id), (land) => queries.list(land.id, urlParams)).pipe(orDatabaseError))
       .handle("expression", ({ path }) =>
         Effect.gen(function*() {
-          yield* ownLand(yield* queries.landOf(path.id))
+          yield* ownLand(yield* queries.landOf(path.id)).pipe(Effect.catchTag("LandNotFound", () => new ExpressionNotFound({ id: path.id })))
           return (yield* queries.detail(path.id)) as never
-        }).pipe(apiErrors))
+        }).pipe(orDatabaseError))
   }))
 
 export const MediaHandlers = HttpApiBuilder.group(MwiApi, "media", (h) =>
@@ -109,8 +110,8 @@ export const MediaHandlers = HttpApiBuilder.group(MwiApi, "media", (h) =>
               new InvalidInput({ field: "nearDuplicatesOf", reason: `no media with id ${e.id} in land ${land.id}` }))
           )
           return { ...page, limit, offset }
-        }).pipe(apiErrors))
-      .handle("get", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => media.get(land.id, path.mediaId)).pipe(apiErrors))
+        }).pipe(orDatabaseError))
+      .handle("get", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => media.get(land.id, path.mediaId)).pipe(orDatabaseError))
   }))
 
 export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
@@ -118,10 +119,15 @@ export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
     const jobs = yield* JobRepo
     const supervisor = yield* JobSupervisor
     // A job is visible to the owner of its land only.
-    const ownJob = (id: number) => Effect.flatMap(jobs.get(id), (job) => Effect.as(ownLand(job.landId), job))
+    const ownJob = (id: number) =>
+      Effect.flatMap(jobs.get(id), (job) =>
+        Effect.as(ownLand(job.landId), job).pipe(Effect.catchTag("LandNotFound", () => new JobNotFound({ id }))))
     /** Starts a job on the caller's land; 202 with its id once its row exists. */
     const start = <E, R>(landId: number, run: (landId: LandId) => Effect.Effect<{ readonly id: number }, E, R>) =>
-      Effect.flatMap(ownLand(landId), (land) => run(land.id)).pipe(Effect.map((job) => ({ jobId: job.id })), apiErrors)
+      Effect.flatMap(ownLand(landId), (land) => run(land.id).pipe(onlyErrors(JobAlreadyRunning))).pipe(
+        Effect.map((job) => ({ jobId: job.id })),
+        orDatabaseError
+      )
     const crawl = ({ path, payload }: { readonly path: { readonly id: number }; readonly payload: CrawlOptions }) =>
       start(path.id, (land) => supervisor.startCrawl(land, payload))
     return h
@@ -129,9 +135,12 @@ export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
       .handle("crawlJob", crawl)
       .handle("media", ({ path, payload }) => start(path.id, (land) => supervisor.startMedia(land, payload)))
       .handle("readable", ({ path, payload }) => start(path.id, (land) => supervisor.startReadable(land, payload)))
-      .handle("landJobs", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => jobs.listByLand(land.id)).pipe(apiErrors))
-      .handle("get", ({ path }) => ownJob(path.id).pipe(apiErrors))
-      .handle("cancel", ({ path }) => Effect.zipRight(ownJob(path.id), supervisor.cancel(path.id)).pipe(apiErrors))
+      .handle("landJobs", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => jobs.listByLand(land.id)).pipe(orDatabaseError))
+      .handle("get", ({ path }) => ownJob(path.id).pipe(orDatabaseError))
+      .handle("cancel", ({ path }) => Effect.zipRight(ownJob(path.id), supervisor.cancel(path.id)).pipe(orDatabaseError))
       .handle("resume", ({ path }) =>
-        Effect.zipRight(ownJob(path.id), supervisor.resume(path.id)).pipe(Effect.map((job) => ({ jobId: job.id })), apiErrors))
+        Effect.zipRight(ownJob(path.id), supervisor.resume(path.id).pipe(onlyErrors(JobNotFound, JobNotResumable, JobAlreadyRunning, InvalidInput))).pipe(
+          Effect.map((job) => ({ jobId: job.id })),
+          orDatabaseError
+        ))
   }))

@@ -1,9 +1,11 @@
 import { HttpApiSwagger, HttpLayerRouter, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Metric } from "effect"
+import { InvalidInput } from "../domain/errors.js"
 import { httpRequests, prometheusText } from "../services/Metrics.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
+import { errorResponse } from "./errors.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
 import { ExportRoute } from "./export-route.js"
 import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers, MediaHandlers } from "./handlers.js"
@@ -26,7 +28,7 @@ interface Issue {
 
 /**
  * Schema decoding failures come out of HttpApi as {_tag: "HttpApiDecodeError", issues, message}; they are rewritten
- * to the API's error body, naming the first field at fault.
+ * to the API's InvalidInput body, naming the first field at fault.
  */
 const decodeErrorBody = (res: HttpServerResponse.HttpServerResponse) => {
   if (res.status !== 400 || res.body._tag !== "Uint8Array") return res
@@ -35,11 +37,7 @@ const decodeErrorBody = (res: HttpServerResponse.HttpServerResponse) => {
     if (body._tag !== "HttpApiDecodeError") return res
     const first = body.issues?.[0]
     const field = first && first.path.length > 0 ? first.path.join(".") : "request"
-    return HttpServerResponse.unsafeJson({
-      error: "BadRequest",
-      message: `invalid ${field}: ${first?.message ?? "does not match the expected schema"}`,
-      details: { field, issues: body.issues ?? [] }
-    }, { status: 400 })
+    return errorResponse(new InvalidInput({ field, reason: first?.message ?? "does not match the expected schema" }))
   } catch {
     return res
   }

@@ -1,7 +1,7 @@
 import { PGlite } from "@electric-sql/pglite"
 import { createPgConfig } from "@electric-sql/pglite/node-postgres"
 import { Reactivity } from "@effect/experimental"
-import { Migrator, SqlClient } from "@effect/sql"
+import { Migrator } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import * as path from "node:path"
@@ -100,4 +100,3 @@ export const DatabaseLive = Layer.unwrapEffect(
   DatabaseTargetConfig.pipe(Effect.map(layerFor))
 )
 
-export type Sql = SqlClient.SqlClient

@@ -17,7 +17,6 @@ export const MediaOptions = Schema.Struct({
   maxBytes: Schema.optionalWith(between("maxBytes", 1024, 1024 * 1024 * 1024), { default: () => 10 * 1024 * 1024 })
 })
 export type MediaOptions = typeof MediaOptions.Type
-export type MediaOptionsInput = typeof MediaOptions.Encoded
 
 export const MediaSummary = Schema.Struct({
   jobId: Schema.Int,

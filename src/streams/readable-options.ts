@@ -30,7 +30,6 @@ export const ReadableOptions = Schema.Struct({
   delayMs: Schema.optionalWith(between("delayMs", 0, 600_000), { default: () => 1000 })
 })
 export type ReadableOptions = typeof ReadableOptions.Type
-export type ReadableOptionsInput = typeof ReadableOptions.Encoded
 
 export const ReadableSummary = Schema.Struct({
   jobId: Schema.Int,

@@ -1,5 +1,5 @@
 import { Deferred, Effect, Fiber, FiberSet, Ref, Schema } from "effect"
-import { InvalidInput } from "../domain/errors.js"
+import { InvalidInput, JobNotResumable, JobNotRunning } from "../domain/errors.js"
 import type { JobId, LandId } from "../domain/ids.js"
 import type { Job } from "../domain/job.js"
 import { Frontier } from "../services/Frontier.js"
@@ -11,22 +11,6 @@ import { analyseAfterCrawl, analyseLandMedia } from "./media-analysis.js"
 import { MediaOptions } from "./media-options.js"
 import { readableLand } from "./readable.js"
 import { ReadableOptions } from "./readable-options.js"
-
-export class JobNotRunning extends Schema.TaggedError<JobNotRunning>()("JobNotRunning", { id: Schema.Number, status: Schema.String }) {
-  override get message() {
-    return `job ${this.id} is ${this.status}, not running in this server`
-  }
-}
-
-export class JobNotResumable extends Schema.TaggedError<JobNotResumable>()("JobNotResumable", {
-  id: Schema.Number,
-  kind: Schema.String,
-  status: Schema.String
-}) {
-  override get message() {
-    return `job ${this.id} (${this.kind}) is ${this.status}; only interrupted, cancelled or failed crawl, media and readable jobs can be resumed`
-  }
-}
 
 /** The work of a job, given the hooks by which the supervisor follows it. */
 type JobBody<R> = (hooks: JobHooks) => Effect.Effect<unknown, unknown, R>
