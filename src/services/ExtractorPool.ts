@@ -39,8 +39,9 @@ export interface ExtractorPoolService {
   ) => Effect.Effect<ScoredExtraction, ExtractionFailed>
 }
 
-// From the sources (tsx, vitest) this module is a .ts file next to extractor/worker.ts; in the esbuild bundle it is
-// dist/mwi.js, and bin/mwi.js builds the worker as dist/extractor/worker.js: the same relative path either way.
+// From the sources (tsx, vitest) this module is a .ts file next to extractor/worker.ts; compiled, dist/services/
+// ExtractorPool.js next to extractor/worker.js; in a checkout's bundle .bundle/mwi.js, and bin/mwi.js builds the worker
+// as .bundle/extractor/worker.js: the same relative path every way.
 const ownEntry = new URL(`./extractor/worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
 
 const positive = (name: string, fallback: number) =>
