@@ -39,9 +39,8 @@ export interface ExtractorPoolService {
   ) => Effect.Effect<ScoredExtraction, ExtractionFailed>
 }
 
-// From the sources (tsx, vitest) this module is a .ts file next to extractor/worker.ts; compiled, dist/services/
-// ExtractorPool.js next to extractor/worker.js; in a checkout's bundle .bundle/mwi.js, and bin/mwi.js builds the worker
-// as .bundle/extractor/worker.js: the same relative path every way.
+// The worker is ./extractor/worker beside this module in every form: the sources (.ts, under tsx or vitest), the
+// compiled dist/services/, and a checkout's bundle .bundle/mwi.js (bin/mwi.js builds .bundle/extractor/worker.js).
 const ownEntry = new URL(`./extractor/worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
 
 const positive = (name: string, fallback: number) =>
