@@ -1,17 +1,19 @@
 #!/usr/bin/env node
-// `mwi` runs a bundle of src/ (node_modules stay external). Loading Effect's many modules through a TypeScript loader
-// hook costs seconds per command, a bundle a fraction of that. The bundle is rebuilt when a source is newer, so the
-// command never runs stale code; where the folder is read-only the sources run through tsx instead. The extractor's
-// worker thread is a second entry point, dist/extractor/worker.js, at the path src/services/ExtractorPool.ts expects.
+// `mwi`. An installed package has no src/: it runs its compiled dist/ (`npm run build`, run by `npm pack`). A checkout
+// runs a bundle of src/ instead (node_modules stay external), since dist/ goes stale as soon as a source is edited:
+// the bundle is rebuilt when a source is newer, in a fraction of a second, and loading Effect's many modules through a
+// TypeScript loader hook would cost seconds per command. Where the folder is read-only the sources run through tsx.
+// The extractor's worker thread is a second entry point beside the bundle, at the path ExtractorPool.ts expects.
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const dist = path.join(root, "dist")
-const bundle = path.join(dist, "mwi.js")
+const main = path.join(root, "src", "main.ts")
+const out = path.join(root, ".bundle")
+const bundle = path.join(out, "mwi.js")
 const entryPoints = [
-  { in: path.join(root, "src", "main.ts"), out: "mwi" },
+  { in: main, out: "mwi" },
   { in: path.join(root, "src", "services", "extractor", "worker.ts"), out: "extractor/worker" }
 ]
 
@@ -27,7 +29,7 @@ const newestSource = (dir) => {
 const fresh = () => {
   try {
     const newest = newestSource(path.join(root, "src"))
-    return entryPoints.every((e) => fs.statSync(path.join(dist, `${e.out}.js`)).mtimeMs >= newest)
+    return entryPoints.every((e) => fs.statSync(path.join(out, `${e.out}.js`)).mtimeMs >= newest)
   } catch {
     return false
   }
@@ -44,7 +46,7 @@ const build = async () => {
       target: "node20",
       packages: "external",
       sourcemap: "linked",
-      outdir: dist,
+      outdir: out,
       write: false,
       logLevel: "error"
     })
@@ -63,10 +65,12 @@ const build = async () => {
   }
 }
 
-if (fresh() || (await build())) {
+if (!fs.existsSync(main)) {
+  await import(pathToFileURL(path.join(root, "dist", "main.js")).href)
+} else if (fresh() || (await build())) {
   await import(pathToFileURL(bundle).href)
 } else {
   const { register } = await import("tsx/esm/api")
   register()
-  await import(pathToFileURL(path.join(root, "src", "main.ts")).href)
+  await import(pathToFileURL(main).href)
 }

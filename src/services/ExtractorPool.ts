@@ -42,8 +42,8 @@ export interface ExtractorPoolService {
   ) => Effect.Effect<ScoredExtraction, ExtractionFailed>
 }
 
-// From the sources (tsx, vitest) this module is a .ts file next to extractor/worker.ts; in the esbuild bundle it is
-// dist/mwi.js, and bin/mwi.js builds the worker as dist/extractor/worker.js: the same relative path either way.
+// The worker is ./extractor/worker beside this module in every form: the sources (.ts, under tsx or vitest), the
+// compiled dist/services/, and a checkout's bundle .bundle/mwi.js (bin/mwi.js builds .bundle/extractor/worker.js).
 const ownEntry = new URL(`./extractor/worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
 
 // A worker per core: a page costs its worker two to three times what it costs the main thread (the embedded
