@@ -13,20 +13,42 @@ export {
 // Lands: create a land, its dictionary and its seeds; rescoring.
 export { type CreateLand, Lands, type TermsReport, type UrlsReport } from "./services/Lands.js"
 
-// Jobs, each with its options (a Schema: decode a plain object into them), its summary and the layer it needs over a
-// SqlClient. A job's environment sets whether it may reach private addresses and which job it resumes.
-export { type CrawlEnvironment, crawlLand, CrawlerLive, CrawlerRepositories } from "./streams/crawl.js"
-export { CrawlOptions, CrawlSummary } from "./streams/crawl-options.js"
-export { type ReadableEnvironment, readableLand, ReadableLive } from "./streams/readable.js"
-export { MergeStrategy, ReadableOptions, ReadableSummary } from "./streams/readable-options.js"
-export { analyseAfterCrawl, analyseLandMedia, type MediaEnvironment, MediaLive } from "./streams/media-analysis.js"
-export { MediaOptions, MediaSummary } from "./streams/media-options.js"
-export type { JobEnvironment } from "./streams/job-run.js"
-export { JobSupervisor, type SupervisorOptions } from "./streams/supervisor.js"
+// The application, composed once (src/layers.ts): `AppLive` on the configured database, `ServicesLive` over a
+// SqlClient of your choice, `ServerLive`/`HttpLive` for the API. `AppOptions` sets what a program may choose over the
+// environment (private networks, fetcher settings).
+export {
+  AppLive,
+  type AppOptions,
+  HttpLive,
+  type Listen,
+  NetworkLive,
+  RepositoriesLive,
+  ServerLive,
+  ServicesLive,
+  WorkersLive
+} from "./layers.js"
 
-// The parts the job layers are made of, for a program that provides its own.
+// Jobs, each with its options (a Schema: decode a plain object into them) and its summary. Their hooks say which job
+// to resume and let a caller learn the job's id or cancel it.
+export { crawlLand } from "./streams/crawl.js"
+export { CrawlOptions, CrawlSummary } from "./streams/crawl-options.js"
+export { readableLand } from "./streams/readable.js"
+export { MergeStrategy, ReadableOptions, ReadableSummary } from "./streams/readable-options.js"
+export { analyseAfterCrawl, analyseLandMedia } from "./streams/media-analysis.js"
+export { MediaOptions, MediaSummary } from "./streams/media-options.js"
+export type { JobHooks } from "./streams/job-run.js"
+export { JobSupervisor } from "./streams/supervisor.js"
+
+// The parts the layers are made of, for a program or a test that provides its own (another HTTP client, no robots.txt,
+// a different archive).
+export { CrawlerHttpClient } from "./services/CrawlerHttpClient.js"
 export { ExtractorPool, type ExtractorPoolSettings } from "./services/ExtractorPool.js"
-export type { FetcherSettings } from "./services/Fetcher.js"
+export { Fetcher } from "./services/Fetcher.js"
+export { FetcherConfig, type FetcherSettings } from "./services/FetcherConfig.js"
+export { NetworkGuard } from "./services/NetworkGuard.js"
+export { type HostLimits, type HostWork, type Lane, Politeness } from "./services/Politeness.js"
+export { Robots, type RobotsPolicy, type RobotsVerdict } from "./services/Robots.js"
+export { WebArchive } from "./services/WebArchive.js"
 
 // Job progress: every job publishes its events here; subscribe to watch them.
 export { JobEvent, Progress } from "./services/Progress.js"
@@ -46,15 +68,14 @@ export {
 // Accounts, for a program that serves the API (users, tokens, the first administrator).
 export { Accounts, type BootstrapResult, type NewUser } from "./services/Accounts.js"
 
-// The HTTP API: its definition (for HttpApiClient and the OpenAPI document) and the layer serving it on an HttpServer.
+// The HTTP API's definition, for HttpApiClient and the OpenAPI document (served by `HttpLive` above).
 export { MwiApi } from "./http/api.js"
-export { ApiLive, apiServices } from "./http/server.js"
 
 // Domain types.
 export { DomainId, ExpressionId, JobId, LandId, MediaId, UserId } from "./domain/ids.js"
 export { DictionaryEntry, Land, LandSummary, Word } from "./domain/land.js"
 export { Job, JobCounters, JobKind, JobStatus } from "./domain/job.js"
-export { CrawlState, Domain } from "./domain/expression.js"
+export { CrawlState } from "./domain/expression.js"
 export { Extraction } from "./domain/extraction.js"
 export { DominantColor, Media, MediaType } from "./domain/media.js"
 export { ApiToken, User } from "./domain/user.js"
@@ -73,6 +94,8 @@ export {
   InvalidUrl,
   JobAlreadyRunning,
   JobNotFound,
+  JobNotResumable,
+  JobNotRunning,
   LandNotFound
 } from "./domain/errors.js"
 export {
@@ -86,4 +109,3 @@ export {
 export { FileUnwritable } from "./domain/export-types.js"
 export { ExtractionFailed } from "./domain/extraction.js"
 export { MediaNotFound } from "./domain/media-analysis.js"
-export { JobNotResumable, JobNotRunning } from "./streams/supervisor.js"

@@ -60,7 +60,7 @@ const withSite = Effect.gen(function*() {
 
 // A program of the consumer's own: the package's layers composed with a service of its own, a crawl, its progress.
 const prog = `import { Context, Effect, Layer, Queue, Schema } from "effect"
-import { CrawlerLive, crawlLand, CrawlOptions, Lands, layerFor, Progress } from "mywebintelligence"
+import { crawlLand, CrawlOptions, Lands, layerFor, Progress, ServicesLive } from "mywebintelligence"
 
 class Seeds extends Context.Tag("prog/Seeds")() {}
 const [dataDir, seed] = process.argv.slice(2)
@@ -71,12 +71,12 @@ const program = Effect.gen(function*() {
   yield* lands.addUrls(land, yield* Seeds)
   const events = yield* (yield* Progress).subscribe
   const options = Schema.decodeSync(CrawlOptions)({ depth: 1, delayMs: 0 })
-  const summary = yield* crawlLand(land.id, options, { allowPrivateNetwork: true })
+  const summary = yield* crawlLand(land.id, options)
   const seen = yield* Queue.takeAll(events)
   return { summary, events: seen.length }
 }).pipe(Effect.scoped)
 
-const App = Layer.mergeAll(Lands.Default, CrawlerLive, Layer.succeed(Seeds, [seed])).pipe(
+const App = Layer.mergeAll(ServicesLive({ allowPrivateNetwork: true }), Layer.succeed(Seeds, [seed])).pipe(
   Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir }))
 )
 Effect.runPromise(program.pipe(Effect.provide(App))).then((r) => console.log(JSON.stringify(r)))
