@@ -36,13 +36,26 @@ export interface AppOptions {
   readonly allowPrivateNetwork?: boolean | undefined
   /** Fetcher settings over the environment's (timeouts, caps, retries, User-Agent). */
   readonly fetcher?: Partial<FetcherSettings> | undefined
+  /** Replaces the HTTP client the Fetcher sends through (default: undici, connecting where the network guard allows). */
+  readonly httpClient?: Layer.Layer<CrawlerHttpClient, unknown, FetcherConfig | NetworkGuard> | undefined
+  /** Replaces the robots.txt policy (default: fetched and cached per origin; `Robots.allowAll` obeys none). */
+  readonly robots?: Layer.Layer<Robots, unknown, Fetcher> | undefined
+  /** The web archive the readable pipeline asks, over `MWI_ARCHIVE_URL`. */
+  readonly archiveUrl?: string | undefined
 }
 
-/** The network, as the sites see it: guard → HTTP client → fetcher → robots.txt, and the hosts' politeness. */
+/**
+ * The network, as the sites see it: guard → HTTP client → fetcher → robots.txt, the hosts' politeness, and the web
+ * archive the readable pipeline falls back on.
+ */
 export const NetworkLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Robots.Default, Politeness.Default).pipe(
+  Layer.mergeAll(
+    options.robots ?? Robots.Default,
+    Politeness.Default,
+    WebArchive.layer(options.archiveUrl === undefined ? {} : { url: options.archiveUrl })
+  ).pipe(
     Layer.provideMerge(Fetcher.Default),
-    Layer.provideMerge(CrawlerHttpClient.Default),
+    Layer.provideMerge(options.httpClient ?? CrawlerHttpClient.Default),
     Layer.provideMerge(Layer.merge(
       NetworkGuard.layer(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }),
       FetcherConfig.layer(options.fetcher)
@@ -61,8 +74,8 @@ export const RepositoriesLive = Layer.mergeAll(
   ExpressionQueries.Default
 )
 
-/** CPU work off the main thread (extraction threads, image decoding) and the readable pipeline's web archive. */
-export const WorkersLive = Layer.mergeAll(ExtractorPool.Default, MediaAnalyzer.Default, WebArchive.Default)
+/** CPU work off the main thread: extraction threads, image decoding. */
+export const WorkersLive = Layer.mergeAll(ExtractorPool.Default, MediaAnalyzer.Default)
 
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>

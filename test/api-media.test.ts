@@ -1,5 +1,5 @@
 import { assert, expect } from "@effect/vitest"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { ServerResponse } from "node:http"
 import { hammingDistance } from "../src/domain/image-hash.js"
 import { apiServer, baseUrl, call, openWs, userWithToken, type WsClient } from "./support/api.js"
@@ -312,13 +312,24 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
     }), { timeout: 240_000 })
 })
 
+/** The web archive of the server's configuration: answers slowly that it has no snapshot of any page. */
+class GoneArchive extends Context.Tag("test/GoneArchive")<GoneArchive, FixtureServer>() {}
+const goneArchive = Layer.scoped(GoneArchive, Effect.gen(function*() {
+  const archive = yield* startFixtureServer()
+  archive.route("/wayback/available", (req, res) => {
+    const asked = new URL(req.url!, archive.origin).searchParams.get("url")
+    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ url: asked, archived_snapshots: {} })), 400)
+  })
+  return archive
+}))
+
 /**
  * A site whose pages were gone at crawl time (404, nothing stored to extract from) and a web archive that answers
  * slowly that it has no snapshot of them: a readable job that spends its time asking the archive.
  */
 const goneSite = Effect.gen(function*() {
   const site = yield* startFixtureServer()
-  const archive = yield* startFixtureServer()
+  const archive = yield* GoneArchive
   const count = 10
   site.route("/robots.txt", (_q, res) => res.writeHead(404).end())
   site.route("/", (_q, res) => sendHtml(res, articlePage({
@@ -327,19 +338,12 @@ const goneSite = Effect.gen(function*() {
     links: Array.from({ length: count }, (_, i) => [`/gone/${i}`, `climat disparu ${i}`] as const)
   })))
   for (let i = 0; i < count; i++) site.route(`/gone/${i}`, (_q, res) => sendHtml(res, "<html><body>Not here</body></html>", 404))
-  archive.route("/wayback/available", (req, res) => {
-    const asked = new URL(req.url!, archive.origin).searchParams.get("url")
-    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ url: asked, archived_snapshots: {} })), 400)
-  })
-  // The server's configuration: readable jobs read it when they start.
-  yield* Effect.acquireRelease(
-    Effect.sync(() => void (process.env["MWI_ARCHIVE_URL"] = archive.origin)),
-    () => Effect.sync(() => void delete process.env["MWI_ARCHIVE_URL"])
-  )
   return { site, archive, count }
 })
 
-onBothDatabases("HTTP API: readable jobs", apiServer, (it) => {
+onBothDatabases("HTTP API: readable jobs", (db) =>
+  Layer.flatMap(goneArchive, (archive) =>
+    apiServer(db, { archiveUrl: Context.get(archive, GoneArchive).origin }).pipe(Layer.merge(Layer.succeedContext(archive)))), (it) => {
   it.scoped("a readable job with live progress: 409 while it runs, cancel, resume to the end; bad bodies are 400", () =>
     Effect.gen(function*() {
       const base = yield* baseUrl

@@ -12,7 +12,7 @@ export interface TermToAdd {
 }
 
 /** Words (shared across lands, one per spelling and language) and each land's dictionary of them. */
-export class DictionaryRepo extends Effect.Service<DictionaryRepo>()("DictionaryRepo", {
+export class DictionaryRepo extends Effect.Service<DictionaryRepo>()("mwi/DictionaryRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 

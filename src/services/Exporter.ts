@@ -95,7 +95,7 @@ interface PageColumns {
  * so memory stays flat on a land of any size and the embedded database's single connection is never held for the
  * whole export: a crawl can keep writing meanwhile (each page of rows is then as of its own query).
  */
-export class Exporter extends Effect.Service<Exporter>()("Exporter", {
+export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const lands = yield* LandRepo

@@ -28,7 +28,7 @@ const SORT_COLUMN = {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => "\\" + c)
 
 /** The read side the API serves: expression lists and details, domains, the link graph, land statistics. */
-export class ExpressionQueries extends Effect.Service<ExpressionQueries>()("ExpressionQueries", {
+export class ExpressionQueries extends Effect.Service<ExpressionQueries>()("mwi/ExpressionQueries", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 

@@ -30,7 +30,7 @@ export interface ReadableRow {
  * host) lives in the database; inserts use ON CONFLICT DO NOTHING in a stable order so that concurrent writers neither
  * fail, nor deadlock, nor create duplicates.
  */
-export class ExpressionRepo extends Effect.Service<ExpressionRepo>()("ExpressionRepo", {
+export class ExpressionRepo extends Effect.Service<ExpressionRepo>()("mwi/ExpressionRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 

@@ -26,7 +26,7 @@ export interface ClaimRequest {
  * The crawl frontier lives in the database: pending expressions of a land. A job claims URLs (state `claimed`, its
  * id) so two jobs never take the same URL, and only what it has claimed is in memory.
  */
-export class Frontier extends Effect.Service<Frontier>()("Frontier", {
+export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 

@@ -62,7 +62,7 @@ const toJob = (r: typeof JobRow.Type) =>
   })
 
 /** Job rows: what a job was asked to do, where it stands, and its counters, so a restart can tell and resume. */
-export class JobRepo extends Effect.Service<JobRepo>()("JobRepo", {
+export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const decodeRows = Schema.decodeUnknown(Schema.Array(JobRow))

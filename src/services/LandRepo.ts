@@ -31,7 +31,7 @@ export interface LandQuery {
 }
 
 /** The lands table. Names are unique per owner and the database decides, so concurrent creates cannot both win. */
-export class LandRepo extends Effect.Service<LandRepo>()("LandRepo", {
+export class LandRepo extends Effect.Service<LandRepo>()("mwi/LandRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 

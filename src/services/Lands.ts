@@ -34,7 +34,7 @@ export interface UrlsReport {
 const RESCORE_PAGE = 500
 
 /** What a researcher does to a land (create, terms, seeds, rescoring), shared by the CLI, the API and library users. */
-export class Lands extends Effect.Service<Lands>()("Lands", {
+export class Lands extends Effect.Service<Lands>()("mwi/Lands", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const lands = yield* LandRepo

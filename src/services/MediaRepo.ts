@@ -67,7 +67,7 @@ const json = (value: unknown) => (value === null ? null : JSON.stringify(value))
  * Media rows: what the analysis jobs take and write, and the land's media list with its filters. Near-duplicates are
  * found in SQL: Hamming distance of the 64-bit pHashes as `bit_count` of their XOR (PostgreSQL 14+, PGlite).
  */
-export class MediaRepo extends Effect.Service<MediaRepo>()("MediaRepo", {
+export class MediaRepo extends Effect.Service<MediaRepo>()("mwi/MediaRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 

@@ -27,7 +27,7 @@ export const storableText = (s: string | null | undefined) =>
  * own rows are updated last, which keeps lock order stable between writers (and a deadlock, should one still occur
  * on a server, is retried).
  */
-export class PageStore extends Effect.Service<PageStore>()("PageStore", {
+export class PageStore extends Effect.Service<PageStore>()("mwi/PageStore", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const expressions = yield* ExpressionRepo

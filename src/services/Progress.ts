@@ -23,7 +23,7 @@ const LATEST_KEPT = 1024
  * The progress bus. A sliding PubSub: a watcher that cannot keep up loses old progress events, never blocks the
  * crawl; the final event is the last one published, so a watcher always ends on it.
  */
-export class Progress extends Effect.Service<Progress>()("Progress", {
+export class Progress extends Effect.Service<Progress>()("mwi/Progress", {
   scoped: Effect.gen(function*() {
     const bus = yield* Effect.acquireRelease(PubSub.sliding<JobEvent>(4096), PubSub.shutdown)
     // The last event of each job of this process: a watcher connecting mid-job starts from the live counters, which

@@ -87,7 +87,7 @@ const toPage = (r: Row): StoredPage => ({
  * ones a resumed job still has to do; an updated page has its fields, relevance, links and media written in the same
  * transaction as its mark, so a killed job leaves no half-updated page.
  */
-export class ReadableStore extends Effect.Service<ReadableStore>()("ReadableStore", {
+export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/ReadableStore", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const pages = yield* PageStore

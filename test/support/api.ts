@@ -4,15 +4,15 @@ import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import WebSocket from "ws"
-import { HttpLive } from "../../src/layers.js"
+import { type AppOptions, HttpLive } from "../../src/layers.js"
 import { Accounts } from "../../src/services/Accounts.js"
 import { appOn } from "./app.js"
 
 /** The API on a real HTTP server on an ephemeral loopback port, over the given database. */
-export const apiServer = (db: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+export const apiServer = (db: Layer.Layer<SqlClient.SqlClient, unknown>, options: AppOptions = {}) =>
   HttpLive.pipe(
     Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provideMerge(appOn(db, { fetcher: { timeoutMs: 5000, retries: 1, backoffBaseMs: 10 } })),
+    Layer.provideMerge(appOn(db, { fetcher: { timeoutMs: 5000, retries: 1, backoffBaseMs: 10 }, ...options })),
     Layer.provide(Reactivity.layer)
   )
 
