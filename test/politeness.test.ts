@@ -103,6 +103,19 @@ describe("Politeness", () => {
       for (const gap of gaps(starts)) assert.isAtLeast(gap, 200)
     }).pipe(Effect.provide(Politeness.Default)))
 
+  it.scoped("jobs sharing a host take turns at it, whichever queued first", () =>
+    Effect.gen(function*() {
+      const politeness = yield* Politeness
+      const first = yield* politeness.lane({ concurrency: 4 })
+      const second = yield* politeness.lane({ concurrency: 4 })
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      yield* runAll([
+        ...Array.from({ length: 4 }, () => [first, recorded(log, "first", { host: "a", limits: limits(100) })] as const),
+        ...Array.from({ length: 2 }, () => [second, recorded(log, "second", { host: "a", limits: limits(100) })] as const)
+      ])
+      assert.deepStrictEqual((yield* Ref.get(log)).map(([n]) => n), ["first", "second", "first", "second", "first", "first"])
+    }).pipe(Effect.provide(Politeness.Default)))
+
   it.scoped("per-host concurrency: at most `perHost` requests of a host in flight", () =>
     Effect.gen(function*() {
       const lane = yield* (yield* Politeness).lane({ concurrency: 10 })

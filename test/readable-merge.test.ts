@@ -1,9 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Option } from "effect"
 import * as fc from "fast-check"
-import { mergeReadable, type ReadableFields, readableChanges } from "../src/domain/readable-merge.js"
+import { type MergeStrategy, mergeReadable, type ReadableFields, readableChanges } from "../src/domain/readable-merge.js"
 import { availabilityUrl, parseAvailability } from "../src/domain/web-archive.js"
-import type { MergeStrategy } from "../src/streams/readable-options.js"
 
 const text = (markdown: string) => ({ markdown, source: "readability" as const, wordCount: 2, readingTime: 1 })
 const stored: ReadableFields = {

@@ -39,7 +39,7 @@ layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { tim
             yield* lands.addUrls(land, [site.url("/p/0")])
             return land
           })
-        const options = Schema.decodeSync(CrawlOptions)({ delayMs: DELAY_MS, concurrency: 4, perHost: 1, minrel: 0 })
+        const options = Schema.decodeSync(CrawlOptions)({ delayMs: DELAY_MS, concurrency: 4, perHost: 1, minrel: 0, depth: PAGES })
         const first = yield* crawl("first")
         assert.strictEqual((yield* crawlLand(first.id, options)).fetched, PAGES)
 
@@ -58,10 +58,12 @@ layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { tim
         const kinds = seen.map((r) => r.path.startsWith("/img/") ? "media" : "page")
         assert.isAbove(kinds.slice(0, PAGES).filter((k) => k === "media").length, 0)
         assert.isAbove(kinds.slice(0, PAGES).filter((k) => k === "page").length, 0)
-        // …and arrive at least the interval apart (5 ms of timer and socket jitter allowed).
+        // …and arrive the interval apart, not at once as two separate politenesses would send them. The interval counts
+        // from the dispatch of each request, which a busy event loop can send a few milliseconds late: the slack is
+        // the one the crawl's own interval tests allow (15%).
         const at = seen.map((r) => r.at).sort((a, b) => a - b)
         const closest = Math.min(...at.slice(1).map((t, i) => t - at[i]!))
-        assert.isAtLeast(closest, DELAY_MS - 5, `closest requests ${closest.toFixed(1)} ms apart`)
+        assert.isAtLeast(closest, DELAY_MS * 0.85, `closest requests ${closest.toFixed(1)} ms apart`)
       }))
   }
 )

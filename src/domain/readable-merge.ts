@@ -1,5 +1,14 @@
+import { Schema } from "effect"
 import type { ReadableSource } from "./expression.js"
-import type { MergeStrategy } from "../streams/readable-options.js"
+
+/**
+ * How a re-extracted page is merged into what is stored: `smart_merge` keeps the longer
+ * title and description, takes the new readable text and the earliest published date; `mercury_priority` takes
+ * every new value; `preserve_existing` only fills what is empty.
+ */
+export const MergeStrategy = Schema.Literal("smart_merge", "mercury_priority", "preserve_existing")
+export type MergeStrategy = typeof MergeStrategy.Type
+
 
 /** What a readable job may change on a page. The readable text travels with its source and counts. */
 export interface ReadableFields {

@@ -64,7 +64,8 @@ interface Entry {
 
 interface Host {
   readonly name: string
-  readonly queue: Array<Entry>
+  /** Queued work per lane; a lane served moves to the back, so jobs sharing the host take turns. */
+  readonly queues: Map<LaneState, Array<Entry>>
   readonly wake: Queue.Queue<void>
   inFlight: number
   lastStartAt: number
@@ -78,7 +79,7 @@ const FORGET_AFTER_MS = 120_000
  * Politeness for the whole process, keyed by host and shared by every job: each host with queued work has one actor
  * fiber that spaces request starts (the largest interval any of its requests asks for, robots.txt Crawl-delay
  * included), bounds requests in flight on the host, and only then takes a slot of the job's bound and of the
- * process's. A host waiting for its interval holds no slot, so the other hosts go at full speed (no head-of-line
+ * process's. Jobs sharing a host take turns at it. A host waiting for its interval holds no slot, so the other hosts go at full speed (no head-of-line
  * blocking), and two jobs on one host share its interval. The actors live in a FiberMap keyed by host; an actor
  * retires when its host has nothing queued or in flight, and its host's last start outlives it.
  */
@@ -90,6 +91,8 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const retired = new Map<string, { lastStartAt: number; nextStartAt: number; at: number }>()
 
     const signal = (host: Host) => Queue.offer(host.wake, undefined)
+
+    const headOf = (host: Host): Entry | undefined => host.queues.values().next().value?.[0]
 
     const forgetOld = (now: number) => {
       for (const [name, r] of retired) if (now - r.at > FORGET_AFTER_MS) retired.delete(name)
@@ -123,7 +126,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const loop = (host: Host): Effect.Effect<void> =>
       Effect.gen(function*() {
         for (;;) {
-          const head = host.queue[0]
+          const head = headOf(host)
           if (head === undefined && host.inFlight === 0) {
             const now = yield* Clock.currentTimeMillis
             forgetOld(now)
@@ -152,11 +155,14 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           yield* head.lane.slots.take(1)
           yield* connections.take(1)
           // The lane may have closed, or the head changed, while the slots were awaited.
-          if (head.lane.closed || host.queue[0] !== head) {
+          if (head.lane.closed || headOf(host) !== head) {
             yield* Effect.zipRight(connections.release(1), head.lane.slots.release(1))
             continue
           }
-          host.queue.shift()
+          const rest = host.queues.get(head.lane)!
+          rest.shift()
+          host.queues.delete(head.lane)
+          if (rest.length > 0) host.queues.set(head.lane, rest)
           unqueue(head)
           const startAt = yield* Clock.currentTimeMillis
           host.lastStartAt = startAt
@@ -173,14 +179,16 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
         lane.perHost.set(work.host, (lane.perHost.get(work.host) ?? 0) + 1)
         const existing = hosts.get(work.host)
         if (existing !== undefined) {
-          existing.queue.push(entry)
+          const own = existing.queues.get(lane)
+          if (own === undefined) existing.queues.set(lane, [entry])
+          else own.push(entry)
           return yield* signal(existing)
         }
         const past = retired.get(work.host)
         retired.delete(work.host)
         const host: Host = {
           name: work.host,
-          queue: [entry],
+          queues: new Map([[lane, [entry]]]),
           wake: yield* Queue.sliding<void>(1),
           inFlight: 0,
           lastStartAt: past?.lastStartAt ?? -Infinity,
@@ -212,7 +220,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             return Effect.forEach(names, (name) => {
               const host = hosts.get(name)
               if (host === undefined) return Effect.void
-              for (let i = host.queue.length - 1; i >= 0; i--) if (host.queue[i]!.lane === state) host.queue.splice(i, 1)
+              host.queues.delete(state)
               return signal(host)
             }, { discard: true })
           })

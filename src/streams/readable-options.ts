@@ -1,13 +1,6 @@
 import { Schema } from "effect"
+import { MergeStrategy } from "../domain/readable-merge.js"
 import { between } from "./crawl-options.js"
-
-/**
- * How a re-extracted page is merged into what is stored (legacy-cli-and-ui.md §6): `smart_merge` keeps the longer
- * title and description, takes the new readable text and the earliest published date; `mercury_priority` takes
- * every new value; `preserve_existing` only fills what is empty.
- */
-export const MergeStrategy = Schema.Literal("smart_merge", "mercury_priority", "preserve_existing")
-export type MergeStrategy = typeof MergeStrategy.Type
 
 /** The options of a readable job, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const ReadableOptions = Schema.Struct({
