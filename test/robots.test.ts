@@ -1,5 +1,5 @@
 import { assert, it, layer } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, TestClock } from "effect"
 import { createServer } from "node:net"
 import { BlockedByRobots } from "../src/domain/fetch.js"
 import { Fetcher } from "../src/services/Fetcher.js"
@@ -165,5 +165,41 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
       const error = yield* Effect.flip((yield* Fetcher).fetch(server.url("/go"), { allow }))
       assert.strictEqual(error._tag, "BlockedByRobots")
       assert.strictEqual(server.requestsTo("/private/page").length, 0)
+    }))
+})
+
+// On the test clock: a day's cache, ten minutes for a robots.txt that could not be reached.
+layer(TestFetcher)("Robots, cached per origin", (it) => {
+  it.scoped("a robots.txt is fetched again after a day, an unreachable one after ten minutes", () =>
+    Effect.gen(function*() {
+      let failing = true
+      const server = yield* startFixtureServer({
+        "/robots.txt": robotsTxt("User-agent: *\nDisallow: /private\n")
+      })
+      const flaky = yield* startFixtureServer({
+        "/robots.txt": (_, res) => failing ? res.writeHead(503).end() : res.writeHead(200).end("User-agent: *\nDisallow:\n")
+      })
+      const robots = yield* makeRobots
+      const check = (s: FixtureServer) => robots.check(s.url("/page"))
+      assert.isTrue((yield* check(server)).allowed)
+      yield* TestClock.adjust("23 hours")
+      assert.isTrue((yield* check(server)).allowed)
+      assert.strictEqual(robotsFetches(server), 1)
+      yield* TestClock.adjust("2 hours")
+      assert.isTrue((yield* check(server)).allowed)
+      assert.strictEqual(robotsFetches(server), 2)
+
+      // 503 after the fetcher's retries (their backoff runs on the test clock too).
+      const first = yield* Effect.fork(check(flaky))
+      for (let i = 0; i < 10 && (yield* Fiber.poll(first))._tag === "None"; i++) {
+        yield* TestClock.adjust("5 seconds")
+        yield* Effect.yieldNow()
+      }
+      assert.isFalse((yield* Fiber.join(first)).allowed)
+      failing = false
+      yield* TestClock.adjust("9 minutes")
+      assert.isFalse((yield* check(flaky)).allowed)
+      yield* TestClock.adjust("2 minutes")
+      assert.isTrue((yield* check(flaky)).allowed)
     }))
 })

@@ -92,16 +92,19 @@ const originOf = (url: string): string | null => {
   }
 }
 
-// RFC 9309 §2.4: a cached robots.txt should not be used for more than 24 hours.
+// RFC 9309 §2.4: a cached robots.txt should not be used for more than 24 hours. A host whose robots.txt could not be
+// reached is asked again sooner: its disallow-all is a precaution, not its rules.
 const CACHE_TTL_MS = 24 * 60 * 60 * 1000
+const UNREACHABLE_TTL_MS = 10 * 60 * 1000
 
 interface Cached {
   readonly rules: Deferred.Deferred<Rules>
-  readonly at: number
+  expiresAt: number
 }
 
 /**
- * robots.txt rules for the process, shared by every job. Each origin's robots.txt is fetched once a day at most,
+ * robots.txt rules for the process, shared by every job. Each origin's robots.txt is fetched once a day at most
+ * (ten minutes when it was unreachable),
  * through the Fetcher (so the network guard, caps and retries apply), by a fiber of the service's scope: checks that
  * arrive while it is in flight wait for the same fetch, and a check that is interrupted does not cancel it.
  */
@@ -130,6 +133,13 @@ export const makeRobots = Effect.gen(function*() {
       Effect.catchAll((failure) =>
         Effect.as(Effect.logWarning(`robots.txt of ${origin}: ${failure.message}`), rulesFromFailure(failure))
       ),
+      Effect.tap((rules) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.sync(() => {
+            const entry = cache.get(origin)
+            if (entry !== undefined) entry.expiresAt = now + (rules === DISALLOW_ALL ? UNREACHABLE_TTL_MS : CACHE_TTL_MS)
+          }))
+      ),
       Effect.tap((rules) => Effect.logDebug(`robots.txt of ${origin}: ${rules._tag}`))
     )
 
@@ -137,9 +147,9 @@ export const makeRobots = Effect.gen(function*() {
     Effect.flatMap(
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const known = cache.get(origin)
-        if (known !== undefined && now - known.at < CACHE_TTL_MS) return Effect.succeed(known.rules)
+        if (known !== undefined && now < known.expiresAt) return Effect.succeed(known.rules)
         const rules = Deferred.unsafeMake<Rules>(FiberId.none)
-        cache.set(origin, { rules, at: now })
+        cache.set(origin, { rules, expiresAt: Infinity })
         return fetchRules(origin).pipe(Effect.intoDeferred(rules), Effect.forkIn(scope), Effect.as(rules))
       }),
       Deferred.await
