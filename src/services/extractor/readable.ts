@@ -289,7 +289,7 @@ const NO_CONTENT: ReadableContent = { root: null, text: "", source: "none" }
  * scrape of all paragraphs or of the body only serves when Readability found nothing. Readability mutates
  * `document`, so after it the heuristic runs on a fresh one from `reparse`, and only when needed.
  */
-export const readableContent = (document: Document, reparse: () => Document): ReadableContent => {
+const ruledContent = (document: Document, reparse: () => Document): ReadableContent => {
   const elements = allElements(prepare(document).body)
   if (!looksLikeArticle(elements) || elements.length > READABILITY_MAX_ELEMENTS) {
     return content(heuristic(document)?.root ?? null, "heuristic") ?? NO_CONTENT
@@ -301,4 +301,25 @@ export const readableContent = (document: Document, reparse: () => Document): Re
   if (byReadability === null) return byHeuristic ?? NO_CONTENT
   const declaredContainer = fallback?.kind === "container" && byHeuristic !== null
   return declaredContainer && 2 * byHeuristic.text.length >= byReadability.text.length ? byHeuristic : byReadability
+}
+
+// The safety net under the rules above: each of them (what `prepare` removes, the containers tried first, the
+// heuristic, the trimming) wins on some pages and can lose an article on others. When the result holds little of the
+// page's text, Readability alone, on the page as published, is asked too, and its pick taken when it is much longer.
+// Only then: Readability is the costly step on the pages the rules keep from it.
+const SUSPICIOUS_SHARE = 0.25
+const PLAIN_MUCH_LONGER = 2
+
+const plainReadability = (document: Document): ReadableContent | null => {
+  const root = readability(document, allElements(document.body))
+  const text = root === null ? "" : blockText(root)
+  return text === "" ? null : { root, text, source: "readability" }
+}
+
+export const readableContent = (document: Document, reparse: () => Document): ReadableContent => {
+  const pageChars = textLength(document.body)
+  const ruled = ruledContent(document, reparse)
+  if (ruled.text.length >= SUSPICIOUS_SHARE * pageChars) return ruled
+  const plain = plainReadability(reparse())
+  return plain !== null && plain.text.length > PLAIN_MUCH_LONGER * ruled.text.length ? plain : ruled
 }
