@@ -1,5 +1,6 @@
 import { Readability } from "@mozilla/readability"
 import type { ReadableSource } from "../../domain/extraction.js"
+import { removeBoilerplateLines, removeOrphanHeadings } from "./boilerplate.js"
 import { allElements, attributeValue, CDATA_SECTION_NODE, ELEMENT_NODE, tagName, TEXT_NODE } from "./elements.js"
 import { addTally, blockText, collapseWhitespace, type TextTally, textTally } from "./text.js"
 
@@ -277,6 +278,8 @@ const trimEdges = (root: Element): void => {
 const content = (root: Element | null, source: ReadableSource): ReadableContent | null => {
   if (root === null) return null
   trimEdges(root)
+  removeBoilerplateLines(root)
+  removeOrphanHeadings(root)
   const text = blockText(root)
   return text === "" ? null : { root, text, source }
 }
