@@ -1,5 +1,6 @@
 import { Readability } from "@mozilla/readability"
 import type { ReadableSource } from "../../domain/extraction.js"
+import { findStandfirst, withStandfirst } from "./standfirst.js"
 import { removeBoilerplateLines, removeOrphanHeadings } from "./boilerplate.js"
 import { allElements, attributeValue, CDATA_SECTION_NODE, ELEMENT_NODE, tagName, TEXT_NODE } from "./elements.js"
 import { addTally, blockText, collapseWhitespace, type TextTally, textTally } from "./text.js"
@@ -297,7 +298,10 @@ const ruledContent = (document: Document, reparse: () => Document): ReadableCont
   if (!looksLikeArticle(elements) || elements.length > READABILITY_MAX_ELEMENTS) {
     return content(heuristic(document)?.root ?? null, "heuristic") ?? NO_CONTENT
   }
-  const byReadability = content(readability(document, elements), "readability")
+  const standfirst = findStandfirst(elements)
+  const picked = readability(document, elements)
+  if (picked !== null) withStandfirst(picked, standfirst)
+  const byReadability = content(picked, "readability")
   if (byReadability !== null && byReadability.text.length >= READABILITY_CONFIDENT_CHARS) return byReadability
   const fallback = heuristic(prepare(reparse()))
   const byHeuristic = content(fallback?.root ?? null, "heuristic")
