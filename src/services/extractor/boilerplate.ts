@@ -19,13 +19,14 @@ const WEEKDAYS =
 const DATE_LABELS =
   "published|updated|posted|last updated|modified|on|at|am|um|uhr|ver[öo]ffentlicht|aktualisiert|erstellt|" +
   "ge[äa]ndert|stand|datum|zuletzt|publi[ée]|mis [àa] jour|le|opublikowano|publikacja|aktualizacja|publicado|" +
-  "actualizado|el|de|pm|am|cet|cest|gmt|utc|h"
+  "actualizado|el|de|[àa]|pm|cet|cest|gmt|utc|h"
 // Once the labels, months and weekdays are taken out, a date line is digits and separators only.
-const DATE_WORDS = new RegExp(`\\b(?:${DATE_LABELS}|${MONTHS}|${WEEKDAYS})\\b\\.?`, "gi")
+// Words end at a letter, accented ones included (\b knows ASCII letters only).
+const DATE_WORDS = new RegExp(`(?<!\\p{L})(?:${DATE_LABELS}|${MONTHS}|${WEEKDAYS})(?!\\p{L})\\.?`, "giu")
 const DATE_REST = /^[\d\s.,:/\-|–—()]*$/
 
 // A month's name, or a numeric date: a bare number (a table's figure, a score) is not a date line.
-const DATE_MARK = new RegExp(`\\b(?:${MONTHS})\\b|\\d{1,4}[./-]\\d{1,2}[./-]\\d{2,4}`, "i")
+const DATE_MARK = new RegExp(`(?<!\\p{L})(?:${MONTHS})(?!\\p{L})|\\d{1,4}[./-]\\d{1,2}[./-]\\d{2,4}`, "iu")
 
 const isDateLine = (text: string): boolean =>
   text.length <= 60 && DATE_MARK.test(text) && DATE_REST.test(text.replace(DATE_WORDS, ""))
