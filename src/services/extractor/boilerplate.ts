@@ -56,10 +56,23 @@ const BOX_HEADING = new RegExp(
     "m[öo]chten sie (?:den|diesen) artikel teilen", "partager(?: cet article)?", "udost[ęe]pnij", "compartir",
     "condividi", "war (?:der|dieser) artikel (?:hilfreich|n[üu]tzlich)", "was this (?:article|page) helpful",
     "leave a (?:comment|reply)", "kommentare?(?: schreiben)?", "kommentar verfassen", "write a comment",
-    "\\d+ (?:comments?|kommentare?)", "advertisement", "anzeige", "werbung", "reklama", "publicit[ée]", "sponsored"
-  ].join("|")})\\W*$`,
-  "i"
+    "\\d+ (?:comments?|kommentare?)", "keine kommentare", "no comments", "advertisement", "anzeige", "werbung", "reklama",
+    "publicit[ée]", "sponsored", "kontakt", "contact", "zur[üu]ck(?: zur [\\p{L} ]+)?", "back to [\\p{L} ]+",
+    "(?:join|subscribe to) our newsletter", "newsletter abonnieren", "(?:category|kategorie|tags?|schlagw[öo]rter)\\s?:.*"
+  ].join("|")})[^\\p{L}\\d]*$`,
+  "iu"
 )
+// A line that only points to another article: "Read more: <its title>".
+const READ_ALSO_LINE = new RegExp(
+  `^(?:${[
+    "read (?:also|more)", "see also", "related", "lire aussi", "[àa] lire aussi", "voir aussi", "lesen sie (?:auch|mehr)",
+    "mehr zum thema", "auch interessant", "lea m[áa]s", "lee tambi[ée]n", "mire", "leia tamb[ée]m", "veja tamb[ée]m",
+    "czytaj (?:te[żz]|tak[żz]e|r[óo]wnie[żz])", "zobacz (?:te[żz]|tak[żz]e|r[óo]wnie[żz])", "leggi anche"
+  ].join("|")})\\s?:`,
+  "iu"
+)
+// A photo credit as agencies and photographers sign: "AFP / Jane Doe", "Agency | Name".
+const SIGNED_CREDIT = /^\p{Lu}[^.!?:/|]{0,40}\s?[/|]\s?\p{Lu}[^.!?:/|]{0,40}$/u
 
 const BLOCKS = new Set([
   "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "time", "span", "small", "section", "dd", "dt",
@@ -95,7 +108,10 @@ export const removeBoilerplateLines = (root: Element): void => {
       const box = nextWithContent(element)
       if (box !== null && linkShare(box, collapseWhitespace(box.textContent ?? "").length) >= 0.5) box.remove()
       element.remove()
-    } else if (isDateLine(text) || CREDIT_LINE.test(text)) {
+    } else if (
+      isDateLine(text) || CREDIT_LINE.test(text) || READ_ALSO_LINE.test(text) ||
+      (SIGNED_CREDIT.test(text) && !HEADING.test(tagName(element)))
+    ) {
       element.remove()
     }
   }
