@@ -1,5 +1,6 @@
 import { tagName } from "./elements.js"
 import { collapseWhitespace } from "./text.js"
+import { measureAll } from "./trim.js"
 
 // Short lines inside the content that are about the article rather than of it: date lines, photo credits, "read
 // also" and "share" prompts, ads' labels. Told by their wording, as trafilatura and jusText tell boilerplate, in the
@@ -100,8 +101,11 @@ const nextWithContent = (element: Element): Element | null => {
  * Removes from `root` the short boilerplate lines above, and with a "read also" heading the box of links it opens.
  */
 export const removeBoilerplateLines = (root: Element): void => {
+  // Lengths from one walk: reading the text of every block, the article's wrappers included, costs a walk per level.
+  const measured = measureAll(root)
   for (const element of Array.from(root.querySelectorAll("*"))) {
-    if (!BLOCKS.has(tagName(element)) || element.parentNode === null || !root.contains(element)) continue
+    const chars = measured.get(element)?.chars ?? 0
+    if (chars === 0 || chars > SHORT_LINE_CHARS || !BLOCKS.has(tagName(element)) || !root.contains(element)) continue
     const text = collapseWhitespace(element.textContent ?? "")
     if (text === "" || text.length > SHORT_LINE_CHARS) continue
     if (BOX_HEADING.test(text)) {

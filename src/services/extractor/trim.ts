@@ -38,7 +38,7 @@ const openElement = (): OpenElement => ({ chars: 0, leadingSpace: false, trailin
  * the links inside it, or its own for a link. One walk over the text, where measuring each block with `textContent`
  * read the text of the content again at every level trimEdges goes down.
  */
-const measureAll = (root: Element): ReadonlyMap<Element, Block> => {
+export const measureAll = (root: Element): ReadonlyMap<Element, Block> => {
   const blocks = new Map<Element, Block>()
   const open: Array<OpenElement> = []
   const leave = (element: Element): void => {
