@@ -107,7 +107,6 @@ export const removeBoilerplateLines = (root: Element): void => {
     const chars = measured.get(element)?.chars ?? 0
     if (chars === 0 || chars > SHORT_LINE_CHARS || !BLOCKS.has(tagName(element)) || !root.contains(element)) continue
     const text = collapseWhitespace(element.textContent ?? "")
-    if (text === "" || text.length > SHORT_LINE_CHARS) continue
     if (BOX_HEADING.test(text)) {
       const box = nextWithContent(element)
       if (box !== null && linkShare(box, collapseWhitespace(box.textContent ?? "").length) >= 0.5) box.remove()
