@@ -2,12 +2,19 @@
 // README): word 5-gram shingle precision, recall and F1 of what `mwi extract` writes (the Markdown document, read as
 // text, images left out) against the labelled body, and the time of `extract` per page.
 //
-//   npx tsx bench/extract.ts            both subsets: dev (for tuning the extractor) and held-out (for reporting)
+// Beside them, the snippet-labelled development set of 630 real pages from about 600 sites (../shared/reference/
+// extraction-dev, from trafilatura's evaluation; or $MWI_EXTRACTION_DEV): F1, precision and recall of the snippets that
+// must and must not be in what `mwi extract --format text` writes, the pages left empty, and the time of `extract`.
+//
+//   npx tsx bench/extract.ts            both subsets: dev (for tuning the extractor) and held-out (for reporting),
+//                                       then the development set when present
 //   npx tsx bench/extract.ts held-out   one subset, page by page
+//   npx tsx bench/extract.ts snippets   the development set only
 
 import { Either } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { gunzipSync } from "node:zlib"
 import { fileURLToPath } from "node:url"
 import { parseHTML } from "linkedom"
 import { markdownDocument, parseUrlMap } from "../src/cli/extract.js"
@@ -126,11 +133,82 @@ export const summaryLine = (subset: string, s: Summary) =>
   `${subset.padEnd(9)} ${String(s.pages).padStart(3)} pages  F1 mean ${f(s.meanF1)} median ${f(s.medianF1)}  ` +
   `P ${f(s.meanPrecision)}  R ${f(s.meanRecall)}  ms/page mean ${s.meanMs.toFixed(1)} p95 ${s.p95Ms.toFixed(1)}`
 
+export const SNIPPET_SET = process.env["MWI_EXTRACTION_DEV"] ??
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/reference/extraction-dev")
+
+/** A page of a snippet-labelled set: what must be in its main content, and what must not. */
+export interface SnippetPage {
+  readonly url: string
+  readonly html: string
+  readonly with: ReadonlyArray<string>
+  readonly without: ReadonlyArray<string>
+}
+
+/** A set laid out as the development set: gold.json, and each page under pages/ as HTML, gzipped or not. */
+export const loadSnippetPages = (dir: string): ReadonlyArray<SnippetPage> => {
+  const gold = JSON.parse(fs.readFileSync(path.join(dir, "gold.json"), "utf8")) as Record<
+    string,
+    { readonly file: string; readonly with: Array<string>; readonly without: Array<string> }
+  >
+  return Object.entries(gold).map(([url, item]) => {
+    const file = path.join(dir, "pages", item.file)
+    const bytes = fs.existsSync(file) ? fs.readFileSync(file) : gunzipSync(fs.readFileSync(`${file}.gz`))
+    return { url, html: decodeBody(bytes, undefined).text, with: item.with, without: item.without }
+  })
+}
+
+export interface SnippetSummary {
+  readonly pages: number
+  readonly f1: number
+  readonly precision: number
+  readonly recall: number
+  readonly empty: number
+  readonly meanMs: number
+}
+
+const comparableText = (text: string) => text.replace(/\s+/g, " ").trim()
+
+/** The metric of trafilatura's evaluation, over all pages together: a snippet is found by a substring test. */
+export const evaluateSnippets = (pages: ReadonlyArray<SnippetPage>): SnippetSummary => {
+  let tp = 0, fp = 0, fn = 0, empty = 0, ms = 0
+  for (const page of pages) {
+    const started = performance.now()
+    const text = comparableText(extract(page.url, page.html, { links: "content" }).readableText)
+    ms += performance.now() - started
+    if (text === "") empty++
+    const found = page.with.filter((snippet) => text.includes(comparableText(snippet))).length
+    tp += found
+    fn += page.with.length - found
+    fp += page.without.filter((snippet) => text.includes(comparableText(snippet))).length
+  }
+  return {
+    pages: pages.length,
+    f1: 2 * tp / Math.max(1, 2 * tp + fp + fn),
+    precision: tp / Math.max(1, tp + fp),
+    recall: tp / Math.max(1, tp + fn),
+    empty,
+    meanMs: ms / Math.max(1, pages.length)
+  }
+}
+
+export const snippetSummaryLine = (name: string, s: SnippetSummary) =>
+  `${name.padEnd(9)} ${String(s.pages).padStart(3)} pages  F1 ${f(s.f1)}  P ${f(s.precision)}  R ${f(s.recall)}  ` +
+  `empty ${s.empty}  ms/page mean ${s.meanMs.toFixed(1)}`
+
+// The JIT settles over the first pages; they are extracted once before the timed round.
+const SNIPPET_WARM_UP_PAGES = 100
+
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const chosen = process.argv[2]
-  for (const subset of chosen === undefined ? SUBSETS : [chosen]) {
+  const snippetsOnly = chosen === "snippets"
+  for (const subset of snippetsOnly ? [] : chosen === undefined ? SUBSETS : [chosen]) {
     const results = evaluate(loadPages(subset))
     if (chosen !== undefined) for (const result of results) console.log(pageLine(result))
     console.log(summaryLine(subset, summarise(results)))
+  }
+  if ((chosen === undefined || snippetsOnly) && fs.existsSync(path.join(SNIPPET_SET, "gold.json"))) {
+    const pages = loadSnippetPages(SNIPPET_SET)
+    evaluateSnippets(pages.slice(0, SNIPPET_WARM_UP_PAGES))
+    console.log(snippetSummaryLine("snippets", evaluateSnippets(pages)))
   }
 }

@@ -1,6 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import { cleanEvalText, evaluate, loadPages, pageLine, summarise, summaryLine } from "../bench/extract.js"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import {
+  cleanEvalText,
+  evaluate,
+  evaluateSnippets,
+  loadPages,
+  loadSnippetPages,
+  pageLine,
+  summarise,
+  summaryLine
+} from "../bench/extract.js"
 import { shingles, shingleScore, shingleTokens } from "../src/domain/shingles.js"
 
 // The extractor on real news and blog pages whose article bodies were labelled by hand (test/fixtures/heldout,
@@ -83,4 +94,15 @@ describe("the labelled pages", () => {
     for (const result of results) expect(result.f1, result.name).toBeGreaterThanOrEqual(PAGE_F1_FLOOR)
     expect(summarise(results).meanF1).toBeGreaterThanOrEqual(MEAN_F1_FLOOR)
   }, 120_000)
+})
+
+// A few pages of the snippet-labelled development set, one or two for each way the extractor used to fail on them
+// (test/fixtures/extraction-dev, README there): every snippet of the main content found, none of the page around it.
+describe("the development set's regression pages", () => {
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "fixtures/extraction-dev")
+  const pages = loadSnippetPages(dir)
+
+  it.each(pages.map((page) => [page.url, page] as const))("%s", (_, page) => {
+    expect(evaluateSnippets([page])).toMatchObject({ precision: 1, recall: 1, empty: 0 })
+  })
 })

@@ -205,6 +205,32 @@ describe("extract: what surrounds the article", () => {
     expect(listing.links).toHaveLength(30)
   })
 
+  it("keeps the content's headings, lists, links and images in Markdown, and no heading without its section", () => {
+    const links = (count: number) =>
+      `<ul>${Array.from({ length: count }, (_, index) => `<li><a href="/autre-${index}">Un autre article, numéro ${index}</a></li>`).join("")}</ul>`
+    const article = run("https://news.example.org/story", page("", `<article><h1>Le titre</h1>${prose(3, FRENCH)}
+      <h2>Une section</h2><p>Avec <a href="/source">sa source</a> :</p><ul><li>un point ;</li><li>un autre.</li></ul>
+      <figure><img src="/graphe.png" alt="Un graphe"></figure>${prose(2, FRENCH)}
+      <h2>Lire aussi</h2>${links(4)}<h3>Nos autres dossiers</h3>${links(5)}</article>`))
+    const markdown = article.readableMarkdown
+    expect(markdown).toContain("\n## Une section\n")
+    expect(markdown).toContain("Avec [sa source](https://news.example.org/source) :")
+    expect(markdown).toContain("-   un point ;")
+    expect(markdown).toContain("![Un graphe](https://news.example.org/graphe.png)")
+    expect(markdown).not.toMatch(/Lire aussi|Nos autres dossiers|Un autre article/)
+  })
+
+  it("leaves out date lines, photo credits and 'read also' prompts, and keeps a standfirst set apart", () => {
+    const article = run("https://news.example.org/story", page("", `<header><h1>Le titre</h1>
+      <p class="article__chapo">${FRENCH}</p></header>
+      <article><p>Publié le 5 mars 2024 à 06:30</p>${prose(5, ENGLISH)}
+      <figure><img src="/a.jpg" alt=""><figcaption>Photo : AFP</figcaption></figure>
+      <p><strong>Read also:</strong></p><ul><li><a href="/x">Another story of the week</a></li></ul>
+      ${prose(2, ENGLISH)}</article>`))
+    expect(article.readableText.startsWith(FRENCH)).toBe(true)
+    expect(article.readableText).not.toMatch(/Publié le|Photo : AFP|Read also|Another story/)
+  })
+
   it("shows the fallback content of an <object>, as browsers without plugins do", () => {
     const video =
       `<object data="/player.swf"><param name="movie" value="/player.swf"><img src="/still.jpg" alt="">` +

@@ -9,7 +9,12 @@ import { boundedNesting } from "./nesting.js"
 const STRUCTURAL_TAG = /<!doctype[^<>]*>|<\/?(?:html|head|body)(?=[\s/>])[^<>]*>/gi
 const HTML_TAG = /<html(?=[\s/>])[^<>]*/i
 const LANG_ATTRIBUTE = /[\s:]lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i
-const BODY_START = /<body(?=[\s/>])[^<>]*>|<\/head\s*>/i
+// The body starts at the first such tag outside scripts, styles and comments: a script writing "<body>" into a frame, or
+// a comment telling where to paste a snippet ("before the </head> tag"), would otherwise end the head inside a script,
+// and the whole page would be parsed as the script's text or into the head. Each skip jumps to its own end, so that
+// the scan stays linear.
+const BODY_START = /<(script|style)(?=[\s>])|<!--|<body(?=[\s/>])[^<>]*>|<\/head\s*>/gi
+const RAW_END: Record<string, RegExp> = { script: /<\/script/gi, style: /<\/style/gi, "": /-->/g }
 
 // NUL cannot be stored in a PostgreSQL text column, and the other C0 controls are never text.
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000E-\u001F\u007F]/g
@@ -47,13 +52,27 @@ const htmlLangAttribute = (html: string): string => {
   return lang === null ? "" : ` lang="${escapeAttribute(lang[1] ?? lang[2] ?? lang[3] ?? "")}"`
 }
 
+const bodyStartIndex = (html: string): number => {
+  BODY_START.lastIndex = 0
+  for (let match = BODY_START.exec(html); match !== null; match = BODY_START.exec(html)) {
+    const skipped = match[0] === "<!--" ? "" : match[1]?.toLowerCase()
+    if (skipped === undefined) return match.index
+    const end = RAW_END[skipped]!
+    end.lastIndex = BODY_START.lastIndex
+    // Unclosed: the rest of the page is that script or comment.
+    if (end.exec(html) === null) return html.length
+    BODY_START.lastIndex = end.lastIndex
+  }
+  return 0
+}
+
 /**
  * A linkedom document for any input, with `documentElement`, `head` and `body` always present; binary input gives
  * an empty one.
  */
 export const parseDocument = (source: string): Document => {
   const html = looksBinary(source) ? "" : boundedNesting(truncated(source.replace(CONTROL_CHARACTERS, "")))
-  const bodyStart = BODY_START.exec(html)?.index ?? 0
+  const bodyStart = bodyStartIndex(html)
   const head = html.slice(0, bodyStart).replace(STRUCTURAL_TAG, "")
   const body = html.slice(bodyStart).replace(STRUCTURAL_TAG, "")
   const { document } = parseHTML(
