@@ -1,12 +1,37 @@
 import { defineConfig } from "vitest/config"
 
+// Pure rules and the host scheduler: no database, no PostgreSQL to start, seconds (`npm run test:unit`).
+const unit = [
+  "test/url.test.ts",
+  "test/stem.test.ts",
+  "test/relevance.test.ts",
+  "test/media-rules.test.ts",
+  "test/readable-merge.test.ts",
+  "test/robots.test.ts",
+  "test/network-guard.test.ts",
+  "test/host-scheduler.test.ts",
+  "test/fetcher.test.ts",
+  "test/media-analyzer.test.ts",
+  "test/extractor.test.ts"
+]
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: "forks",
-    reporters: process.env.CI ? ["default"] : ["default"]
+    projects: [
+      { extends: true, test: { name: "unit", include: unit } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: unit,
+          // Only this project starts PostgreSQL and builds the migrated PGlite template.
+          globalSetup: ["test/support/global-setup.ts"]
+        }
+      }
+    ]
   }
 })

@@ -7,8 +7,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
-import { runMwi } from "./support/cli.js"
-import { throwAwayPgDatabase } from "./support/databases.js"
+import { runMwi, runMwiProcess } from "./support/cli.js"
+import { copyMigratedDataDir, throwAwayPgDatabase } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
 
@@ -56,7 +56,8 @@ const scenario = (env: Record<string, string>, query: (sql: string) => Promise<R
     const stored = (await query(`SELECT normalized_url FROM expressions e JOIN lands l ON l.id = e.land_id
       WHERE l.name = 'killed' AND e.crawl_state = 'fetched'`)).map((r) => new URL(String(r.normalized_url)).pathname)
     expect(stored.length).toBeGreaterThan(0)
-    const resumed = await runMwi(crawlArgs("killed"), env)
+    // the same binary again, as a user would after the kill; the set-up and the reference crawl run in this process
+    const resumed = await runMwiProcess(crawlArgs("killed"), env)
     expect(resumed.stderr).toBe("")
     expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "completed", pending: 0 })
     const secondRun = pagePaths(site).slice(firstRun.length)
@@ -83,7 +84,7 @@ const scenario = (env: Record<string, string>, query: (sql: string) => Promise<R
 
 describe("kill -9 in the middle of a crawl, then the same command again", () => {
   it("on the embedded database: nothing lost, nothing duplicated, nothing stored fetched twice", async () => {
-    const dataDir = path.join(tmp, "embedded")
+    const dataDir = copyMigratedDataDir(tmp)
     const env = { MWI_DATA_DIR: dataDir, MWI_DATABASE_URL: "" }
     // the embedded database is read through the CLI's own process; a JSON query helper would need a second opener
     await scenario(env, async (q) => {
