@@ -21,7 +21,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "unit", include: unit } },
+      // The unit files share their workers' loaded modules (no isolation): loading Effect once per worker, not per file.
+      { extends: true, test: { name: "unit", include: unit, isolate: false } },
       {
         extends: true,
         test: {
@@ -29,7 +30,10 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: unit,
           // Only this project starts PostgreSQL and builds the migrated PGlite template.
-          globalSetup: ["test/support/global-setup.ts"]
+          globalSetup: ["test/support/global-setup.ts"],
+          // One extraction worker per pool: each loads the extractor's sources for seconds on start, and the suites'
+          // few pages need no second (test/extractor-pool.test.ts sets its own counts).
+          env: { MWI_EXTRACT_WORKERS: "1" }
         }
       }
     ]

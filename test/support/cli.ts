@@ -74,8 +74,7 @@ const consoleOn = (stdout: Writable, stderr: Writable): Console.Console => {
 export const runMwi = async (args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string): Promise<CliResult> => {
   const stdout = collector()
   const stderr = collector()
-  // One extraction worker unless a test asks for more: each one loads the extractor's sources on start, for seconds.
-  const settings = { ...process.env, MWI_EXTRACT_WORKERS: "1", ...env, NO_COLOR: "1" }
+  const settings = { ...process.env, ...env, NO_COLOR: "1" }
   const config = ConfigProvider.fromMap(new Map(Object.entries(settings).filter((e): e is [string, string] => e[1] !== undefined)))
   const exitCode = process.exitCode
   const dir = process.cwd()
