@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config"
 
-// Pure rules and the host scheduler: no database, no PostgreSQL to start, seconds (`npm run test:unit`).
+// No database and no PostgreSQL to start: pure rules, the host scheduler, the fetcher and robots on loopback, the
+// extractor on the main thread; seconds (`npm run test:unit`).
 const unit = [
   "test/url.test.ts",
   "test/stem.test.ts",
@@ -20,6 +21,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: "forks",
+    // Vitest's default is one fork per core but one, a single fork here; the suites spend much of their time waiting on
+    // sockets, PostgreSQL and child processes, so two overlap those waits.
+    maxWorkers: 2,
     projects: [
       // The unit files share their workers' loaded modules (no isolation): loading Effect once per worker, not per file.
       { extends: true, test: { name: "unit", include: unit, isolate: false } },
