@@ -12,7 +12,10 @@ import { layerFor } from "../../src/services/Database.js"
 const script = path.resolve(import.meta.dirname, "../../.ci/pg.sh")
 
 const startPostgres = async () => {
-  const { stdout, stderr } = await promisify(execFile)("bash", ["-c", `source "${script}" && pg_start >&2 && echo "$MWI_TEST_PG_URL $PG_DIR"`])
+  const { stdout, stderr } = await promisify(execFile)("bash", [
+    "-c",
+    `source "${script}" && pg_start >&2 && echo "$MWI_TEST_PG_URL $PG_DIR"`
+  ])
   process.stderr.write(stderr)
   const [url, dir] = stdout.trim().split(/\s+/)
   return { url: url!, dir: dir! }
@@ -30,7 +33,7 @@ const migratedTemplate = async () => {
 
 export default async function setup(project: TestProject) {
   const wantPostgres = !process.env.MWI_TEST_PG_URL && process.env.MWI_TEST_SKIP_PG !== "1"
-  // Both at once: each spends most of its time waiting on its own initdb.
+  // Both at once: PostgreSQL's initdb runs in its own processes while PGlite's runs in this one.
   const [pg, template] = await Promise.allSettled([wantPostgres ? startPostgres() : undefined, migratedTemplate()])
   const teardown = () => {
     if (template.status === "fulfilled") fs.rmSync(template.value, { recursive: true, force: true })
