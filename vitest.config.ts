@@ -1,12 +1,46 @@
 import { defineConfig } from "vitest/config"
 
+// No database and no PostgreSQL to start: pure rules, politeness and the login limiter on the test clock, the fetcher
+// and robots on loopback, the extractor on the main thread; seconds (`npm run test:unit`).
+const unit = [
+  "test/url.test.ts",
+  "test/stem.test.ts",
+  "test/relevance.test.ts",
+  "test/media-rules.test.ts",
+  "test/readable-merge.test.ts",
+  "test/robots.test.ts",
+  "test/network-guard.test.ts",
+  "test/politeness.test.ts",
+  "test/login-limiter.test.ts",
+  "test/fetcher.test.ts",
+  "test/media-analyzer.test.ts",
+  "test/extractor.test.ts"
+]
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: "forks",
-    reporters: process.env.CI ? ["default"] : ["default"]
+    // Vitest's default is one fork per core but one, a single fork here; the suites spend much of their time waiting on
+    // sockets, PostgreSQL and child processes, so two overlap those waits.
+    maxWorkers: 2,
+    projects: [
+      // The unit files share their workers' loaded modules (no isolation): loading Effect once per worker, not per file.
+      { extends: true, test: { name: "unit", include: unit, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: unit,
+          // Only this project starts PostgreSQL and builds the migrated PGlite template.
+          globalSetup: ["test/support/global-setup.ts"],
+          // One extraction worker per pool: each loads the extractor's sources for seconds on start, and the suites'
+          // few pages need no second (test/extractor-pool.test.ts sets its own counts).
+          env: { MWI_EXTRACT_WORKERS: "1" }
+        }
+      }
+    ]
   }
 })

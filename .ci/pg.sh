@@ -1,6 +1,13 @@
 # Sourced by .ci/run and usable by hand (`source .ci/pg.sh && pg_start`): a throw-away PostgreSQL 15 cluster in a
 # temporary folder, trust auth, listening on a free loopback port. Exports MWI_TEST_PG_URL for the test suite.
-PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+# The binaries: PG_BIN if set, else the real folder of `initdb` on PATH (links followed), else Debian's
+# /usr/lib/postgresql/<newest>/bin.
+pg_find_bin() {
+  local initdb
+  if initdb="$(command -v initdb 2>/dev/null)"; then dirname "$(readlink -f "$initdb")"; return; fi
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+PG_BIN="${PG_BIN:-$(pg_find_bin)}"
 
 pg_as_owner() {
   if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -12,7 +19,8 @@ pg_free_port() {
 
 pg_start() {
   if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
-    echo "PostgreSQL binaries not found (looked in /usr/lib/postgresql/*/bin); install postgresql-15" >&2
+    echo "PostgreSQL binaries not found (PG_BIN, initdb on PATH, /usr/lib/postgresql/*/bin): install PostgreSQL 15+," \
+      "set PG_BIN to its bin folder, or MWI_TEST_SKIP_PG=1 to skip the PostgreSQL runs" >&2
     return 1
   fi
   PG_DIR="$(mktemp -d /tmp/mwi-pg.XXXXXX)"

@@ -5,14 +5,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
-import { throwAwayPgDatabase } from "./support/databases.js"
-import { runMwi } from "./support/cli.js"
+import { copyMigratedDataDir, throwAwayPgDatabase } from "./support/databases.js"
+import { runMwi, runMwiProcess } from "./support/cli.js"
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-cli-"))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
 describe("mwi on the embedded database", () => {
-  const env = { MWI_DATA_DIR: path.join(tmp, "data"), MWI_DATABASE_URL: "" }
+  const env = { MWI_DATA_DIR: copyMigratedDataDir(tmp), MWI_DATABASE_URL: "" }
 
   it("creates, lists, shows, adds terms and URLs, deletes", async () => {
     const created = await runMwi(["land", "create", "--name", "demo", "--desc", "a demo", "--lang", "fr,en", "--terms", "climat, océan", "--json"], env)
@@ -74,16 +74,18 @@ describe("mwi on the embedded database", () => {
     expect(JSON.parse(json.stderr)).toEqual({ error: "LandNotFound", message: `no land named "nope"` })
     const usage = await runMwi(["land", "create"], env)
     expect(usage.code).toBe(2)
+    expect(usage.stderr).toContain("--name")
+    // the binary itself: src/main.ts sets the same code
+    expect((await runMwiProcess(["land", "create"], env)).code).toBe(2)
   }, 600_000)
 
   it("refuses a data folder that another process holds", async () => {
-    const dataDir = path.join(tmp, "held")
-    fs.mkdirSync(dataDir, { recursive: true })
-    // this test process is alive, so its pid in the lock file means "held"
-    fs.writeFileSync(path.join(dataDir, "mwi.lock"), String(process.pid))
+    const dataDir = copyMigratedDataDir(tmp)
+    // the process that started this test process is alive, so its pid in the lock file means "held"
+    fs.writeFileSync(path.join(dataDir, "mwi.lock"), String(process.ppid))
     const r = await runMwi(["land", "list"], { ...env, MWI_DATA_DIR: dataDir })
     expect(r.code).toBe(1)
-    expect(r.stderr.trim()).toBe(`mwi: the data folder ${dataDir} is in use by another mwi process (pid ${process.pid}); stop it or set MWI_DATA_DIR to another folder`)
+    expect(r.stderr.trim()).toBe(`mwi: the data folder ${dataDir} is in use by another mwi process (pid ${process.ppid}); stop it or set MWI_DATA_DIR to another folder`)
     // a lock left by a process that no longer exists is taken over
     fs.writeFileSync(path.join(dataDir, "mwi.lock"), "999999999")
     const ok = await runMwi(["land", "list", "--json"], { ...env, MWI_DATA_DIR: dataDir })

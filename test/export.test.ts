@@ -24,7 +24,7 @@ import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { runMwi } from "./support/cli.js"
 import { appOn } from "./support/app.js"
-import { onBothDatabases } from "./support/databases.js"
+import { copyMigratedDataDir, onBothDatabases } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { articlePage, sendHtml } from "./support/fixture-site.js"
 
@@ -609,7 +609,7 @@ onBothDatabases(
 describe("mwi land export", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-export-cli-"))
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
-  const env = { MWI_DATA_DIR: path.join(tmp, "data"), MWI_DATABASE_URL: "" }
+  const env = { MWI_DATA_DIR: copyMigratedDataDir(tmp), MWI_DATABASE_URL: "" }
 
   it("writes the file, reports counts, and fails in one line on a bad type or path", async () => {
     expect((await runMwi(["land", "create", "--name", "cli land"], env)).code).toBe(0)

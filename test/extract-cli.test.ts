@@ -4,9 +4,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
-import { runMwi } from "./support/cli.js"
+import { runMwi, runMwiProcess } from "./support/cli.js"
 
-// `mwi extract` through the real binary, on pages written here: no database is configured, none must be needed.
+// `mwi extract` on pages written here: no database is configured, none must be needed. The first case runs the real
+// binary (its extraction workers are the bundled ones), the others run in this process.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-extract-"))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
@@ -50,7 +51,7 @@ describe("mwi extract", () => {
 
   it("writes one Markdown file per page, subfolders mirrored, the title as a heading, links resolved", async () => {
     const output = path.join(tmp, "markdown")
-    const run = await runMwi(["extract", "--input-dir", input, "--output-dir", output, "--url-map", urlMap], env)
+    const run = await runMwiProcess(["extract", "--input-dir", input, "--output-dir", output, "--url-map", urlMap], env)
     expect(run.stderr).toBe("")
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^Extracted 4 HTML files from .* as markdown: 4 ok \(1 empty\), 0 failed; [\d.]+ ms\/page/)

@@ -5,6 +5,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { runMwi } from "./support/cli.js"
+import { copyMigratedDataDir } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
 import { scene } from "./support/images.js"
 
@@ -33,7 +34,7 @@ afterAll(async () => {
 })
 
 describe("mwi land medianalyse", () => {
-  const env = { MWI_DATA_DIR: path.join(tmp, "data"), MWI_DATABASE_URL: "", MWI_FETCH_RETRIES: "0" }
+  const env = { MWI_DATA_DIR: copyMigratedDataDir(tmp), MWI_DATABASE_URL: "", MWI_FETCH_RETRIES: "0" }
 
   it("crawls with --media, then analyses again with nothing left; reports errors per file", async () => {
     expect((await runMwi(["land", "create", "--name", "pics", "--terms", "climat"], env)).code).toBe(0)

@@ -5,6 +5,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { runMwi } from "./support/cli.js"
+import { copyMigratedDataDir } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
 import { articlePage, sendHtml } from "./support/fixture-site.js"
 
@@ -33,7 +34,8 @@ afterAll(async () => {
 })
 
 describe("mwi land readable", () => {
-  const env = () => ({ MWI_DATA_DIR: path.join(tmp, "data"), MWI_DATABASE_URL: "", MWI_ARCHIVE_URL: archive.origin, MWI_FETCH_RETRIES: "0" })
+  const dataDir = copyMigratedDataDir(tmp)
+  const env = () => ({ MWI_DATA_DIR: dataDir, MWI_DATABASE_URL: "", MWI_ARCHIVE_URL: archive.origin, MWI_FETCH_RETRIES: "0" })
 
   it("re-extracts a crawled land, recovering a dead page from the archive", async () => {
     expect((await runMwi(["land", "create", "--name", "r", "--terms", "climat"], env())).code).toBe(0)

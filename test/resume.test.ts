@@ -7,8 +7,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
-import { runMwi } from "./support/cli.js"
-import { throwAwayPgDatabase } from "./support/databases.js"
+import { runMwi, runMwiProcess } from "./support/cli.js"
+import { copyMigratedDataDir, throwAwayPgDatabase } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
 
@@ -40,7 +40,10 @@ const crawlAndKill = (name: string, env: Record<string, string>, site: FixtureSe
 
 const pagePaths = (site: FixtureServer) => site.requests.map((r) => r.path).filter((p) => p.startsWith("/p/"))
 
-const scenario = (env: Record<string, string>, query: (sql: string) => Promise<ReadonlyArray<Record<string, unknown>>>) =>
+type Rows = ReadonlyArray<Record<string, unknown>>
+
+/** `queries` runs its statements on one connection, opened for them only (the embedded database has one opener). */
+const scenario = (env: Record<string, string>, queries: (sql: ReadonlyArray<string>) => Promise<ReadonlyArray<Rows>>) =>
   async () => {
     const site = await inScope(startFixtureServer())
     generatedSite(site, { pages: 60, latencyMs: 40 })
@@ -53,10 +56,12 @@ const scenario = (env: Record<string, string>, query: (sql: string) => Promise<R
     await crawlAndKill("killed", env, site, 20)
     const firstRun = pagePaths(site)
     // what the killed run had stored before it died must not be fetched again
-    const stored = (await query(`SELECT normalized_url FROM expressions e JOIN lands l ON l.id = e.land_id
-      WHERE l.name = 'killed' AND e.crawl_state = 'fetched'`)).map((r) => new URL(String(r.normalized_url)).pathname)
+    const [fetched] = await queries([`SELECT normalized_url FROM expressions e JOIN lands l ON l.id = e.land_id
+      WHERE l.name = 'killed' AND e.crawl_state = 'fetched'`])
+    const stored = fetched!.map((r) => new URL(String(r.normalized_url)).pathname)
     expect(stored.length).toBeGreaterThan(0)
-    const resumed = await runMwi(crawlArgs("killed"), env)
+    // the same binary again, as a user would after the kill; the set-up and the reference crawl run in this process
+    const resumed = await runMwiProcess(crawlArgs("killed"), env)
     expect(resumed.stderr).toBe("")
     expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "completed", pending: 0 })
     const secondRun = pagePaths(site).slice(firstRun.length)
@@ -65,32 +70,36 @@ const scenario = (env: Record<string, string>, query: (sql: string) => Promise<R
     const clean = await runMwi(crawlArgs("clean"), env)
     expect(JSON.parse(clean.stdout)).toMatchObject({ status: "completed", fetched: 60 })
 
-    const graph = async (name: string) => ({
-      pages: (await query(`SELECT regexp_replace(normalized_url, '^.*/p/', '') AS p, depth, crawl_state, http_status
-        FROM expressions e JOIN lands l ON l.id = e.land_id WHERE l.name = '${name}' ORDER BY 1`)),
-      links: (await query(`SELECT regexp_replace(s.normalized_url, '^.*/p/', '') AS s, regexp_replace(t.normalized_url, '^.*/p/', '') AS t
+    const graph = (name: string) => [
+      `SELECT regexp_replace(normalized_url, '^.*/p/', '') AS p, depth, crawl_state, http_status
+        FROM expressions e JOIN lands l ON l.id = e.land_id WHERE l.name = '${name}' ORDER BY 1`,
+      `SELECT regexp_replace(s.normalized_url, '^.*/p/', '') AS s, regexp_replace(t.normalized_url, '^.*/p/', '') AS t
         FROM expression_links k JOIN expressions s ON s.id = k.source_id JOIN expressions t ON t.id = k.target_id
-        JOIN lands l ON l.id = s.land_id WHERE l.name = '${name}' ORDER BY 1, 2`))
-    })
-    const killed = await graph("killed")
-    const reference = await graph("clean")
-    expect(killed.pages.length).toBe(60)
-    expect(killed.pages.every((p) => p.crawl_state === "fetched")).toBe(true)
-    expect(killed).toEqual(reference)
-    const jobs = await query(`SELECT j.status FROM jobs j JOIN lands l ON l.id = j.land_id WHERE l.name = 'killed' ORDER BY j.id`)
-    expect(jobs.map((j) => j.status)).toEqual(["interrupted", "completed"])
+        JOIN lands l ON l.id = s.land_id WHERE l.name = '${name}' ORDER BY 1, 2`
+    ]
+    const [killedPages, killedLinks, cleanPages, cleanLinks, jobs] = await queries([
+      ...graph("killed"),
+      ...graph("clean"),
+      `SELECT j.status FROM jobs j JOIN lands l ON l.id = j.land_id WHERE l.name = 'killed' ORDER BY j.id`
+    ])
+    expect(killedPages!.length).toBe(60)
+    expect(killedPages!.every((p) => p.crawl_state === "fetched")).toBe(true)
+    expect({ pages: killedPages, links: killedLinks }).toEqual({ pages: cleanPages, links: cleanLinks })
+    expect(jobs!.map((j) => j.status)).toEqual(["interrupted", "completed"])
   }
 
 describe("kill -9 in the middle of a crawl, then the same command again", () => {
   it("on the embedded database: nothing lost, nothing duplicated, nothing stored fetched twice", async () => {
-    const dataDir = path.join(tmp, "embedded")
+    const dataDir = copyMigratedDataDir(tmp)
     const env = { MWI_DATA_DIR: dataDir, MWI_DATABASE_URL: "" }
     // the embedded database is read through the CLI's own process; a JSON query helper would need a second opener
-    await scenario(env, async (q) => {
+    await scenario(env, async (sqls) => {
       const { PGlite } = await import("@electric-sql/pglite")
       const db = await PGlite.create(path.join(dataDir, "pglite"))
       try {
-        return (await db.query<Record<string, unknown>>(q)).rows
+        const rows: Array<Rows> = []
+        for (const q of sqls) rows.push((await db.query<Record<string, unknown>>(q)).rows)
+        return rows
       } finally {
         await db.close()
       }
@@ -101,6 +110,7 @@ describe("kill -9 in the middle of a crawl, then the same command again", () => 
     const url = await inScope(throwAwayPgDatabase)
     const env = { MWI_DATABASE_URL: url, MWI_DATA_DIR: path.join(tmp, "unused") }
     const client = await inScope(PgClient.make({ url: Redacted.make(url) }))
-    await scenario(env, (q) => Effect.runPromise(client.unsafe<Record<string, unknown>>(q).withoutTransform))()
+    await scenario(env, (sqls) =>
+      Effect.runPromise(Effect.forEach(sqls, (q) => client.unsafe<Record<string, unknown>>(q).withoutTransform)))()
   }, 600_000)
 })

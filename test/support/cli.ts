@@ -1,5 +1,13 @@
+import { ValidationError } from "@effect/cli"
+import { NodeContext } from "@effect/platform-node"
+import { Cause, ConfigProvider, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { execFile } from "node:child_process"
+import { Console as NodeConsole } from "node:console"
 import * as path from "node:path"
+import { Writable } from "node:stream"
+import { Application } from "../../src/cli/app.js"
+import { runCli } from "../../src/cli/index.js"
+import { AppLive, ServerLive, WorkersLive } from "../../src/layers.js"
 
 const bin = path.resolve(import.meta.dirname, "../../bin/mwi.js")
 
@@ -9,8 +17,8 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Runs the real `mwi` binary in a child process, as a user would. */
-export const runMwi = (args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string): Promise<CliResult> =>
+/** Runs the real `mwi` binary in a child process, as a user would: the smoke tests of the binary itself. */
+export const runMwiProcess = (args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string): Promise<CliResult> =>
   new Promise((resolve) => {
     execFile(process.execPath, [bin, ...args], {
       env: { ...process.env, NO_COLOR: "1", ...env },
@@ -20,3 +28,79 @@ export const runMwi = (args: ReadonlyArray<string>, env: Record<string, string>,
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
     })
   })
+
+const collector = () => {
+  let text = ""
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString()
+      done()
+    }
+  })
+  return { stream, text: () => text }
+}
+
+/** An Effect Console writing to the given streams, as the global one writes to the process's. */
+const consoleOn = (stdout: Writable, stderr: Writable): Console.Console => {
+  const c = new NodeConsole({ stdout, stderr, colorMode: false })
+  const run = (f: () => void) => Effect.sync(f)
+  return {
+    [Console.TypeId]: Console.TypeId,
+    assert: (condition, ...args) => run(() => c.assert(condition, ...args)),
+    clear: run(() => c.clear()),
+    count: (label) => run(() => c.count(label)),
+    countReset: (label) => run(() => c.countReset(label)),
+    debug: (...args) => run(() => c.debug(...args)),
+    dir: (item, options) => run(() => c.dir(item, options)),
+    dirxml: (...args) => run(() => c.dirxml(...args)),
+    error: (...args) => run(() => c.error(...args)),
+    group: (options) => run(() => (options?.collapsed ? c.groupCollapsed(options.label) : c.group(options?.label))),
+    groupEnd: run(() => c.groupEnd()),
+    info: (...args) => run(() => c.info(...args)),
+    log: (...args) => run(() => c.log(...args)),
+    table: (data, properties) => run(() => c.table(data, properties)),
+    time: (label) => run(() => c.time(label)),
+    timeEnd: (label) => run(() => c.timeEnd(label)),
+    timeLog: (label, ...args) => run(() => c.timeLog(label, ...args)),
+    trace: (...args) => run(() => c.trace(...args)),
+    warn: (...args) => run(() => c.warn(...args)),
+    unsafe: c
+  }
+}
+
+/**
+ * Runs an `mwi` command inside this test process, as src/main.ts runs it (usage errors exit with 2, a defect with 1),
+ * with `env` as its configuration, its output captured and its exit code read from `process.exitCode`, which the
+ * commands set and this restores. Runs of one file are sequential, so the exit code and `cwd` are theirs alone.
+ */
+export const runMwi = async (args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string): Promise<CliResult> => {
+  const stdout = collector()
+  const stderr = collector()
+  const settings = { ...process.env, ...env, NO_COLOR: "1" }
+  const config = ConfigProvider.fromMap(new Map(Object.entries(settings).filter((e): e is [string, string] => e[1] !== undefined)))
+  const exitCode = process.exitCode
+  const dir = process.cwd()
+  process.exitCode = undefined
+  try {
+    if (cwd) process.chdir(cwd)
+    const exit = await runCli(["node", "mwi", ...args]).pipe(
+      Effect.provideService(Application, { app: AppLive, workers: WorkersLive, server: ServerLive }),
+      Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => {
+        process.exitCode = 2
+      })),
+      Logger.withMinimumLogLevel(LogLevel.Warning),
+      Effect.withConsole(consoleOn(stdout.stream, stderr.stream)),
+      Effect.withConfigProvider(config),
+      Effect.provide(NodeContext.layer),
+      Effect.runPromiseExit
+    )
+    if (Exit.isFailure(exit)) {
+      stderr.stream.write(`${Cause.pretty(exit.cause)}\n`)
+      return { code: 1, stdout: stdout.text(), stderr: stderr.text() }
+    }
+    return { code: Number(process.exitCode ?? 0), stdout: stdout.text(), stderr: stderr.text() }
+  } finally {
+    process.exitCode = exitCode
+    process.chdir(dir)
+  }
+}

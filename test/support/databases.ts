@@ -11,10 +11,22 @@ import { layerFor } from "../../src/services/Database.js"
 
 export type Backend = "pglite" | "postgres"
 
+/**
+ * A new embedded data folder in `parent`, already migrated: a copy of the template the global setup made (see
+ * test/support/global-setup.ts), for a suite or for `MWI_DATA_DIR`.
+ */
+export const copyMigratedDataDir = (parent: string): string => {
+  const template = inject("pgliteTemplate")
+  if (!template) throw new Error("no PGlite template: run through the integration project (test/support/global-setup.ts)")
+  const dir = fs.mkdtempSync(path.join(parent, "mwi-data-"))
+  fs.cpSync(template, dir, { recursive: true })
+  return dir
+}
+
 /** A fresh embedded database in a temporary folder, removed when the layer closes. */
 export const pgliteDatabase = Layer.unwrapScoped(Effect.gen(function*() {
   const dir = yield* Effect.acquireRelease(
-    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "mwi-test-"))),
+    Effect.sync(() => copyMigratedDataDir(os.tmpdir())),
     (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
   )
   return layerFor({ _tag: "Embedded", dataDir: dir })

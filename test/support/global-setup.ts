@@ -1,30 +1,59 @@
-import { execFileSync } from "node:child_process"
+import { Effect, Layer } from "effect"
+import { execFile, execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
+import { promisify } from "node:util"
 import type { TestProject } from "vitest/node"
+import { layerFor } from "../../src/services/Database.js"
 
 // Every repository suite also runs on a real PostgreSQL. .ci/run starts one and sets MWI_TEST_PG_URL; a plain
 // `npm test` starts its own throw-away cluster with .ci/pg.sh and stops it at the end, so the command stays whole.
 const script = path.resolve(import.meta.dirname, "../../.ci/pg.sh")
-let pgDir: string | undefined
 
-export default function setup(project: TestProject) {
-  let url = process.env.MWI_TEST_PG_URL
-  if (!url && process.env.MWI_TEST_SKIP_PG !== "1") {
-    const out = execFileSync("bash", ["-c", `source "${script}" && pg_start >&2 && echo "$MWI_TEST_PG_URL $PG_DIR"`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"]
-    }).trim().split(/\s+/)
-    url = out[0]
-    pgDir = out[1]
+const startPostgres = async () => {
+  const { stdout, stderr } = await promisify(execFile)("bash", [
+    "-c",
+    `source "${script}" && pg_start >&2 && echo "$MWI_TEST_PG_URL $PG_DIR"`
+  ])
+  process.stderr.write(stderr)
+  const [url, dir] = stdout.trim().split(/\s+/)
+  return { url: url!, dir: dir! }
+}
+
+/**
+ * An embedded database migrated once and closed, copied by every suite (test/support/databases.ts): an initdb and the
+ * migrations cost each suite seconds, a copy of the closed folder a fraction of one.
+ */
+const migratedTemplate = async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-template-"))
+  await Effect.runPromise(Effect.scoped(Layer.build(layerFor({ _tag: "Embedded", dataDir: dir }))))
+  return dir
+}
+
+export default async function setup(project: TestProject) {
+  const wantPostgres = !process.env.MWI_TEST_PG_URL && process.env.MWI_TEST_SKIP_PG !== "1"
+  // Both at once: PostgreSQL's initdb runs in its own processes while PGlite's runs in this one.
+  const [pg, template] = await Promise.allSettled([wantPostgres ? startPostgres() : undefined, migratedTemplate()])
+  const teardown = () => {
+    if (template.status === "fulfilled") fs.rmSync(template.value, { recursive: true, force: true })
+    if (pg.status === "fulfilled" && pg.value) {
+      execFileSync("bash", ["-c", `source "${script}" && PG_DIR="${pg.value.dir}" pg_stop`], { stdio: "inherit" })
+    }
   }
-  project.provide("pgUrl", url ?? "")
-  return () => {
-    if (pgDir) execFileSync("bash", ["-c", `source "${script}" && PG_DIR="${pgDir}" pg_stop`], { stdio: "inherit" })
+  if (pg.status === "rejected" || template.status === "rejected") {
+    teardown()
+    throw pg.status === "rejected" ? pg.reason : (template as PromiseRejectedResult).reason
   }
+  project.provide("pgUrl", pg.value?.url ?? process.env.MWI_TEST_PG_URL ?? "")
+  project.provide("pgliteTemplate", template.value)
+  return teardown
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
     pgUrl: string
+    /** A closed, migrated PGlite data folder to copy (its `pglite` subfolder is the database). */
+    pgliteTemplate: string
   }
 }
