@@ -25,12 +25,9 @@ export default defineConfig({
     // Vitest's default is one fork per core but one, a single fork here; the suites spend much of their time waiting on
     // sockets, PostgreSQL and child processes, so two overlap those waits.
     maxWorkers: 2,
-    // The files of a fork share its loaded modules: Effect, the platform and PGlite load once per fork, not once per
-    // file (the suite went from 4 min 31 s to under 4 min). Every suite builds its own layers (databases, servers,
-    // pools) and no test changes process.env, so nothing carries over from one file to the next.
-    isolate: false,
     projects: [
-      { extends: true, test: { name: "unit", include: unit } },
+      // The unit files share their workers' loaded modules (no isolation): loading Effect once per worker, not per file.
+      { extends: true, test: { name: "unit", include: unit, isolate: false } },
       {
         extends: true,
         test: {
@@ -39,6 +36,10 @@ export default defineConfig({
           exclude: unit,
           // Only this project starts PostgreSQL and builds the migrated PGlite template.
           globalSetup: ["test/support/global-setup.ts"],
+          // Its files too share their fork's loaded modules: loading Effect, the platform and PGlite once per fork, not
+          // once per file, took the whole suite from 4 min 31 s to under 4 min. Every suite builds its own layers
+          // (databases, servers, pools) and no test changes process.env, so nothing carries over from file to file.
+          isolate: false,
           // One extraction worker per pool: each loads the extractor's sources for seconds on start, and the suites'
           // few pages need no second (test/extractor-pool.test.ts sets its own counts).
           env: { MWI_EXTRACT_WORKERS: "1" }
