@@ -36,10 +36,6 @@ export default defineConfig({
           exclude: unit,
           // Only this project starts PostgreSQL and builds the migrated PGlite template.
           globalSetup: ["test/support/global-setup.ts"],
-          // Its files too share their fork's loaded modules: loading Effect, the platform and PGlite once per fork, not
-          // once per file, took the whole suite from 4 min 31 s to under 4 min. Every suite builds its own layers
-          // (databases, servers, pools) and no test changes process.env, so nothing carries over from file to file.
-          isolate: false,
           // One extraction worker per pool: each loads the extractor's sources for seconds on start, and the suites'
           // few pages need no second (test/extractor-pool.test.ts sets its own counts).
           env: { MWI_EXTRACT_WORKERS: "1" }
