@@ -26,8 +26,9 @@ export default defineConfig({
     // sockets, PostgreSQL and child processes, so two overlap those waits.
     maxWorkers: 2,
     projects: [
-      // The unit files share their workers' loaded modules (no isolation): loading Effect once per worker, not per file.
-      { extends: true, test: { name: "unit", include: unit, isolate: false } },
+      // Isolated like the others: @effect/vitest's layer() rewrites the `it` it exports, so a file sharing a worker's
+      // modules with one that calls it would run its test-clock tests on a live clock.
+      { extends: true, test: { name: "unit", include: unit } },
       {
         extends: true,
         test: {
