@@ -143,6 +143,23 @@ describe("Politeness", () => {
       assert.strictEqual(most, 2)
     }).pipe(Effect.provide(Politeness.Default)))
 
+  it.scoped("a lane closed while its request waits for a slot frees the host for the other jobs", () =>
+    Effect.gen(function*() {
+      const politeness = yield* Politeness
+      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const scope = yield* Scope.make()
+      const lane = yield* Scope.extend(politeness.lane({ concurrency: 1 }), scope)
+      // The lane's one slot is held by a request that never ends; the next waits for it, then the lane closes.
+      yield* lane.submit({ host: "x", limits: limits(0), run: () => Effect.never })
+      yield* lane.submit((yield* recorded(log, "a", { host: "a", limits: limits(0) })).work)
+      yield* TestClock.adjust(10)
+      yield* Scope.close(scope, { _tag: "Success", value: undefined } as never)
+      const other = yield* politeness.lane({ concurrency: 1 })
+      yield* runAll([[other, recorded(log, "b", { host: "a", limits: limits(0) })]])
+      yield* runAll([[other, recorded(log, "c", { host: "x", limits: limits(0) })]])
+      assert.deepStrictEqual((yield* Ref.get(log)).map(([n]) => n), ["b", "c"])
+    }).pipe(Effect.provide(Politeness.Default)))
+
   it.scoped("a closed lane leaves nothing behind: its queued work never runs", () =>
     Effect.gen(function*() {
       const politeness = yield* Politeness

@@ -1,4 +1,4 @@
-import { Clock, Effect, FiberMap, FiberSet, Queue, type Scope } from "effect"
+import { Clock, Effect, Fiber, FiberMap, FiberSet, Queue, type Scope } from "effect"
 import { urlHost } from "../domain/url.js"
 import { positiveInt } from "./config.js"
 
@@ -120,7 +120,10 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             return signal(host)
           })
         )
-        yield* FiberSet.run(entry.lane.running, entry.work.run(requestStarting).pipe(Effect.ensuring(release)))
+        // A lane that closed meanwhile never starts the work: the slots are given back when the fiber ends, whether
+        // it ran or not, or the host would stay busy for every other job.
+        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(requestStarting))
+        yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(fiber), release))
       })
 
     const loop = (host: Host): Effect.Effect<void> =>
