@@ -57,7 +57,7 @@ export const NetworkLive = (options: AppOptions = {}) =>
     Layer.provideMerge(Fetcher.Default),
     Layer.provideMerge(options.httpClient ?? CrawlerHttpClient.Default),
     Layer.provideMerge(Layer.merge(
-      NetworkGuard.layer(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }),
+      NetworkGuard.layer({ allowPrivateNetwork: options.allowPrivateNetwork }),
       FetcherConfig.layer(options.fetcher)
     ))
   )

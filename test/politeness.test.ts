@@ -6,8 +6,11 @@ import { type HostWork, type Lane, Politeness } from "../src/services/Politeness
 
 const limits = (delayMs: number, perHost = 1) => ({ perHost, delayMs })
 
+type Log = Ref.Ref<ReadonlyArray<readonly [string, number]>>
+const newLog = Ref.make<ReadonlyArray<readonly [string, number]>>([])
+
 /** Work that records when it started (clock time) under its name, then completes `done`. */
-const recorded = (log: Ref.Ref<ReadonlyArray<readonly [string, number]>>, name: string, work: Omit<HostWork, "run">) =>
+const recorded = (log: Log, name: string, work: Omit<HostWork, "run">) =>
   Effect.gen(function*() {
     const done = yield* Deferred.make<void>()
     const full: HostWork = {
@@ -28,8 +31,15 @@ const startsOf = (log: ReadonlyArray<readonly [string, number]>, prefix = "") =>
 
 const gaps = (starts: ReadonlyArray<number>) => starts.slice(1).map((t, i) => t - starts[i]!)
 
+/** Moves the test clock on, a step at a time, until the fiber is done. */
+const clockUntil = <A>(fiber: Fiber.Fiber<A>, stepMs = 10, maxMs = 60_000) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < maxMs && (yield* Fiber.poll(fiber))._tag === "None"; t += stepMs) yield* TestClock.adjust(stepMs)
+    return yield* Fiber.join(fiber)
+  })
+
 /** Submits work and lets the clock run until every piece has started. */
-const runAll = (pairs: ReadonlyArray<readonly [Lane, Effect.Effect<{ work: HostWork; done: Deferred.Deferred<void> }>]>, stepMs = 10, maxMs = 60_000) =>
+const runAll = (pairs: ReadonlyArray<readonly [Lane, Effect.Effect<{ work: HostWork; done: Deferred.Deferred<void> }>]>) =>
   Effect.gen(function*() {
     const dones: Array<Deferred.Deferred<void>> = []
     for (const [lane, make] of pairs) {
@@ -37,9 +47,7 @@ const runAll = (pairs: ReadonlyArray<readonly [Lane, Effect.Effect<{ work: HostW
       dones.push(done)
       yield* lane.submit(work)
     }
-    const all = yield* Effect.fork(Effect.forEach(dones, Deferred.await, { discard: true }))
-    for (let t = 0; t < maxMs && (yield* Fiber.poll(all))._tag === "None"; t += stepMs) yield* TestClock.adjust(stepMs)
-    yield* Fiber.join(all)
+    yield* clockUntil(yield* Effect.fork(Effect.forEach(dones, Deferred.await, { discard: true })))
   })
 
 describe("Politeness", () => {
@@ -47,7 +55,7 @@ describe("Politeness", () => {
     Effect.gen(function*() {
       const politeness = yield* Politeness
       const lane = yield* politeness.lane({ concurrency: 4 })
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       yield* runAll([[lane, recorded(log, "a1", { host: "a", limits: limits(300) })]])
       // The host's queue is empty: its actor retires. A URL of the same host arriving 50 ms later still waits.
       yield* TestClock.adjust(50)
@@ -61,7 +69,7 @@ describe("Politeness", () => {
   it.scoped("a host waiting for its interval holds no slot of its job: another host goes meanwhile", () =>
     Effect.gen(function*() {
       const lane = yield* (yield* Politeness).lane({ concurrency: 1 })
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       yield* runAll([
         [lane, recorded(log, "a", { host: "a", limits: limits(500) })],
         [lane, recorded(log, "a", { host: "a", limits: limits(500) })],
@@ -76,7 +84,7 @@ describe("Politeness", () => {
   it.scoped("the first request is spaced from robots.txt's, by the host's interval raised by its Crawl-delay", () =>
     Effect.gen(function*() {
       const lane = yield* (yield* Politeness).lane({ concurrency: 4 })
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       const prepare = Effect.map(Clock.currentTimeMillis, (now) => ({ intervalFloorMs: 400, requestedAt: now }))
       yield* TestClock.adjust(1000)
       yield* runAll([
@@ -91,7 +99,7 @@ describe("Politeness", () => {
       const politeness = yield* Politeness
       const crawl = yield* politeness.lane({ concurrency: 4 })
       const media = yield* politeness.lane({ concurrency: 4 })
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       yield* runAll([
         [crawl, recorded(log, "crawl", { host: "a", limits: limits(200) })],
         [media, recorded(log, "media", { host: "a", limits: limits(50) })],
@@ -108,7 +116,7 @@ describe("Politeness", () => {
       const politeness = yield* Politeness
       const first = yield* politeness.lane({ concurrency: 4 })
       const second = yield* politeness.lane({ concurrency: 4 })
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       yield* runAll([
         ...Array.from({ length: 4 }, () => [first, recorded(log, "first", { host: "a", limits: limits(100) })] as const),
         ...Array.from({ length: 2 }, () => [second, recorded(log, "second", { host: "a", limits: limits(100) })] as const)
@@ -137,16 +145,14 @@ describe("Politeness", () => {
             })
         })
       }
-      const waiting = yield* Effect.fork(Deferred.await(done))
-      for (let t = 0; t < 1000 && (yield* Fiber.poll(waiting))._tag === "None"; t += 10) yield* TestClock.adjust(10)
-      yield* Fiber.join(waiting)
+      yield* clockUntil(yield* Effect.fork(Deferred.await(done)), 10, 1000)
       assert.strictEqual(most, 2)
     }).pipe(Effect.provide(Politeness.Default)))
 
   it.scoped("a lane closed while its request waits for a slot frees the host for the other jobs", () =>
     Effect.gen(function*() {
       const politeness = yield* Politeness
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       const scope = yield* Scope.make()
       const lane = yield* Scope.extend(politeness.lane({ concurrency: 1 }), scope)
       // The lane's one slot is held by a request that never ends; the next waits for it, then the lane closes.
@@ -163,7 +169,7 @@ describe("Politeness", () => {
   it.scoped("a closed lane leaves nothing behind: its queued work never runs", () =>
     Effect.gen(function*() {
       const politeness = yield* Politeness
-      const log = yield* Ref.make<ReadonlyArray<readonly [string, number]>>([])
+      const log = yield* newLog
       const scope = yield* Scope.make()
       const lane = yield* Scope.extend(politeness.lane({ concurrency: 1 }), scope)
       for (let i = 0; i < 3; i++) yield* lane.submit((yield* recorded(log, "a", { host: "a", limits: limits(1000) })).work)

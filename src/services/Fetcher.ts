@@ -288,7 +288,7 @@ const make = Effect.gen(function*() {
 export interface FetcherLayerOptions {
   /** Overrides on top of the `Config` values (tests use small timeouts). */
   readonly config?: Partial<FetcherSettings>
-  readonly allowPrivateNetwork?: boolean
+  readonly allowPrivateNetwork?: boolean | undefined
 }
 
 /** The crawler's HTTP client: guarded, capped, timed out, retried, redirect-aware. */
@@ -299,7 +299,7 @@ export class Fetcher extends Effect.Service<Fetcher>()("mwi/Fetcher", { scoped: 
       Layer.provide(CrawlerHttpClient.Default),
       Layer.provide(Layer.merge(
         FetcherConfig.layer(options.config),
-        NetworkGuard.layer(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork })
+        NetworkGuard.layer({ allowPrivateNetwork: options.allowPrivateNetwork })
       ))
     )
 }

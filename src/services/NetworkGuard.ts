@@ -101,7 +101,7 @@ const make = (allowPrivateNetwork: boolean): NetworkGuardShape => ({
 
 export interface NetworkGuardOptions {
   /** Overrides `MWI_ALLOW_PRIVATE_NETWORK` (the CLI's `--allow-private-network`). */
-  readonly allowPrivateNetwork?: boolean
+  readonly allowPrivateNetwork?: boolean | undefined
 }
 
 const allowPrivateNetworkConfig = Config.boolean("MWI_ALLOW_PRIVATE_NETWORK").pipe(Config.withDefault(false))
