@@ -1,5 +1,5 @@
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Effect, Either } from "effect"
+import { Effect, Either, ParseResult } from "effect"
 import { MwiApi } from "../http/api.js"
 import type { JobEvent } from "../services/Progress.js"
 
@@ -28,6 +28,11 @@ const failureOf = (e: unknown): ApiFailure => {
   const { _tag, message, ...fields } = e as { _tag?: string; message?: string }
   // A transport failure (server down, connection lost) or an answer the client could not read.
   if (_tag === "RequestError") return new ApiFailure("Network", String(message))
+  // A value the API's schema refuses before the request is sent: named like the server's InvalidInput.
+  if (ParseResult.isParseError(e)) {
+    const [first] = ParseResult.ArrayFormatter.formatErrorSync(e)
+    return new ApiFailure("InvalidInput", String(message), { field: first?.path.join(".") || "request", reason: first?.message ?? "" })
+  }
   if (_tag === "ResponseError") {
     const status = (e as { response?: { status?: number } }).response?.status ?? 0
     return new ApiFailure(status === 401 ? "Unauthorized" : "Server", String(message), { status })

@@ -1,3 +1,4 @@
+import { Effect, Schema } from "effect"
 import { useMemo, useState } from "preact/hooks"
 import { CrawlRequest } from "../../http/api.js"
 import { MediaOptions } from "../../streams/media-options.js"
@@ -8,11 +9,24 @@ import { optionFields, payloadOf } from "../options.js"
 import { ErrorBox, Field, useAction } from "./ui.js"
 
 // The kinds whose options this console knows from their schema; the embed stage's, when the server offers them,
-// start with the server's defaults.
+// start with the server's defaults. The form's values are decoded by the job's schema here (defaults filled in),
+// so a wrong value is named before the request.
 const known = {
-  crawl: { fields: optionFields(CrawlRequest), start: (id: number, payload: object) => call((api) => api.jobs.crawlJob({ path: { id }, payload: payload as never })) },
-  readable: { fields: optionFields(ReadableOptions), start: (id: number, payload: object) => call((api) => api.jobs.readable({ path: { id }, payload: payload as never })) },
-  media: { fields: optionFields(MediaOptions), start: (id: number, payload: object) => call((api) => api.jobs.media({ path: { id }, payload: payload as never })) }
+  crawl: {
+    fields: optionFields(CrawlRequest),
+    start: (id: number, input: object) =>
+      call((api) => Effect.flatMap(Schema.decodeUnknown(CrawlRequest)(input), (payload) => api.jobs.crawlJob({ path: { id }, payload })))
+  },
+  readable: {
+    fields: optionFields(ReadableOptions),
+    start: (id: number, input: object) =>
+      call((api) => Effect.flatMap(Schema.decodeUnknown(ReadableOptions)(input), (payload) => api.jobs.readable({ path: { id }, payload })))
+  },
+  media: {
+    fields: optionFields(MediaOptions),
+    start: (id: number, input: object) =>
+      call((api) => Effect.flatMap(Schema.decodeUnknown(MediaOptions)(input), (payload) => api.jobs.media({ path: { id }, payload })))
+  }
 } as const
 
 type Kind = keyof typeof known | "embed" | "pseudolinks"

@@ -51,7 +51,7 @@ export const Jobs = ({ landId, features, onChange }: { readonly landId: number; 
           <h3>{t("jobs.recent")}</h3>
           <ul class="recent">
             {recent.data?.items.filter((p) => p.fetchedAt !== null).map((p) => (
-              <li><span class={`state ${p.crawlState}`}>{p.httpStatus ?? maybe(`state.${p.crawlState}`)}</span> <a href={href(`/lands/${landId}/pages/${p.id}`)}>{p.title ?? p.url}</a></li>
+              <li><span class={`state ${p.crawlState}`}>{p.httpStatus ?? maybe(`state.${p.crawlState}`)}</span> <a href={href(`/lands/${landId}/pages/${p.id}`)}>{p.title ?? p.url}</a> <span class="muted small">{p.domain}</span></li>
             ))}
           </ul>
         </div>

@@ -56,7 +56,7 @@ export const en = {
   "dictionary.lemma": "lemma {lemma}, weight {weight}",
   "seeds.title": "Seed URLs",
   "seeds.hint": "One URL a line",
-  "seeds.add": "Add {n} URLs",
+  "seeds.add": "Add the URLs ({n})",
   "seeds.file": "…or read a text file",
   "seeds.report": "{added} added, {existing} already in the land, {invalid} refused.",
   "jobs.start": "Start a job",

@@ -58,7 +58,7 @@ export const fr: Readonly<Record<keyof typeof en, string>> = {
   "dictionary.lemma": "lemme {lemma}, poids {weight}",
   "seeds.title": "URL d'amorce",
   "seeds.hint": "Une URL par ligne",
-  "seeds.add": "Ajouter {n} URL",
+  "seeds.add": "Ajouter les URL ({n})",
   "seeds.file": "…ou lire un fichier texte",
   "seeds.report": "{added} ajoutée(s), {existing} déjà dans le land, {invalid} refusée(s).",
   "jobs.start": "Lancer une tâche",
