@@ -1,4 +1,4 @@
-import { describe, expect, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -26,8 +26,31 @@ if (!browserTestsRun) {
   console.warn("console.test.ts skipped: no Chromium at /usr/bin/chromium nor in MWI_CHROMIUM (apt-get install chromium); under CI=true it runs")
 }
 
-describe.runIf(browserTestsRun)("web console in headless Chromium", () => layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: true })((it) => {
-  it.scoped("a study from sign-in to export: land, terms, seeds, crawl with live progress, pages, detail, graph, language", () =>
+layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: true })("web console", (it) => {
+  it.scoped("GET / and its assets: content types, caching, nothing outside the console's folder", () =>
+    Effect.gen(function*() {
+      yield* buildConsole
+      const base = yield* baseUrl
+      const index = yield* Effect.promise(() => fetch(`${base}/`))
+      expect(index.status).toBe(200)
+      expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8")
+      expect(index.headers.get("cache-control")).toBe("no-cache")
+      const html = yield* Effect.promise(() => index.text())
+      const assets = [...html.matchAll(/(?:src|href)="(assets\/[^"]+)"/g)].map((m) => m[1]!)
+      expect(assets.map((a) => path.extname(a)).sort()).toEqual([".css", ".js"])
+      for (const asset of assets) {
+        const res = yield* Effect.promise(() => fetch(`${base}/${asset}`))
+        expect(res.status).toBe(200)
+        expect(res.headers.get("content-type")).toMatch(asset.endsWith(".js") ? /^text\/javascript/ : /^text\/css/)
+        expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable")
+      }
+      for (const probe of ["/assets/..%2F..%2Fpackage.json", "/assets/%2E%2E%2Findex.html", "/assets/.hidden", "/assets/nothing.js", "/assets/../../package.json"]) {
+        const res = yield* Effect.promise(() => fetch(`${base}${probe}`))
+        expect(res.status, probe).toBe(404)
+      }
+    }))
+
+  it.scoped.runIf(browserTestsRun)("a study from sign-in to export: land, terms, seeds, crawl with live progress, pages, detail, graph, language", () =>
     Effect.gen(function*() {
       console.log(`Chromium: ${chromiumPath}`)
       fs.mkdirSync(artefacts, { recursive: true })
@@ -143,8 +166,11 @@ describe.runIf(browserTestsRun)("web console in headless Chromium", () => layer(
         const graph = await page.locator(".graph").screenshot({ path: path.join(artefacts, "07-graph.png") })
         const { channels } = await sharp(graph).stats()
         expect(channels.some((c) => c.max - c.min > 60)).toBe(true)
+        await shot(page, "07-graph-page")
         await page.selectOption("select[name=level]", "pages")
         await page.waitForSelector(`.graph[data-nodes='${2 * PAGES}'] canvas`)
+        await page.waitForTimeout(500)
+        await shot(page, "07-graph-pages")
 
         // An export, downloaded as a file.
         step("An export, downloaded as a file.")
@@ -182,4 +208,4 @@ describe.runIf(browserTestsRun)("web console in headless Chromium", () => layer(
       }).pipe(Effect.tapErrorCause(() => Effect.promise(() => shot(page, "failure"))))
       expect(errors).toEqual([])
     }), 150_000)
-}))
+})

@@ -20,9 +20,11 @@ export const browserTestsRun = chromiumPath !== undefined || process.env["CI"] =
 /** Where the browser tests leave their screenshots (git-ignored). */
 export const artefacts = path.join(root, "test-artifacts", "console")
 
-/** Builds the web console where the server run from the sources serves it (src/http/console-route.ts). */
+let built: Promise<unknown> | undefined
+
+/** Builds the web console, once per test file, where the server run from the sources serves it (src/http/console-route.ts). */
 export const buildConsole = Effect.promise(() =>
-  promisify(execFile)(process.execPath, [path.join(root, "bin", "console-build.js"), path.join(root, ".bundle", "console")]))
+  built ??= promisify(execFile)(process.execPath, [path.join(root, "bin", "console-build.js"), path.join(root, ".bundle", "console")]))
 
 /**
  * Headless Chromium with a fresh profile, closed (and its profile removed) with the scope: no GPU, no network of its

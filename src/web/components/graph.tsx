@@ -26,7 +26,7 @@ export const GraphView = ({ landId }: { readonly landId: number }) => {
     const graph = buildGraph(data.data, shownLevel, sizeBy)
     setOrder(graph.order)
     if (graph.order === 0) return
-    const renderer = new Sigma(graph, container.current, { labelRenderedSizeThreshold: 8 })
+    const renderer = new Sigma(graph, container.current, { labelRenderedSizeThreshold: 8, stagePadding: 60 })
     renderer.on("clickNode", ({ node }) => {
       const target = graph.getNodeAttribute(node, "target")
       if (shownLevel === "domains") go(`/lands/${landId}/pages`, { domain: target })
