@@ -14,7 +14,8 @@ const unit = [
   "test/login-limiter.test.ts",
   "test/fetcher.test.ts",
   "test/media-analyzer.test.ts",
-  "test/extractor.test.ts"
+  "test/extractor.test.ts",
+  "test/job-counters.test.ts"
 ]
 
 export default defineConfig({

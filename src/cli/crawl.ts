@@ -1,8 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Queue } from "effect"
-import type { JobCounters } from "../domain/job.js"
 import { Lands } from "../services/Lands.js"
-import { Progress } from "../services/Progress.js"
+import { type JobEvent, Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { analyseAfterCrawl } from "../streams/media-analysis.js"
@@ -18,19 +17,20 @@ const summaryText = (s: CrawlSummary) =>
   `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
   `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
 
-const crawlLine = (c: JobCounters, perSecond: number) =>
-  `${c.fetched} fetched, ${c.failed} failed, ${c.skipped} skipped, ${c.queued} queued, ${c.discovered} discovered - ` +
-  `${perSecond} pages/s`
+// Each kind's own counter names, in the event's order: "12 fetched, 0 failed, … 3 queued - 5.2 pages/s".
+const progressLine = (e: JobEvent) =>
+  [...Object.entries(e.counters).filter(([name]) => name !== "queued"), ["queued", e.counters.queued] as const]
+    .map(([name, n]) => `${n} ${name}`).join(", ") + ` - ${e.perSecond} ${e.unit}/s`
 
 /** The live line of a job on a terminal (the caller only starts it on one). */
-export const progressBar = (jobOf: () => number | undefined, line: (c: JobCounters, perSecond: number) => string) =>
+export const progressBar = (jobOf: () => number | undefined) =>
   Effect.gen(function*() {
     const progress = yield* Progress
     const events = yield* progress.subscribe
     return yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const e = yield* Queue.take(events)
       if (e.jobId !== jobOf() || e.type !== "progress") return
-      process.stderr.write(`\r\x1b[K${line(e.counters, e.pagesPerSecond)}`)
+      process.stderr.write(`\r\x1b[K${progressLine(e)}`)
     })))
   })
 
@@ -67,7 +67,7 @@ export const crawlCommand = Command.make("crawl", {
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId, crawlLine)
+    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const summary = yield* crawlLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id
