@@ -137,6 +137,22 @@ describe("mwi land crawl --retry", () => {
     expect(JSON.parse(retried.stdout)).toMatchObject({ fetched: 2, requeued: 2, problems: [] })
   }, 120_000)
 
+  it("land pages lists the pages with state, status, relevance and reason", async () => {
+    const all = await runMwi(["land", "pages", "--name", "local", "--json"], env)
+    expect(all.code).toBe(0)
+    const page = JSON.parse(all.stdout)
+    expect(page.total).toBe(2)
+    expect(page.items.map((p: { url: string; crawlState: string; httpStatus: number }) => [p.url, p.crawlState, p.httpStatus]))
+      .toEqual([[`${origin}/a`, "fetched", 200], [`${origin}/b`, "fetched", 200]])
+    const human = await runMwi(["land", "pages", "--name", "local", "--sort", "url", "--limit", "1"], env)
+    expect(human.stdout).toMatch(new RegExp(`^\\s+\\d+  fetched   200\\s+\\S+  d0  ${origin}/a  "page /a"\\n1 page of 2 in land local \\(--limit to see more\\)\\n$`))
+    const none = await runMwi(["land", "pages", "--name", "local", "--state", "failed"], env)
+    expect(none.stdout.trim()).toBe("No page in land local matches")
+    const bad = await runMwi(["land", "pages", "--name", "local", "--limit", "0"], env)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim()).toBe("mwi: invalid limit: limit must be at least 1")
+  }, 60_000)
+
   it("a robots.txt change is recovered with --retry skipped --reason robots", async () => {
     robotsTxt = "User-agent: *\nDisallow: /\n"
     await runMwi(["land", "create", "--name", "robots"], env)
