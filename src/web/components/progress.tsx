@@ -25,7 +25,7 @@ export const JobProgress = ({ event }: { readonly event: JobEvent }) => {
         <span>{maybe(`status.${event.status}`) ?? event.status}</span>
         {event.stage && <span class="muted">{maybe(`stage.${event.stage}`) ?? event.stage}</span>}
         <span class="spacer" />
-        <span>{t("progress.rate", { rate: event.pagesPerSecond })}</span>
+        <span>{t("progress.rate", { rate: event.perSecond, unit: maybe(`unit.${event.unit}`) ?? event.unit })}</span>
         <span>{t("progress.elapsed", { s: Math.round(event.elapsedMs / 1000) })}</span>
       </div>
       <div class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
