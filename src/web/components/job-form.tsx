@@ -5,7 +5,7 @@ import { MediaOptions } from "../../streams/media-options.js"
 import { ReadableOptions } from "../../streams/readable-options.js"
 import { call, type Features, untypedCall } from "../api.js"
 import { useI18n } from "../i18n.js"
-import { optionFields, payloadOf } from "../options.js"
+import { initialValues, type OptionValue, optionFields, payloadOf } from "../options.js"
 import { ErrorBox, Field, useAction } from "./ui.js"
 
 // The kinds whose options this console knows from their schema; the embed stage's, when the server offers them,
@@ -31,19 +31,17 @@ const known = {
 
 type Kind = keyof typeof known | "embed" | "pseudolinks"
 
-const initialValues = (kind: Kind) =>
-  Object.fromEntries((kind in known ? known[kind as keyof typeof known].fields : []).map((f) =>
-    [f.name, f.kind === "boolean" ? f.initial === true : f.initial === null || f.initial === undefined ? "" : String(f.initial)]))
+const fieldsOf = (kind: Kind) => (kind in known ? known[kind as keyof typeof known].fields : [])
 
 export const JobForm = ({ landId, features, onStarted }: { readonly landId: number; readonly features: Features | undefined; readonly onStarted: () => void }) => {
   const { t, maybe } = useI18n()
   const kinds: ReadonlyArray<Kind> = ["crawl", "readable", "media", ...(features?.embed ? ["embed" as const] : []), ...(features?.pseudolinks ? ["pseudolinks" as const] : [])]
   const [kind, setKind] = useState<Kind>("crawl")
-  const [values, setValues] = useState<Record<string, string | boolean>>(() => initialValues("crawl"))
+  const [values, setValues] = useState<Record<string, OptionValue>>(() => initialValues(fieldsOf("crawl")))
   const [started, setStarted] = useState<number | null>(null)
   const { busy, error, run } = useAction()
-  const fields = useMemo(() => (kind in known ? known[kind as keyof typeof known].fields : []), [kind])
-  const set = (name: string, value: string | boolean) => setValues((v) => ({ ...v, [name]: value }))
+  const fields = useMemo(() => fieldsOf(kind), [kind])
+  const set = (name: string, value: OptionValue) => setValues((v) => ({ ...v, [name]: value }))
   return (
     <form class="card" onSubmit={(e) => {
       e.preventDefault()
@@ -61,7 +59,7 @@ export const JobForm = ({ landId, features, onStarted }: { readonly landId: numb
           <select name="kind" value={kind} onChange={(e) => {
             const k = e.currentTarget.value as Kind
             setKind(k)
-            setValues(initialValues(k))
+            setValues(initialValues(fieldsOf(k)))
           }}>
             {kinds.map((k) => <option value={k}>{maybe(`kind.${k}`) ?? k}</option>)}
           </select>
@@ -75,6 +73,18 @@ export const JobForm = ({ landId, features, onStarted }: { readonly landId: numb
                 <select name={f.name} value={String(values[f.name])} onChange={(e) => set(f.name, e.currentTarget.value)}>
                   {f.choices.map((c) => <option value={c}>{maybe(`choice.${c}`) ?? c}</option>)}
                 </select>
+              )
+              : f.kind === "several"
+              ? (
+                <span class="several">
+                  {f.choices.map((c) => {
+                    const chosen = values[f.name] as ReadonlyArray<string>
+                    return (
+                      <label><input type="checkbox" name={`${f.name}.${c}`} checked={chosen.includes(c)} onChange={(e) =>
+                        set(f.name, e.currentTarget.checked ? [...chosen, c] : chosen.filter((x) => x !== c))} /> {maybe(`choice.${c}`) ?? c}</label>
+                    )
+                  })}
+                </span>
               )
               : f.kind === "number"
               ? (
