@@ -88,6 +88,8 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.fill("input[name=terms]", "climat, réchauffement")
         await page.click("button:has-text('Create the land')")
         await page.waitForSelector(".chips li:has-text('réchauffement')")
+        // The semantic search is the embed stage's: this server does not offer it, so the console shows no such tab.
+        expect(await page.locator("nav.tabs a:has-text('Search')").count()).toBe(0)
         await page.fill("textarea[name=seeds]", `${a.url("/p/0")}\nnot a url`)
         await page.click("button:has-text('Add the URLs (2)')")
         await page.waitForSelector("text=1 added, 0 already in the land, 1 refused.")
@@ -182,6 +184,21 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         const csv = fs.readFileSync(await download.path(), "utf8").trim().split("\n")
         expect(csv[0]).toContain("url")
         expect(csv.length).toBe(2 * PAGES + 1)
+
+        // Media: none on these sites, said so.
+        await page.click("nav.tabs a:has-text('Media')")
+        await page.waitForSelector("text=No media (crawl, then run a media job).")
+
+        // A refused form keeps what was typed: a second land of the same name.
+        await page.click("header a:has-text('Lands')")
+        await page.click("text=New land")
+        await page.fill("input[name=name]", "Climat")
+        await page.fill("textarea[name=description]", "encore")
+        await page.click("button:has-text('Create the land')")
+        await page.waitForSelector("p.error:has-text('A land named “Climat” already exists.')")
+        expect(await page.inputValue("textarea[name=description]")).toBe("encore")
+        await page.click("button:has-text('Cancel')")
+        await page.click("table.data a:has-text('Climat')")
 
         // French, kept across a reload.
         step("French, kept across a reload.")
