@@ -14,7 +14,9 @@ const unit = [
   "test/login-limiter.test.ts",
   "test/fetcher.test.ts",
   "test/media-analyzer.test.ts",
-  "test/extractor.test.ts"
+  "test/extractor.test.ts",
+  "test/paragraphs.test.ts",
+  "test/embed-providers.test.ts"
 ]
 
 export default defineConfig({
