@@ -15,7 +15,9 @@ const unit = [
   "test/fetcher.test.ts",
   "test/media-analyzer.test.ts",
   "test/extractor.test.ts",
-  "test/job-counters.test.ts"
+  "test/job-counters.test.ts",
+  "test/paragraphs.test.ts",
+  "test/embed-providers.test.ts"
 ]
 
 export default defineConfig({

@@ -4,8 +4,10 @@ import { Lands } from "../services/Lands.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
+import { crawlWithEmbed } from "../streams/embedding.js"
 import { analyseAfterCrawl } from "../streams/media-analysis.js"
 import { networkOptions, withApp } from "./app.js"
+import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, runCommand } from "./output.js"
 
@@ -73,6 +75,7 @@ export const crawlCommand = Command.make("crawl", {
   media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
   retry: Options.text("retry").pipe(Options.withDescription("first put back in the frontier the pages that ended: failed, skipped, errors (HTTP error status); comma-separated"), Options.optional),
   reason: Options.text("reason").pipe(Options.withDescription("with --retry: only pages whose reason or HTTP status contains this (e.g. HostNotFound, robots, 503)"), Options.optional),
+  embed: Options.boolean("embed").pipe(Options.withDescription("embed the pages as they are stored (see land embed; model from MWI_EMBED_PROVIDER)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
@@ -89,21 +92,24 @@ export const crawlCommand = Command.make("crawl", {
       userAgent: Option.getOrUndefined(o.userAgent),
       media: o.media,
       retry: Option.match(o.retry, { onNone: () => undefined, onSome: (r) => r.split(",").map((x) => x.trim()).filter((x) => x !== "") }),
-      retryReason: Option.getOrUndefined(o.reason)
+      retryReason: Option.getOrUndefined(o.reason),
+      embed: o.embed
     })
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
-    const summary = yield* crawlLand(land.id, options, {
+    const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
       onJob: (job) => Effect.sync(() => {
-        jobId = job.id
+        jobId ??= job.id
       })
     })
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
     const media = yield* analyseAfterCrawl(land.id, options, summary)
-    yield* emit(o.json, media === null ? summary : { ...summary, media }, () =>
-      media === null ? summaryText(land.name, summary) : `${summaryText(land.name, summary)}\n${mediaSummaryText(media)}`)
+    yield* emit(o.json, { ...summary, ...(media === null ? {} : { media }), ...(embed === null ? {} : { embed }) }, () =>
+      [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
+        .join("\n"))
+    if (embed !== null && embed.status !== "completed") yield* Console.error(`mwi: embedding ${embed.status}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
     const nothing = nothingFetched(summary)
