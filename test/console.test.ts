@@ -263,5 +263,10 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.waitForSelector("input[name=password]")
       }).pipe(Effect.tapErrorCause(() => Effect.promise(() => shot(page, "failure"))))
       expect(errors).toEqual([])
+
+      // A browser set to French gets the console in French from the start.
+      const french = yield* launchChromium("fr-FR")
+      const welcome = french.pages()[0] ?? (yield* Effect.promise(() => french.newPage()))
+      yield* Effect.promise(() => welcome.goto(`${base}/`).then(() => welcome.waitForSelector("h1:has-text('Connexion')")))
     }), 150_000)
 })
