@@ -13,6 +13,7 @@ import initial from "./migrations/0001_initial.js"
 import accounts from "./migrations/0002_accounts.js"
 import readable from "./migrations/0003_readable.js"
 import frontierByHost from "./migrations/0004_frontier_by_host.js"
+import embeddings from "./migrations/0005_embeddings.js"
 
 const snakeToCamel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
 const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())
@@ -22,7 +23,8 @@ export const migrations = {
   "0001_initial": initial,
   "0002_accounts": accounts,
   "0003_readable": readable,
-  "0004_frontier_by_host": frontierByHost
+  "0004_frontier_by_host": frontierByHost,
+  "0005_embeddings": embeddings
 }
 
 /** Where the data lives, as given by the configuration; printed by commands so the user knows which one they hit. */

@@ -39,7 +39,9 @@ export const CrawlOptions = Schema.Struct({
   retryReason: Schema.optional(Schema.String.pipe(
     Schema.minLength(1, { message: () => "retryReason must not be empty" }),
     Schema.maxLength(200, { message: () => "retryReason must be at most 200 characters" })
-  ))
+  )),
+  /** Embed the pages as the crawl stores them (an embed job beside the crawl, see embedding.ts). */
+  embed: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 export type CrawlOptions = typeof CrawlOptions.Type
 export type CrawlOptionsInput = typeof CrawlOptions.Encoded

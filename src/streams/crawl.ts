@@ -66,7 +66,7 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
         jobId: f.job.id,
         landId: land.id,
         status: f.status,
-        fetched: f.counters.fetched,
+        fetched: f.counters.done,
         failed: f.counters.failed,
         skipped: f.counters.skipped,
         discovered: f.counters.discovered,
@@ -156,7 +156,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
             links.count += report.links
             return {
               ...c,
-              fetched: c.fetched + pages.filter((p) => p.state === "fetched").length,
+              done: c.done + pages.filter((p) => p.state === "fetched").length,
               failed: c.failed + pages.filter((p) => p.state === "failed").length,
               skipped: c.skipped + pages.filter((p) => p.state === "skipped").length,
               discovered: c.discovered + report.discovered
