@@ -227,11 +227,11 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
       assert.isBelow(left, count)
       assert.strictEqual((yield* call(base, "POST", `/api/v1/jobs/${jobId}/cancel`, { token })).status, 409)
 
-      const socket = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
       const resumed = yield* call(base, "POST", `/api/v1/jobs/${jobId}/resume`, { token })
       assert.strictEqual(resumed.status, 202)
       assert.strictEqual(resumed.body.jobId, jobId)
-      // The socket's snapshot was the cancelled end; the resumed run ends completed.
+      // A job's socket ends with its final event: the resumed run is watched on a new one, and ends completed.
+      const socket = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
       yield* Effect.promise(() => socket.next((m) => m.type === "final" && m.status === "completed", 120_000))
       assert.strictEqual((yield* call(base, "GET", `/api/v1/lands/${landId}/media?analysed=true&error=false`, { token })).body.total, count)
       const job = yield* call(base, "GET", `/api/v1/jobs/${jobId}`, { token })
@@ -266,7 +266,6 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
         ["GET", `/media?nearDuplicatesOf=${mediaId}&maxDistance=65`, undefined, "maxDistance"],
         ["GET", "/media?maxDistance=5", undefined, "maxDistance"],
         ["GET", "/media?limit=0", undefined, "limit"],
-        ["GET", "/media/abc", undefined, "mediaId"],
         ["POST", "/jobs/media", { concurrency: 0 }, "concurrency"],
         ["POST", "/jobs/media", { maxBytes: 10 }, "maxBytes"],
         ["POST", "/jobs/media", { depth: "deep" }, "depth"],
@@ -280,6 +279,7 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
         assert.strictEqual(r.body.details.field.split(".")[0], field, path)
       }
       assert.strictEqual((yield* call(base, "POST", `/api/v1/lands/${landId}/jobs/media`, { token: carol, raw: "{oops" })).status, 400)
+      assert.strictEqual((yield* call(base, "GET", `/api/v1/lands/${landId}/media/abc`, { token: carol })).status, 404)
 
       // Another user: the land, its media and its jobs do not exist for them.
       for (const [method, path] of [["GET", "/media"], ["GET", `/media/${mediaId}`], ["POST", "/jobs/media"], ["POST", "/jobs/crawl"]] as const) {
@@ -374,11 +374,13 @@ onBothDatabases("HTTP API: readable jobs", (db) =>
       assert.deepInclude(cancelled.body, { kind: "readable", status: "cancelled" })
       assert.isBelow(archive.requests.length, count)
 
-      const socket = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
-      assert.deepInclude(yield* Effect.promise(() => socket.next(() => true)), { type: "final", status: "cancelled", kind: "readable" })
+      const ended = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
+      assert.deepInclude(yield* Effect.promise(() => ended.next(() => true)), { type: "final", status: "cancelled", kind: "readable" })
+      assert.strictEqual(yield* Effect.promise(() => ended.closed), 1000)
       const resumed = yield* call(base, "POST", `/api/v1/jobs/${jobId}/resume`, { token })
       assert.strictEqual(resumed.status, 202)
       assert.strictEqual(resumed.body.jobId, jobId)
+      const socket = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
       yield* Effect.promise(() => socket.next((m) => m.type === "final" && m.status === "completed", 120_000))
       const job = yield* call(base, "GET", `/api/v1/jobs/${jobId}`, { token })
       assert.deepInclude(job.body, { kind: "readable", status: "completed" })

@@ -53,6 +53,7 @@ import {
   EmbeddingServerError
 } from "../domain/embedding-errors.js"
 import { apiError, documentDecodeFailures } from "./errors.js"
+import { IdParam, IntParam, MAX_ID, NumberParam } from "./params.js"
 
 /** The authenticated caller. */
 export class CurrentUser extends Context.Tag("mwi/CurrentUser")<CurrentUser, {
@@ -67,21 +68,21 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Aut
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
-const IntFromString = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
-const id = HttpApiSchema.param("id", IntFromString)
+const id = HttpApiSchema.param("id", IdParam)
 const term = HttpApiSchema.param("term", Schema.String)
-const MediaIdFromString = Schema.NumberFromString.pipe(Schema.compose(MediaId))
+const MediaIdFromString = IdParam.pipe(Schema.compose(MediaId))
 const mediaId = HttpApiSchema.param("mediaId", MediaIdFromString)
 
-const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))
-const Offset = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+const Limit = IntParam(1, 500)
+const Offset = IntParam(0, MAX_ID)
 const Pagination = { limit: Schema.optional(Limit), offset: Schema.optional(Offset) }
+const MinRelevance = NumberParam(0)
 
 export const ExpressionFilters = Schema.Struct({
   ...Pagination,
-  minrel: Schema.optional(Schema.NumberFromString),
-  depth: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
-  status: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 999))),
+  minrel: Schema.optional(MinRelevance),
+  depth: Schema.optional(IntParam(0, 1000)),
+  status: Schema.optional(IntParam(0, 999)),
   state: Schema.optional(CrawlState),
   q: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
   domain: Schema.optional(Schema.String.pipe(Schema.maxLength(255)).annotations({ description: "only the pages of this host (a domain of the land)" })),
@@ -167,11 +168,11 @@ export class LandsGroup extends HttpApiGroup.make("lands")
     .addError(landNotFound))
   .add(HttpApiEndpoint.get("stats")`/lands/${id}/stats`.addSuccess(StatsJson).addError(landNotFound))
   .add(HttpApiEndpoint.get("domains")`/lands/${id}/domains`
-    .setUrlParams(Schema.Struct({ ...Pagination, minrel: Schema.optional(Schema.NumberFromString) }))
+    .setUrlParams(Schema.Struct({ ...Pagination, minrel: Schema.optional(MinRelevance) }))
     .addSuccess(Page(DomainJson))
     .addError(landNotFound))
   .add(HttpApiEndpoint.get("graph")`/lands/${id}/graph`
-    .setUrlParams(Schema.Struct({ minrel: Schema.optional(Schema.NumberFromString), limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100_000))) }))
+    .setUrlParams(Schema.Struct({ minrel: Schema.optional(MinRelevance), limit: Schema.optional(IntParam(1, 100_000)) }))
     .addSuccess(GraphJson)
     .addError(landNotFound))
   .add(HttpApiEndpoint.get("expressions")`/lands/${id}/expressions`.setUrlParams(ExpressionFilters).addSuccess(Page(ExpressionItem)).addError(landNotFound))
@@ -184,7 +185,7 @@ const BooleanFromString = Schema.BooleanFromString.annotations({ description: "t
 export const MediaFilters = Schema.Struct({
   ...Pagination,
   type: Schema.optional(MediaType),
-  minWidth: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({
+  minWidth: Schema.optional(IntParam(0, MAX_ID).annotations({
     description: "only media at least this many pixels wide (known once analysed)"
   })),
   hasExif: Schema.optional(BooleanFromString.annotations({ description: "only images with (true) or without (false) EXIF details" })),
@@ -193,7 +194,7 @@ export const MediaFilters = Schema.Struct({
   nearDuplicatesOf: Schema.optional(MediaIdFromString.annotations({
     description: "only images that look like this media of the land (perceptual hashes), nearest first, each with its distance"
   })),
-  maxDistance: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 64)).annotations({
+  maxDistance: Schema.optional(IntParam(0, 64).annotations({
     description: "largest Hamming distance between 64-bit perceptual hashes for nearDuplicatesOf (default 10)"
   }))
 })

@@ -76,6 +76,10 @@ export const errorResponse = (e: DomainError): HttpServerResponse.HttpServerResp
   return HttpServerResponse.unsafeJson(Schema.encodeSync(schema)(e), { status: HttpApiSchema.getStatusError(schema) })
 }
 
+/** A path naming nothing: an id that is not a decimal integer in range identifies no resource. */
+export const pathNotFound = (path: string): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson({ _tag: "NotFound", error: "NotFound", message: `nothing at ${path}` }, { status: 404 })
+
 /** A failed query answers 503; its cause goes to the log only, since it may name the database server. */
 export const orDatabaseError = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | DatabaseError, R> =>
   Effect.catchIf(self, (e) => e instanceof SqlError, (e) =>

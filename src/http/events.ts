@@ -1,16 +1,15 @@
-import { HttpLayerRouter, HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpLayerRouter, HttpRouter, HttpServerResponse, Socket } from "@effect/platform"
 import { Effect, Metric, Option, Schema, Stream } from "effect"
-import { DatabaseError, InvalidInput, JobNotFound, LandNotFound } from "../domain/errors.js"
+import { DatabaseError, JobNotFound, LandNotFound } from "../domain/errors.js"
 import type { UserId } from "../domain/ids.js"
 import { isFinished, type Job, unitOf } from "../domain/job.js"
 import { caller } from "./auth.js"
-import { errorResponse } from "./errors.js"
+import { errorResponse, pathNotFound } from "./errors.js"
+import { IdParam } from "./params.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo, ownerScope } from "../services/LandRepo.js"
 import { websocketConnections } from "../services/Metrics.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
-
-const IdParam = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
 
 // A finished job's rate is in its summary, named for its unit (pagesPerSecond, filesPerSecond).
 const rateOf = (result: Job["result"]) => {
@@ -33,19 +32,30 @@ const snapshotOf = (job: Job): JobEvent => ({
   error: job.error
 })
 
+interface EventSource {
+  readonly landId: number
+  /** The jobs whose state is sent first. */
+  readonly jobs: ReadonlyArray<Job>
+  /** What is sent first when there is no job to snapshot (a land at rest). */
+  readonly idle: Record<string, unknown> | null
+  readonly accept: (e: JobEvent) => boolean
+  /** Whether the socket is done once this event is sent (a job's final event). */
+  readonly last: (e: JobEvent) => boolean
+}
+
 /**
  * A WebSocket of job events: first a snapshot of the current state (so a client that reconnects never misses the
  * final state), then the live events. The subscription is taken before the upgrade, so no event falls in between.
  */
 const eventsRoute = (
   path: HttpLayerRouter.PathInput,
-  which: (id: number) => Effect.Effect<{ readonly landId: number; readonly jobs: ReadonlyArray<Job>; readonly accept: (e: JobEvent) => boolean }, unknown, JobRepo | LandRepo>
+  which: (id: number) => Effect.Effect<EventSource, unknown, JobRepo | LandRepo>
 ) =>
   HttpLayerRouter.add("GET", path, (req) =>
     Effect.gen(function*() {
       const { params } = yield* HttpRouter.RouteContext
       const id = Schema.decodeUnknownOption(IdParam)(params["id"])
-      if (Option.isNone(id)) return errorResponse(new InvalidInput({ field: "id", reason: "must be a positive integer" }))
+      if (Option.isNone(id)) return pathNotFound(path)
       const user = yield* Effect.either(caller)
       if (user._tag === "Left") return errorResponse(user.left)
       const notFound = errorResponse(path.includes("/lands/") ? new LandNotFound({ land: id.value }) : new JobNotFound({ id: id.value }))
@@ -57,18 +67,30 @@ const eventsRoute = (
       const owned = yield* Effect.either((yield* LandRepo).find(target.right.landId, ownerScope(user.right.id as UserId)))
       if (owned._tag === "Left") return notFound
 
+      if (req.headers["upgrade"]?.toLowerCase() !== "websocket") {
+        return HttpServerResponse.unsafeJson({
+          _tag: "UpgradeRequired",
+          error: "UpgradeRequired",
+          message: "this route is a WebSocket: connect with Upgrade: websocket"
+        }, { status: 426, headers: { upgrade: "websocket" } })
+      }
       const socket = yield* req.upgrade
       const write = yield* socket.writer
       yield* Metric.increment(websocketConnections)
       yield* Effect.addFinalizer(() => Metric.incrementBy(websocketConnections, -1))
-      const send = (e: JobEvent) => write(JSON.stringify(e))
+      // After a job's final event the server closes the socket (1000): a client waits for nothing more.
+      const send = (e: JobEvent) =>
+        Effect.zipRight(write(JSON.stringify(e)), target.right.last(e) ? write(new Socket.CloseEvent(1000, "final")) : Effect.void)
       // Writes wait for the socket to run, so the sender is a fiber of its own, started before runRaw.
       const snapshot = (job: Job) =>
         Effect.map(progress.latest(job.id), Option.match({
           onNone: () => snapshotOf(job),
           onSome: (live): JobEvent => ({ ...live, type: live.type === "final" ? "final" : "snapshot" })
         }))
-      yield* Effect.forEach(target.right.jobs, (job) => Effect.flatMap(snapshot(job), send), { discard: true }).pipe(
+      const first = target.right.jobs.length === 0 && target.right.idle !== null
+        ? write(JSON.stringify(target.right.idle))
+        : Effect.forEach(target.right.jobs, (job) => Effect.flatMap(snapshot(job), send), { discard: true })
+      yield* first.pipe(
         Effect.zipRight(Stream.fromQueue(events).pipe(Stream.filter(target.right.accept), Stream.runForEach(send))),
         Effect.forkScoped
       )
@@ -88,12 +110,22 @@ export const JobEventsRoute = eventsRoute("/api/v1/jobs/:id/events", (id) =>
   Effect.map((Effect.flatMap(JobRepo, (jobs) => jobs.get(id))), (job) => ({
     landId: job.landId,
     jobs: [job],
-    accept: (e: JobEvent) => e.jobId === id
+    idle: null,
+    accept: (e: JobEvent) => e.jobId === id,
+    last: (e: JobEvent) => e.type === "final"
   })))
 
 export const LandEventsRoute = eventsRoute("/api/v1/lands/:id/events", (id) =>
   Effect.gen(function*() {
     const land = yield* (yield* LandRepo).find(id)
     const jobs = yield* (yield* JobRepo).listByLand(land.id, 20)
-    return { landId: land.id, jobs: jobs.filter((j) => j.status === "running"), accept: (e: JobEvent) => e.landId === id }
+    const latest = jobs[0]
+    return {
+      landId: land.id,
+      jobs: jobs.filter((j) => j.status === "running"),
+      // No job runs: the land's state at rest, with its latest job as it ended.
+      idle: { type: "idle", landId: land.id, latestJob: latest === undefined ? null : { ...snapshotOf(latest), type: "snapshot" } },
+      accept: (e: JobEvent) => e.landId === id,
+      last: () => false
+    }
   }))

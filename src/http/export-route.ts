@@ -1,15 +1,24 @@
 import { HttpLayerRouter, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { UserId } from "../domain/ids.js"
 import { contentDisposition } from "../domain/export-types.js"
 import { Exporter } from "../services/Exporter.js"
 import { ownerScope } from "../services/LandRepo.js"
 import { caller } from "./auth.js"
-import { errorResponse, orDatabaseError } from "./errors.js"
+import { errorResponse, orDatabaseError, pathNotFound } from "./errors.js"
+import { IdParam, IntParam, NumberParam } from "./params.js"
 
-const IdParam = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
-const number = (v: string | null) => (v === null || v.trim() === "" ? undefined : Number(v))
+const QUERY = { minrel: NumberParam(0), depth: IntParam(0, 1000), http: IntParam(100, 599) }
+
+/** A numeric query parameter, strictly spelt (see params.ts); absent or empty is unset. */
+const numberParam = (query: URLSearchParams, name: keyof typeof QUERY) => {
+  const value = query.get(name)
+  if (value === null || value === "") return Effect.succeed(undefined)
+  return Schema.decodeUnknown(QUERY[name])(value).pipe(
+    Effect.mapError(() => new InvalidInput({ field: name, reason: `must be a ${name === "minrel" ? "finite number" : "decimal integer"} in range` }))
+  )
+}
 
 /**
  * GET /api/v1/lands/{id}/export?type=T&minrel=N[&depth=D&http=S&intraDomain=true]: the export streamed from the
@@ -20,16 +29,19 @@ export const ExportRoute = HttpLayerRouter.add("GET", "/api/v1/lands/:id/export"
   const req = yield* HttpServerRequest.HttpServerRequest
   const { params } = yield* HttpRouter.RouteContext
   const query = new URL(req.url, "http://x").searchParams
+  const id = Schema.decodeUnknownOption(IdParam)(params["id"])
+  if (Option.isNone(id)) return pathNotFound("/api/v1/lands/{id}/export")
   const file = yield* Effect.gen(function*() {
-    const id = yield* Schema.decodeUnknown(IdParam)(params["id"]).pipe(
-      Effect.mapError(() => new InvalidInput({ field: "id", reason: "must be a positive integer" }))
-    )
     const user = yield* caller
     const exporter = yield* Exporter
-    const given = { minrel: number(query.get("minrel")), depth: number(query.get("depth")), httpStatus: number(query.get("http")) }
+    const given = {
+      minrel: yield* numberParam(query, "minrel"),
+      depth: yield* numberParam(query, "depth"),
+      httpStatus: yield* numberParam(query, "http")
+    }
     const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
     const intraDomainEdges = query.get("intraDomain") === "true" || query.get("intraDomain") === "1"
-    return yield* exporter.export(id, query.get("type") ?? "", { ...filters, intraDomainEdges }, ownerScope(user.id as UserId))
+    return yield* exporter.export(id.value, query.get("type") ?? "", { ...filters, intraDomainEdges }, ownerScope(user.id as UserId))
   }).pipe(orDatabaseError, Effect.either)
   if (file._tag === "Left") return errorResponse(file.left)
   return HttpServerResponse.stream(file.right.stream, {

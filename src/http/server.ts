@@ -6,7 +6,8 @@ import { httpRequests, prometheusText } from "../services/Metrics.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
 import { ConsoleRoutes } from "./console-route.js"
-import { errorResponse } from "./errors.js"
+import { errorResponse, pathNotFound } from "./errors.js"
+import { guardInput } from "./input-guard.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
 import { ExportRoute } from "./export-route.js"
 import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers, MediaHandlers } from "./handlers.js"
@@ -27,16 +28,21 @@ interface Issue {
   readonly message: string
 }
 
+// Path parameters that are ids: one that is not a decimal id in range names nothing that exists (404, as for the ids of
+// another account), whatever its spelling.
+const ID_PARAMS = new Set(["id", "mediaId"])
+
 /**
  * Schema decoding failures come out of HttpApi as {_tag: "HttpApiDecodeError", issues, message}; they are rewritten
- * to the API's InvalidInput body, naming the first field at fault.
+ * to the API's InvalidInput body, naming the first field at fault (a malformed id in the path is a 404).
  */
-const decodeErrorBody = (res: HttpServerResponse.HttpServerResponse) => {
+const decodeErrorBody = (req: HttpServerRequest.HttpServerRequest, res: HttpServerResponse.HttpServerResponse) => {
   if (res.status !== 400 || res.body._tag !== "Uint8Array") return res
   try {
     const body = JSON.parse(new TextDecoder().decode(res.body.body)) as { _tag?: string; issues?: ReadonlyArray<Issue> }
     if (body._tag !== "HttpApiDecodeError") return res
     const first = body.issues?.[0]
+    if (first?.path.length === 1 && ID_PARAMS.has(String(first.path[0]))) return pathNotFound(new URL(req.url, "http://x").pathname)
     const field = first && first.path.length > 0 ? first.path.join(".") : "request"
     return errorResponse(new InvalidInput({ field, reason: first?.message ?? "does not match the expected schema" }))
   } catch {
@@ -49,10 +55,12 @@ const routeLabel = (url: string) => new URL(url, "http://x").pathname.replace(/\
 const ApiMiddleware = HttpLayerRouter.middleware<{ handles: HttpServerError.RouteNotFound }>()((app) =>
   Effect.gen(function*() {
     const req = yield* HttpServerRequest.HttpServerRequest
-    const res = yield* app.pipe(
-      Effect.map(decodeErrorBody),
+    const guarded = yield* guardInput(req)
+    const res = guarded._tag === "Refused" ? guarded.response : yield* app.pipe(
+      Effect.map((res) => decodeErrorBody(req, res)),
       Effect.catchTag("RouteNotFound", () =>
-        Effect.succeed(HttpServerResponse.unsafeJson({ error: "NotFound", message: `no route ${req.method} ${routeLabel(req.url)}` }, { status: 404 })))
+        Effect.succeed(HttpServerResponse.unsafeJson({ error: "NotFound", message: `no route ${req.method} ${routeLabel(req.url)}` }, { status: 404 }))),
+      Effect.provideService(HttpServerRequest.HttpServerRequest, guarded.request)
     )
     const route = res.status === 404 ? "unmatched" : routeLabel(req.url)
     yield* Metric.increment(

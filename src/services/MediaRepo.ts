@@ -156,7 +156,11 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("mwi/MediaRepo", {
           q.expressionId === undefined ? sql`TRUE` : sql`m.expression_id = ${q.expressionId}`,
           reference === undefined
             ? sql`TRUE`
-            : sql`m.id <> ${q.nearDuplicatesOf!} AND m.phash IS NOT NULL AND ${distance} <= ${q.maxDistance ?? DEFAULT_MAX_DISTANCE}`
+            // One entry per file (its first row other than the reference): a file shown by several pages is one
+            // image; the reference's own file shown by other pages is listed once, at distance 0.
+            : sql`m.id <> ${q.nearDuplicatesOf!} AND m.phash IS NOT NULL AND ${distance} <= ${q.maxDistance ?? DEFAULT_MAX_DISTANCE}
+                AND m.id = (SELECT min(m2.id) FROM media m2 JOIN expressions e2 ON e2.id = m2.expression_id
+                            WHERE e2.land_id = ${landId} AND m2.url = m.url AND m2.id <> ${q.nearDuplicatesOf!})`
         ]
         const where = sql.and(conditions)
         const counted = yield* sql<{ n: number }>`

@@ -51,6 +51,8 @@ export interface WsClient {
   readonly next: (predicate: (m: any) => boolean, timeoutMs?: number) => Promise<any>
   readonly send: (text: string) => void
   readonly close: () => Promise<void>
+  /** Resolves with the close code once the socket is closed (by either side). */
+  readonly closed: Promise<number>
 }
 
 /** A real WebSocket client (the `ws` package). Rejects with the HTTP status when the upgrade is refused. */
@@ -59,6 +61,7 @@ export const openWs = (url: string, token?: string, via: "header" | "query" = "h
     const target = token && via === "query" ? `${url}?token=${encodeURIComponent(token)}` : url
     const socket = new WebSocket(target, token && via === "header" ? { headers: { authorization: `Bearer ${token}` } } : {})
     const messages: Array<any> = []
+    const closed = new Promise<number>((done) => socket.on("close", (code) => done(code)))
     const waiters: Array<{ predicate: (m: any) => boolean; resolve: (m: any) => void }> = []
     socket.on("message", (data) => {
       const m = JSON.parse(String(data))
@@ -75,6 +78,7 @@ export const openWs = (url: string, token?: string, via: "header" | "query" = "h
     socket.on("open", () =>
       resolve({
         messages,
+        closed,
         send: (text) => socket.send(text),
         next: (predicate, timeoutMs = 30_000) =>
           new Promise((ok, fail) => {
