@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Deferred, Effect, Fiber, Ref, Scope, TestClock } from "effect"
-import { type HostWork, type Lane, Politeness } from "../src/services/Politeness.js"
+import { type HostRequest, type HostWork, type Lane, Politeness } from "../src/services/Politeness.js"
 
 // The per-process politeness on the test clock: intervals are asserted exactly, and a test takes milliseconds.
 
@@ -9,15 +9,19 @@ const limits = (delayMs: number, perHost = 1) => ({ perHost, delayMs })
 type Log = Ref.Ref<ReadonlyArray<readonly [string, number]>>
 const newLog = Ref.make<ReadonlyArray<readonly [string, number]>>([])
 
+/** A request to the host going out, as the Fetcher tells it: its turn, then its send. */
+const leaves = (request: HostRequest, host: string) =>
+  Effect.zipRight(request.onRequest(`http://${host}/`), Effect.sync(() => request.onSent(`http://${host}/`)))
+
 /** Work that records when it started (clock time) under its name, then completes `done`. */
 const recorded = (log: Log, name: string, work: Omit<HostWork, "run">) =>
   Effect.gen(function*() {
     const done = yield* Deferred.make<void>()
     const full: HostWork = {
       ...work,
-      run: (requestStarting) =>
+      run: (request) =>
         Effect.gen(function*() {
-          yield* requestStarting
+          yield* leaves(request, work.host)
           const now = yield* Clock.currentTimeMillis
           yield* Ref.update(log, (l) => [...l, [name, now] as const])
           yield* Deferred.succeed(done, undefined)
@@ -135,9 +139,9 @@ describe("Politeness", () => {
         yield* lane.submit({
           host: "a",
           limits: limits(0, 2),
-          run: (requestStarting) =>
+          run: (request) =>
             Effect.gen(function*() {
-              yield* requestStarting
+              yield* leaves(request, "a")
               most = Math.max(most, ++inFlight)
               yield* Effect.sleep(100)
               inFlight--

@@ -18,7 +18,7 @@ import {
   TooManyRedirects
 } from "../domain/fetch.js"
 import { normalizeUrl } from "../domain/url.js"
-import { CrawlerHttpClient } from "./CrawlerHttpClient.js"
+import { announcingSent, CrawlerHttpClient } from "./CrawlerHttpClient.js"
 import {
   type BytesContent,
   countBytes,
@@ -38,6 +38,8 @@ export interface FetchOptions {
   readonly allow?: (url: string) => Effect.Effect<void, BlockedByRobots>
   /** Runs right before each request goes out (every attempt and redirect hop), for politeness bookkeeping. */
   readonly onRequest?: (url: string) => Effect.Effect<void>
+  /** Called once per attempt as its request leaves (or, with a client that cannot tell, when its answer comes). */
+  readonly onSent?: (url: string) => void
   /** Overrides the configured `maxRedirects` for this call. */
   readonly maxRedirects?: number
   /** Overrides the configured User-Agent for this call (a job's own). */
@@ -110,10 +112,16 @@ const make = Effect.gen(function*() {
   const attempt = <C>(url: string, read: ContentReader<C>, last: boolean, options: FetchOptions) => {
     const headers = headersFor(options.userAgent)
     let phase: "headers" | "body" = "headers"
+    let sent = false
+    const onSent = () => {
+      if (!sent) options.onSent?.(url)
+      sent = true
+    }
     return Effect.gen(function*() {
       if (options.onRequest) yield* options.onRequest(url)
       const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
-        .pipe(Effect.mapError((error) => transportFailure(url, error)))
+        .pipe(announcingSent(onSent), Effect.mapError((error) => transportFailure(url, error)))
+      onSent()
       phase = "body"
       const head: ResponseHead = { status: response.status, headers: { ...response.headers } }
       const location = head.headers["location"]

@@ -27,16 +27,24 @@ export interface HostReady {
   readonly requestedAt: number | null
 }
 
+/**
+ * The pacing of one piece of work's requests, shaped as the Fetcher's hooks. Only requests to the work's host count:
+ * a redirect elsewhere is another host's.
+ */
+export interface HostRequest {
+  /** Awaited before each attempt and redirect hop: at once for the first (its host's actor waited), else the host's turn. */
+  readonly onRequest: (url: string) => Effect.Effect<void>
+  /** As a request leaves: the host's interval counts from here, so the server never sees two starts closer. */
+  readonly onSent: (url: string) => void
+}
+
 export interface HostWork {
   readonly host: string
   readonly limits: HostLimits
   /** Runs when the work reaches the head of its host's queue; the request is spaced from the one it made, if any. */
   readonly prepare?: Effect.Effect<HostReady>
-  /**
-   * The request and its hand-off, run holding a slot of its job and of its host. It calls `requestStarting` as each
-   * request really goes out, so the host's interval counts from then (a busy event loop can delay the send).
-   */
-  readonly run: (requestStarting: Effect.Effect<void>) => Effect.Effect<void>
+  /** The request and its hand-off, run holding a slot of its job and of its host. */
+  readonly run: (request: HostRequest) => Effect.Effect<void>
 }
 
 /** A job's share of the process's politeness: its own bound on requests in flight, its own queued work. */
@@ -68,6 +76,8 @@ interface Host {
   readonly queues: Map<LaneState, Array<Entry>>
   readonly wake: Queue.Queue<void>
   inFlight: number
+  /** Requests let go and not yet sent: the next waits for them, since it is spaced from when they really leave. */
+  unsent: number
   lastStartAt: number
   nextStartAt: number
 }
@@ -105,24 +115,68 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
       else entry.lane.perHost.set(entry.work.host, left)
     }
 
+    const stamp = (host: Host, now: number, intervalMs: number) => {
+      host.lastStartAt = Math.max(host.lastStartAt, now)
+      host.nextStartAt = Math.max(host.nextStartAt, now + intervalMs)
+    }
+
+    /** A retry or redirect hop of running work: it waits for the host like a new request, then is let go. */
+    const turn = (host: Host, intervalMs: number): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        for (;;) {
+          const now = yield* Clock.currentTimeMillis
+          const earliest = Math.max(host.nextStartAt, host.lastStartAt + intervalMs)
+          if (host.unsent === 0 && now >= earliest) return stamp(host, now, intervalMs)
+          // Another request of the host not sent yet: it is let go within a few turns of the event loop.
+          yield* Effect.sleep(Math.max(5, earliest - now))
+        }
+      })
+
     const start = (host: Host, entry: Entry, intervalMs: number) =>
       Effect.gen(function*() {
+        const clock = yield* Effect.clock
         host.inFlight++
-        const requestStarting = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.sync(() => {
-            host.lastStartAt = Math.max(host.lastStartAt, now)
-            host.nextStartAt = Math.max(host.nextStartAt, now + intervalMs)
-          }))
+        host.unsent++
+        let unsent = true
+        let first = true
+        const settle = () => {
+          if (unsent) host.unsent--
+          unsent = false
+        }
+        const ofHost = (url: string) => hostOf(url) === host.name
+        const request: HostRequest = {
+          onRequest: (url) =>
+            Effect.suspend(() => {
+              if (!ofHost(url)) return Effect.void
+              if (first) {
+                first = false
+                return Effect.void
+              }
+              // The previous attempt may never have left (a refused connection): it holds the host no longer.
+              settle()
+              return Effect.zipRight(turn(host, intervalMs), Effect.sync(() => {
+                host.unsent++
+                unsent = true
+              }))
+            }),
+          onSent: (url) => {
+            if (!ofHost(url)) return
+            settle()
+            stamp(host, clock.unsafeCurrentTimeMillis(), intervalMs)
+            host.wake.unsafeOffer(undefined)
+          }
+        }
         const release = Effect.zipRight(
           Effect.zipRight(connections.release(1), entry.lane.slots.release(1)),
           Effect.suspend(() => {
             host.inFlight--
+            settle()
             return signal(host)
           })
         )
         // A lane that closed meanwhile never starts the work: the slots are given back when the fiber ends, whether
         // it ran or not, or the host would stay busy for every other job.
-        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(requestStarting))
+        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(request))
         yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(fiber), release))
       })
 
@@ -137,7 +191,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, at: now })
             return
           }
-          if (head === undefined || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
+          if (head === undefined || host.unsent > 0 || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
             yield* Queue.take(host.wake)
             continue
           }
@@ -194,6 +248,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           queues: new Map([[lane, [entry]]]),
           wake: yield* Queue.sliding<void>(1),
           inFlight: 0,
+          unsent: 0,
           lastStartAt: past?.lastStartAt ?? -Infinity,
           nextStartAt: past?.nextStartAt ?? 0
         }
