@@ -47,6 +47,16 @@ export interface HostWork {
   readonly run: (request: HostRequest) => Effect.Effect<void>
 }
 
+export interface LaneOptions {
+  /** Requests of the lane in flight at once, all hosts together. */
+  readonly concurrency: number
+  /**
+   * Told as a host's queue in the lane runs low (one piece of work left, or none), so that the job hands it more at
+   * once if it has any: a host paced by a long Crawl-delay is the one whose pauses lengthen the whole job.
+   */
+  readonly onLow?: (host: string) => void
+}
+
 /** A job's share of the process's politeness: its own bound on requests in flight, its own queued work. */
 export interface Lane {
   readonly submit: (work: HostWork) => Effect.Effect<void>
@@ -58,6 +68,7 @@ export interface Lane {
 
 interface LaneState {
   readonly slots: Effect.Semaphore
+  readonly onLow: ((host: string) => void) | undefined
   readonly running: FiberSet.FiberSet<void, never>
   readonly perHost: Map<string, number>
   queued: number
@@ -113,6 +124,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
       const left = (entry.lane.perHost.get(entry.work.host) ?? 1) - 1
       if (left === 0) entry.lane.perHost.delete(entry.work.host)
       else entry.lane.perHost.set(entry.work.host, left)
+      if (left <= 1) entry.lane.onLow?.(entry.work.host)
     }
 
     const stamp = (host: Host, now: number, intervalMs: number) => {
@@ -260,10 +272,11 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
      * A job's lane, closed with the job's scope: its queued work is dropped and its running work interrupted, so a
      * stopped job leaves nothing behind in the shared actors.
      */
-    const lane = (options: { readonly concurrency: number }): Effect.Effect<Lane, never, Scope.Scope> =>
+    const lane = (options: LaneOptions): Effect.Effect<Lane, never, Scope.Scope> =>
       Effect.gen(function*() {
         const state: LaneState = {
           slots: yield* Effect.makeSemaphore(Math.max(1, options.concurrency)),
+          onLow: options.onLow,
           running: yield* FiberSet.make<void, never>(),
           perHost: new Map(),
           queued: 0,
