@@ -187,4 +187,62 @@ describe("Politeness", () => {
       yield* runAll([[other, recorded(log, "b", { host: "a", limits: limits(1000) })]])
       assert.deepStrictEqual(startsOf(yield* Ref.get(log)), [0, 5010])
     }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("adaptive pace: a host refusing requests closer than 250 ms, asked every 100 ms, refuses 3 times at most", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 4 })
+      const url = "http://a/"
+      let lastAt = -Infinity
+      const statuses: Array<number> = []
+      const done = yield* Deferred.make<void>()
+      const total = 60
+      for (let i = 0; i < total; i++) {
+        yield* lane.submit({
+          host: "a",
+          limits: limits(100),
+          run: (request) =>
+            Effect.gen(function*() {
+              yield* leaves(request, "a")
+              const now = yield* Clock.currentTimeMillis
+              const status = now - lastAt < 250 ? 429 : 200
+              lastAt = now
+              statuses.push(status)
+              yield* Effect.sleep(20)
+              request.onAnswer(url, { status, elapsedMs: 20 })
+              if (statuses.length === total) yield* Deferred.succeed(done, undefined)
+            })
+        })
+      }
+      yield* clockUntil(yield* Effect.fork(Deferred.await(done)), 50, 120_000)
+      assert.isAtMost(statuses.filter((s) => s === 429).length, 3)
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("adaptive pace: a refusal's Retry-After holds the host's next request back; successes bring the pace back", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 4 })
+      const log = yield* newLog
+      const answers = [{ status: 429, retryAfterMs: 2000 }, ...Array.from({ length: 120 }, () => ({ status: 200 }))]
+      let n = 0
+      const done = yield* Deferred.make<void>()
+      for (let i = 0; i < answers.length; i++) {
+        yield* lane.submit({
+          host: "a",
+          limits: limits(100),
+          run: (request) =>
+            Effect.gen(function*() {
+              yield* leaves(request, "a")
+              const now = yield* Clock.currentTimeMillis
+              yield* Ref.update(log, (l) => [...l, ["a", now] as const])
+              request.onAnswer("http://a/", { elapsedMs: 10, ...answers[n++]! })
+              if (n === answers.length) yield* Deferred.succeed(done, undefined)
+            })
+        })
+      }
+      yield* clockUntil(yield* Effect.fork(Deferred.await(done)), 50, 600_000)
+      const g = gaps(startsOf(yield* Ref.get(log)))
+      assert.isAtLeast(g[0]!, 2000)
+      // raised after the refusal, then back to the configured interval
+      assert.isAtLeast(g[1]!, 190)
+      assert.strictEqual(g.at(-1), 100)
+    }).pipe(Effect.provide(Politeness.Default)))
 })

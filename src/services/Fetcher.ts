@@ -28,6 +28,7 @@ import {
   textContent
 } from "./fetcher/body.js"
 import { FetcherConfig, type FetcherSettings } from "./FetcherConfig.js"
+import type { HostAnswer } from "./HostPace.js"
 import { NetworkGuard } from "./NetworkGuard.js"
 import { isTransient, transportFailure } from "./fetcher/transport.js"
 
@@ -38,6 +39,8 @@ export interface FetchOptions {
   readonly onRequest?: (url: string) => Effect.Effect<void>
   /** Called once per attempt as its request leaves (or, with a client that cannot tell, when its answer comes). */
   readonly onSent?: (url: string) => void
+  /** Called with each answer's status and how long its head took to come (politeness adapts its pace to them). */
+  readonly onAnswer?: (url: string, answer: HostAnswer) => void
   /** Overrides the configured `maxRedirects` for this call. */
   readonly maxRedirects?: number
   /** Overrides the configured User-Agent for this call (a job's own). */
@@ -115,9 +118,15 @@ const make = Effect.gen(function*() {
     }
     return Effect.gen(function*() {
       if (options.onRequest) yield* options.onRequest(url)
+      const askedAt = yield* Clock.currentTimeMillis
       const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
         .pipe(announcingSent(onSent), Effect.mapError((error) => requestFailure(url, error, settings.timeoutMs)))
       onSent()
+      if (options.onAnswer) {
+        const now = yield* Clock.currentTimeMillis
+        const retryAfterMs = parseRetryAfter(response.headers["retry-after"], now)
+        options.onAnswer(url, { status: response.status, elapsedMs: now - askedAt, retryAfterMs })
+      }
       phase = "body"
       const head: ResponseHead = { status: response.status, headers: { ...response.headers } }
       const location = head.headers["location"]

@@ -1,6 +1,7 @@
 import { Clock, Effect, Fiber, FiberMap, FiberSet, Queue, type Scope } from "effect"
 import { urlHost } from "../domain/url.js"
 import { positiveInt } from "./config.js"
+import { type HostAnswer, type HostPace, initialPace, intervalOf, isRefusal, paceAfter } from "./HostPace.js"
 
 /** The host a URL's work is queued under. An unparsable URL fails in the fetcher with its reason; any bucket will do. */
 export const hostOf = (url: string) => {
@@ -36,6 +37,8 @@ export interface HostRequest {
   readonly onRequest: (url: string) => Effect.Effect<void>
   /** As a request leaves: the host's interval counts from here, so the server never sees two starts closer. */
   readonly onSent: (url: string) => void
+  /** As an answer comes: the host's pace adapts to it (see HostPace). */
+  readonly onAnswer: (url: string, answer: HostAnswer) => void
 }
 
 export interface HostWork {
@@ -87,12 +90,15 @@ interface Host {
   readonly queues: Map<LaneState, Array<Entry>>
   readonly wake: Queue.Queue<void>
   inFlight: number
+  pace: HostPace
   /** Requests let go and not yet sent: the next waits for them, since it is spaced from when they really leave. */
   unsent: number
   lastStartAt: number
   nextStartAt: number
 }
 
+// A Retry-After longer than this is not waited for by the host's other requests (the Fetcher caps its own wait).
+const MAX_RETRY_AFTER_MS = 60_000
 // A retired host's last start is kept this long: longer than any interval (Crawl-delay is capped at 30 s).
 const FORGET_AFTER_MS = 120_000
 
@@ -109,7 +115,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const connections = yield* Effect.makeSemaphore(yield* Effect.orDie(positiveInt("MWI_MAX_CONNECTIONS", 256)))
     const actors = yield* FiberMap.make<string, void, never>()
     const hosts = new Map<string, Host>()
-    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; at: number }>()
+    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; pace: HostPace; at: number }>()
 
     const signal = (host: Host) => Queue.offer(host.wake, undefined)
 
@@ -127,24 +133,24 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
       if (left <= 1) entry.lane.onLow?.(entry.work.host)
     }
 
-    const stamp = (host: Host, now: number, intervalMs: number) => {
+    const stamp = (host: Host, now: number, configuredMs: number) => {
       host.lastStartAt = Math.max(host.lastStartAt, now)
-      host.nextStartAt = Math.max(host.nextStartAt, now + intervalMs)
+      host.nextStartAt = Math.max(host.nextStartAt, now + intervalOf(host.pace, configuredMs))
     }
 
     /** A retry or redirect hop of running work: it waits for the host like a new request, then is let go. */
-    const turn = (host: Host, intervalMs: number): Effect.Effect<void> =>
+    const turn = (host: Host, configuredMs: number): Effect.Effect<void> =>
       Effect.gen(function*() {
         for (;;) {
           const now = yield* Clock.currentTimeMillis
-          const earliest = Math.max(host.nextStartAt, host.lastStartAt + intervalMs)
-          if (host.unsent === 0 && now >= earliest) return stamp(host, now, intervalMs)
+          const earliest = Math.max(host.nextStartAt, host.lastStartAt + intervalOf(host.pace, configuredMs))
+          if (host.unsent === 0 && now >= earliest) return stamp(host, now, configuredMs)
           // Another request of the host not sent yet: it is let go within a few turns of the event loop.
           yield* Effect.sleep(Math.max(5, earliest - now))
         }
       })
 
-    const start = (host: Host, entry: Entry, intervalMs: number) =>
+    const start = (host: Host, entry: Entry, configuredMs: number) =>
       Effect.gen(function*() {
         const clock = yield* Effect.clock
         host.inFlight++
@@ -166,7 +172,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
               }
               // The previous attempt may never have left (a refused connection): it holds the host no longer.
               settle()
-              return Effect.zipRight(turn(host, intervalMs), Effect.sync(() => {
+              return Effect.zipRight(turn(host, configuredMs), Effect.sync(() => {
                 host.unsent++
                 unsent = true
               }))
@@ -174,8 +180,17 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           onSent: (url) => {
             if (!ofHost(url)) return
             settle()
-            stamp(host, clock.unsafeCurrentTimeMillis(), intervalMs)
+            stamp(host, clock.unsafeCurrentTimeMillis(), configuredMs)
             host.wake.unsafeOffer(undefined)
+          },
+          onAnswer: (url, answer) => {
+            if (!ofHost(url)) return
+            host.pace = paceAfter(host.pace, answer, configuredMs)
+            // A refusal pushes the host's next start back by the raise, or by what its Retry-After asks.
+            if (isRefusal(answer.status)) {
+              const wait = Math.min(Math.max(intervalOf(host.pace, configuredMs), answer.retryAfterMs ?? 0), MAX_RETRY_AFTER_MS)
+              host.nextStartAt = Math.max(host.nextStartAt, clock.unsafeCurrentTimeMillis() + wait)
+            }
           }
         }
         const release = Effect.zipRight(
@@ -200,7 +215,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             const now = yield* Clock.currentTimeMillis
             forgetOld(now)
             hosts.delete(host.name)
-            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, at: now })
+            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, pace: host.pace, at: now })
             return
           }
           if (head === undefined || host.unsent > 0 || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
@@ -210,7 +225,8 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           head.ready ??= head.work.prepare === undefined
             ? { intervalFloorMs: 0, requestedAt: null }
             : yield* head.work.prepare
-          const intervalMs = Math.max(head.work.limits.delayMs, head.ready.intervalFloorMs)
+          const configuredMs = Math.max(head.work.limits.delayMs, head.ready.intervalFloorMs)
+          const intervalMs = intervalOf(host.pace, configuredMs)
           const earliest = Math.max(
             host.nextStartAt,
             host.lastStartAt + intervalMs,
@@ -236,7 +252,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           const startAt = yield* Clock.currentTimeMillis
           host.lastStartAt = startAt
           host.nextStartAt = startAt + intervalMs
-          yield* start(host, head, intervalMs)
+          yield* start(host, head, configuredMs)
         }
       })
 
@@ -260,6 +276,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           queues: new Map([[lane, [entry]]]),
           wake: yield* Queue.sliding<void>(1),
           inFlight: 0,
+          pace: past?.pace ?? initialPace,
           unsent: 0,
           lastStartAt: past?.lastStartAt ?? -Infinity,
           nextStartAt: past?.nextStartAt ?? 0
