@@ -2,11 +2,13 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { Worker } from "node:worker_threads"
 import { Lands } from "../src/services/Lands.js"
+import { prometheusText } from "../src/services/Metrics.js"
 import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { appOn } from "./support/app.js"
 import { pgliteDatabase } from "./support/databases.js"
-import { articlePage } from "./support/fixture-site.js"
+import { startFixtureServer } from "./support/fixture-server.js"
+import { articlePage, sendHtml } from "./support/fixture-site.js"
 import { type LoggedRequest, type StaticRoute, startWorkerSite } from "./support/worker-site.js"
 
 const DELAY_MS = 200
@@ -46,7 +48,7 @@ const closestGap = (log: ReadonlyArray<LoggedRequest>) => {
 }
 
 // Measured where it matters: each site logs, in a thread of its own, when requests arrive.
-layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { timeout: "120 seconds", excludeTestServices: true })(
+layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 1, backoffBaseMs: 10 } }), { timeout: "120 seconds", excludeTestServices: true })(
   "intervals as the servers see them",
   (it) => {
     it.scoped("under full CPU load no two requests to a host arrive closer than its interval or Crawl-delay", () =>
@@ -74,6 +76,33 @@ layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { tim
         // Two requests of 300 ms were in flight at once on that host: the interval did not serialise them.
         const overlapping = logs.twoAtOnce.filter((r) => logs.twoAtOnce.some((o) => o !== r && o.at < r.at && o.endedAt > r.at))
         assert.isAbove(overlapping.length, 0)
+      }))
+
+    it.scoped("a host refusing requests closer than 250 ms, crawled every 100 ms: 3 answers 429 at most", () =>
+      Effect.gen(function*() {
+        let last = -Infinity
+        let refusals = 0
+        const site = yield* startFixtureServer()
+        site.route("/robots.txt", (_q, res) => res.writeHead(404).end())
+        for (let i = 0; i < 15; i++) {
+          site.route(`/p/${i}`, (_q, res, r) => {
+            const tooSoon = r.at - last < 250
+            last = r.at
+            if (tooSoon) refusals++
+            if (tooSoon) res.writeHead(429).end()
+            else sendHtml(res, articlePage({ title: `P${i}`, topic: "le climat" }))
+          })
+        }
+        const lands = yield* Lands
+        const land = yield* lands.create({ name: "touchy", terms: "climat" })
+        yield* lands.addUrls(land, Array.from({ length: 15 }, (_, i) => site.url(`/p/${i}`)))
+        const options = Schema.decodeSync(CrawlOptions)({ delayMs: 100, concurrency: 4, minrel: 0, depth: 0 })
+        const summary = yield* crawlLand(land.id, options)
+        assert.strictEqual(summary.fetched, 15)
+        // The first refusals double the pace (200 ms, then 400 ms); it comes back only slowly.
+        assert.isAtMost(refusals, 3)
+        // the host's raised interval is in the metrics
+        assert.match(yield* prometheusText, new RegExp(`mwi_host_interval_ms\\{host="127.0.0.1:${site.port}"\\} \\d+`))
       }))
   }
 )

@@ -1,6 +1,7 @@
-import { Clock, Effect, Fiber, FiberMap, FiberSet, Queue, type Scope } from "effect"
+import { Clock, Effect, Fiber, FiberMap, FiberSet, MetricLabel, Queue, type Scope } from "effect"
 import { urlHost } from "../domain/url.js"
 import { positiveInt } from "./config.js"
+import { hostInterval } from "./Metrics.js"
 import { type HostAnswer, type HostPace, initialPace, intervalOf, isRefusal, paceAfter } from "./HostPace.js"
 
 /** The host a URL's work is queued under. An unparsable URL fails in the fetcher with its reason; any bucket will do. */
@@ -185,7 +186,12 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           },
           onAnswer: (url, answer) => {
             if (!ofHost(url)) return
+            const wasRaised = host.pace.raisedMs > 0
             host.pace = paceAfter(host.pace, answer, configuredMs)
+            // Only hosts that raised their pace are listed: one series per crawled host would be too many.
+            if (wasRaised || host.pace.raisedMs > 0) {
+              hostInterval.unsafeUpdate(intervalOf(host.pace, configuredMs), [MetricLabel.make("host", host.name)])
+            }
             // A refusal pushes the host's next start back by the raise, or by what its Retry-After asks.
             if (isRefusal(answer.status)) {
               const wait = Math.min(Math.max(intervalOf(host.pace, configuredMs), answer.retryAfterMs ?? 0), MAX_RETRY_AFTER_MS)
