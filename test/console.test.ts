@@ -9,10 +9,13 @@ import { apiServer, baseUrl } from "./support/api.js"
 import { artefacts, browserTestsRun, buildConsole, chromiumPath, launchChromium } from "./support/browser.js"
 import { pgliteDatabase } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
-import { generatedSite } from "./support/fixture-site.js"
+import { articlePage, generatedSite, sendHtml } from "./support/fixture-site.js"
+import { scene } from "./support/images.js"
 
 const PASSWORD = "a long enough password"
 const PAGES = 6
+// The pages of both sites, and a gallery page of site a with three pictures, two of them one picture in two formats.
+const ALL = 2 * PAGES + 1
 
 const started = Date.now()
 const step = (name: string) => console.log(`console test: ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`)
@@ -62,6 +65,18 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
       const b = yield* startFixtureServer({}, { host: "::1" })
       generatedSite(a, { pages: PAGES, latencyMs: 40, others: [b.origin] })
       generatedSite(b, { pages: PAGES, latencyMs: 40, others: [a.origin] })
+      const pictures = {
+        "/img/sea.png": yield* Effect.promise(() => scene(240, 160, 1).png().toBuffer()),
+        "/img/sea.jpg": yield* Effect.promise(() => scene(240, 160, 1).jpeg({ quality: 80 }).toBuffer()),
+        "/img/forest.png": yield* Effect.promise(() => scene(240, 160, 6).png().toBuffer())
+      }
+      for (const [file, bytes] of Object.entries(pictures)) {
+        a.route(file, (_req, res) => {
+          res.writeHead(200, { "content-type": file.endsWith(".png") ? "image/png" : "image/jpeg" })
+          res.end(bytes)
+        })
+      }
+      a.route("/gallery", (_req, res) => sendHtml(res, articlePage({ title: "Climat en images", topic: "le climat", images: Object.keys(pictures) })))
       const context = yield* launchChromium()
       const page = context.pages()[0] ?? (yield* Effect.promise(() => context.newPage()))
       const errors: Array<string> = []
@@ -89,10 +104,11 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.click("button:has-text('Create the land')")
         await page.waitForSelector(".chips li:has-text('réchauffement')")
         // The semantic search is the embed stage's: this server does not offer it, so the console shows no such tab.
+        step("The semantic search is the embed stage's")
         expect(await page.locator("nav.tabs a:has-text('Search')").count()).toBe(0)
-        await page.fill("textarea[name=seeds]", `${a.url("/p/0")}\nnot a url`)
-        await page.click("button:has-text('Add the URLs (2)')")
-        await page.waitForSelector("text=1 added, 0 already in the land, 1 refused.")
+        await page.fill("textarea[name=seeds]", `${a.url("/p/0")}\n${a.url("/gallery")}\nnot a url`)
+        await page.click("button:has-text('Add the URLs (3)')")
+        await page.waitForSelector("text=2 added, 0 already in the land, 1 refused.")
         expect(await page.locator("ul.invalid li").textContent()).toContain("not a url")
         expect(await page.inputValue("textarea[name=seeds]")).toBe("not a url")
         await shot(page, "02-land")
@@ -115,7 +131,7 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         }
         expect(seen.at(-1)).toBe(100)
         await page.waitForSelector(".progress[data-status=completed]")
-        expect(await page.locator(".progress [data-counter=fetched] strong").textContent()).toBe(String(2 * PAGES))
+        expect(await page.locator(".progress [data-counter=fetched] strong").textContent()).toBe(String(ALL))
         await page.waitForSelector("table.data td:has-text('completed')")
         await page.waitForSelector("ul.recent li")
         await shot(page, "04-crawl-done")
@@ -124,7 +140,7 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         step("The pages table: sorted by depth both wa")
         await page.click("nav.tabs a:has-text('Pages')")
         await page.waitForSelector("table.pages tbody tr")
-        expect(await page.locator("table.pages tbody tr").count()).toBe(2 * PAGES)
+        expect(await page.locator("table.pages tbody tr").count()).toBe(ALL)
         await page.click("table.pages th button:has-text('Depth')")
         await page.waitForURL(/sort=depth&order=desc/)
         await page.waitForFunction(() => document.querySelector("table.pages tbody tr td:nth-child(3)")?.textContent !== "0")
@@ -138,8 +154,18 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.fill("input[name=depth]", "0")
         await page.click("button:has-text('Filter')")
         await page.waitForURL(/depth=0/)
+        await page.waitForFunction(() => document.querySelectorAll("table.pages tbody tr").length === 2)
+        expect(await column(page, 3)).toEqual(["0", "0"])
+        await page.fill("input[name=q]", "gallery")
+        await page.click("button:has-text('Filter')")
+        await page.waitForURL(/q=gallery/)
         await page.waitForFunction(() => document.querySelectorAll("table.pages tbody tr").length === 1)
-        expect(await column(page, 3)).toEqual(["0"])
+        expect(await page.locator("table.pages tbody tr td a").textContent()).toBe("Climat en images")
+        await page.click("a:has-text('Reset')")
+        await page.fill("input[name=depth]", "0")
+        await page.fill("input[name=q]", "p/0")
+        await page.click("button:has-text('Filter')")
+        await page.waitForFunction(() => document.querySelectorAll("table.pages tbody tr").length === 1)
         await shot(page, "05-pages")
 
         // A page's detail, from the table.
@@ -155,10 +181,12 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.click("nav.tabs a:has-text('Domains')")
         await page.waitForSelector("table.data tbody tr")
         expect(await page.locator("table.data tbody tr").count()).toBe(2)
+        const host = (await page.locator("table.data tbody tr td a").first().textContent())!
         await page.locator("table.data tbody tr td a").first().click()
         await page.waitForURL(/domain=/)
         await page.waitForFunction(() => document.querySelectorAll("table.pages tbody tr").length > 0)
-        expect(await page.locator("table.pages tbody tr").count()).toBe(PAGES)
+        expect(new Set(await column(page, 2))).toEqual(new Set([host]))
+        expect(await page.locator("table.pages tbody tr").count()).toBeLessThan(ALL)
 
         // The domain graph, drawn: its canvas is not blank.
         step("The domain graph, drawn: its canvas is n")
@@ -170,7 +198,7 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         expect(channels.some((c) => c.max - c.min > 60)).toBe(true)
         await shot(page, "07-graph-page")
         await page.selectOption("select[name=level]", "pages")
-        await page.waitForSelector(`.graph[data-nodes='${2 * PAGES}'] canvas`)
+        await page.waitForSelector(`.graph[data-nodes='${ALL}'] canvas`)
         await page.waitForTimeout(500)
         await shot(page, "07-graph-pages")
 
@@ -183,13 +211,24 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         expect(download.suggestedFilename()).toMatch(/\.csv$/)
         const csv = fs.readFileSync(await download.path(), "utf8").trim().split("\n")
         expect(csv[0]).toContain("url")
-        expect(csv.length).toBe(2 * PAGES + 1)
+        expect(csv.length).toBe(ALL + 1)
 
-        // Media: none on these sites, said so.
+        // A media job, then the gallery: sizes, colours, and the picture saved twice found as one group.
+        step("A media job, then the gallery: sizes, co")
+        await page.click("nav.tabs a:has-text('Jobs')")
+        await page.selectOption("select[name=kind]", "media")
+        await page.fill("input[name=delayMs]", "0")
+        await page.click("button:has-text('Start the media job')")
+        await page.waitForSelector(".progress[data-status=completed] >> text=media #", { timeout: 60_000 })
         await page.click("nav.tabs a:has-text('Media')")
-        await page.waitForSelector("text=No media (crawl, then run a media job).")
+        await page.waitForSelector("figure .swatches")
+        expect(await page.locator(".gallery figure").count()).toBe(3)
+        expect(await page.locator(".gallery figure:has-text('240 × 160')").count()).toBe(3)
+        expect(await page.locator(".gallery .badge:has-text('look-alike group 1')").count()).toBe(2)
+        await shot(page, "09-media")
 
         // A refused form keeps what was typed: a second land of the same name.
+        step("A refused form keeps what was typed: a s")
         await page.click("header a:has-text('Lands')")
         await page.click("text=New land")
         await page.fill("input[name=name]", "Climat")
@@ -224,5 +263,10 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.waitForSelector("input[name=password]")
       }).pipe(Effect.tapErrorCause(() => Effect.promise(() => shot(page, "failure"))))
       expect(errors).toEqual([])
+
+      // A browser set to French gets the console in French from the start.
+      const french = yield* launchChromium("fr-FR")
+      const welcome = french.pages()[0] ?? (yield* Effect.promise(() => french.newPage()))
+      yield* Effect.promise(() => welcome.goto(`${base}/`).then(() => welcome.waitForSelector("h1:has-text('Connexion')")))
     }), 150_000)
 })

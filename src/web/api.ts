@@ -144,10 +144,9 @@ export const watchEvents = (path: `/api/v1/${string}/events`, onEvent: (e: JobEv
   }
 }
 
-/** What this server offers beyond the base API (the embed stage's search and pseudolinks), read from its OpenAPI. */
+/** What this server offers beyond the API this console is built with (search, pseudolinks), read from its OpenAPI. */
 export interface Features {
   readonly search: boolean
-  readonly embed: boolean
   readonly pseudolinks: boolean
   readonly similar: boolean
 }
@@ -156,10 +155,9 @@ let features: Promise<Features> | undefined
 export const serverFeatures = () =>
   features ??= fetch("/openapi.json").then((r) => r.json() as Promise<{ paths?: Record<string, unknown> }>).then(({ paths = {} }) => ({
     search: "/api/v1/lands/{id}/search" in paths,
-    embed: "/api/v1/lands/{id}/jobs/embed" in paths,
     pseudolinks: "/api/v1/lands/{id}/jobs/pseudolinks" in paths,
     similar: "/api/v1/expressions/{id}/similar" in paths
-  })).catch(() => ({ search: false, embed: false, pseudolinks: false, similar: false }))
+  })).catch(() => ({ search: false, pseudolinks: false, similar: false }))
 
 /**
  * A route this build of the console does not know the schema of (added by the embed stage): plain JSON, shown as it

@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { useMemo, useState } from "preact/hooks"
 import { CrawlRequest } from "../../http/api.js"
+import { EmbedOptions } from "../../streams/embed-options.js"
 import { MediaOptions } from "../../streams/media-options.js"
 import { ReadableOptions } from "../../streams/readable-options.js"
 import { call, type Features, untypedCall } from "../api.js"
@@ -8,8 +9,8 @@ import { useI18n } from "../i18n.js"
 import { initialValues, type OptionValue, optionFields, payloadOf } from "../options.js"
 import { ErrorBox, Field, useAction } from "./ui.js"
 
-// The kinds whose options this console knows from their schema; the embed stage's, when the server offers them,
-// start with the server's defaults. The form's values are decoded by the job's schema here (defaults filled in),
+// The kinds whose options this console knows from their schema; pseudolinks, when the server offers them, start with
+// the server's defaults. The form's values are decoded by the job's schema here (defaults filled in),
 // so a wrong value is named before the request.
 const known = {
   crawl: {
@@ -26,16 +27,21 @@ const known = {
     fields: optionFields(MediaOptions),
     start: (id: number, input: object) =>
       call((api) => Effect.flatMap(Schema.decodeUnknown(MediaOptions)(input), (payload) => api.jobs.media({ path: { id }, payload })))
+  },
+  embed: {
+    fields: optionFields(EmbedOptions),
+    start: (id: number, input: object) =>
+      call((api) => Effect.flatMap(Schema.decodeUnknown(EmbedOptions)(input), (payload) => api.jobs.embed({ path: { id }, payload })))
   }
 } as const
 
-type Kind = keyof typeof known | "embed" | "pseudolinks"
+type Kind = keyof typeof known | "pseudolinks"
 
 const fieldsOf = (kind: Kind) => (kind in known ? known[kind as keyof typeof known].fields : [])
 
 export const JobForm = ({ landId, features, onStarted }: { readonly landId: number; readonly features: Features | undefined; readonly onStarted: () => void }) => {
   const { t, maybe } = useI18n()
-  const kinds: ReadonlyArray<Kind> = ["crawl", "readable", "media", ...(features?.embed ? ["embed" as const] : []), ...(features?.pseudolinks ? ["pseudolinks" as const] : [])]
+  const kinds: ReadonlyArray<Kind> = ["crawl", "readable", "media", "embed", ...(features?.pseudolinks ? ["pseudolinks" as const] : [])]
   const [kind, setKind] = useState<Kind>("crawl")
   const [values, setValues] = useState<Record<string, OptionValue>>(() => initialValues(fieldsOf("crawl")))
   const [started, setStarted] = useState<number | null>(null)
@@ -46,7 +52,7 @@ export const JobForm = ({ landId, features, onStarted }: { readonly landId: numb
     <form class="card" onSubmit={(e) => {
       e.preventDefault()
       void run(async () => {
-        const r = kind === "embed" || kind === "pseudolinks"
+        const r = kind === "pseudolinks"
           ? await untypedCall("POST", `/api/v1/lands/${landId}/jobs/${kind}`, { payload: {} }) as { jobId: number }
           : await known[kind].start(landId, payloadOf(fields, values))
         setStarted(r.jobId)
@@ -71,6 +77,7 @@ export const JobForm = ({ landId, features, onStarted }: { readonly landId: numb
               : f.kind === "choice"
               ? (
                 <select name={f.name} value={String(values[f.name])} onChange={(e) => set(f.name, e.currentTarget.value)}>
+                  {(f.initial === undefined || f.nullable) && <option value="">{t("jobs.serverDefault")}</option>}
                   {f.choices.map((c) => <option value={c}>{maybe(`choice.${c}`) ?? c}</option>)}
                 </select>
               )

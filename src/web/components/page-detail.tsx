@@ -1,7 +1,8 @@
 import type { LinkJson } from "../../http/dto.js"
-import { call } from "../api.js"
+import { call, serverFeatures, untypedCall } from "../api.js"
 import { useI18n } from "../i18n.js"
 import { href } from "../router.js"
+import { type Hit, Hits } from "./search.js"
 import { ErrorBox, useLoad } from "./ui.js"
 
 const Links = ({ landId, links }: { readonly landId: number; readonly links: ReadonlyArray<typeof LinkJson.Type> }) => (
@@ -16,6 +17,11 @@ const Links = ({ landId, links }: { readonly landId: number; readonly links: Rea
 export const PageDetail = ({ landId, id }: { readonly landId: number; readonly id: number }) => {
   const { t, maybe, num, date } = useI18n()
   const page = useLoad(() => call((api) => api.lands.expression({ path: { id } })), [id])
+  // Pages like this one, once the land is embedded, on a server that offers it.
+  const similar = useLoad(async () =>
+    (await serverFeatures()).similar
+      ? await untypedCall("GET", `/api/v1/expressions/${id}/similar`, { params: { limit: 10 } }).catch(() => []) as ReadonlyArray<Hit>
+      : [], [id])
   if (page.error) return <ErrorBox error={page.error} />
   const p = page.data
   if (!p) return <p>{t("common.loading")}</p>
@@ -40,6 +46,9 @@ export const PageDetail = ({ landId, id }: { readonly landId: number; readonly i
         <section class="card"><h3>{t("detail.outgoing", { n: p.outgoing.length })}</h3><Links landId={landId} links={p.outgoing} /></section>
         <section class="card"><h3>{t("detail.incoming", { n: p.incoming.length })}</h3><Links landId={landId} links={p.incoming} /></section>
       </div>
+      {similar.data && similar.data.length > 0 && (
+        <section class="card"><h3>{t("detail.similar")}</h3><Hits landId={landId} hits={similar.data} /></section>
+      )}
       {p.media.length > 0 && (
         <section class="card">
           <h3>{t("tab.media")} ({p.media.length})</h3>
