@@ -129,23 +129,25 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       const slowReqs = pages(logs.slow)
       const fastReqs = pages(logs.fast)
       const delayedReqs = pages(logs.delayed)
-      // robots.txt is a request to the host like any other: its first page comes an interval after it
+      // robots.txt is a request to the host like any other: its first page comes an interval after it. It opened the
+      // connection, which the server's thread must accept before it logs the request: on a loaded machine that thread
+      // can wait its turn of CPU for tens of milliseconds, hence the slack here only.
       const robotsToFirstPage = (log: ReadonlyArray<LoggedRequest>) => pages(log)[0]!.at - log.find((r) => r.path === "/robots.txt")!.at
-      assert.isAtLeast(robotsToFirstPage(logs.slow), 850)
-      assert.isAtLeast(robotsToFirstPage(logs.fast), 850)
-      assert.isAtLeast(robotsToFirstPage(logs.delayed), 1850)
+      assert.isAtLeast(robotsToFirstPage(logs.slow), 900)
+      assert.isAtLeast(robotsToFirstPage(logs.fast), 900)
+      assert.isAtLeast(robotsToFirstPage(logs.delayed), 1900)
       // at most 2 requests in flight on the slow host (1 ms for the clocks of two threads)
       for (const r of slowReqs) {
         assert.isAtMost(slowReqs.filter((o) => o.at <= r.at && o.endedAt > r.at + 1).length, 2)
       }
-      // Request starts at least the interval apart. The crawler counts the interval from the moment each request is
-      // handed to the HTTP client; the servers see arrivals, which a main thread busy extracting pages or running the
-      // embedded database can delay by tens of milliseconds (up to ~150 ms seen): 15% slack.
+      // Request starts at least the interval apart as the servers see them: the crawler counts the interval from when
+      // each request leaves. The servers' threads share a loaded machine with the crawl's: 5% for their turns of CPU
+      // (test/polite-intervals.test.ts holds the 5 ms tolerance on a crawl of its own).
       const gaps = (rs: ReadonlyArray<LoggedRequest>) => rs.slice(1).map((r, i) => r.at - rs[i]!.at)
-      for (const g of gaps(slowReqs)) assert.isAtLeast(g, 850)
-      for (const g of gaps(fastReqs)) assert.isAtLeast(g, 850)
+      for (const g of gaps(slowReqs)) assert.isAtLeast(g, 950)
+      for (const g of gaps(fastReqs)) assert.isAtLeast(g, 950)
       // Crawl-delay 2 s raises the 1 s interval of that host
-      for (const g of gaps(delayedReqs)) assert.isAtLeast(g, 1850)
+      for (const g of gaps(delayedReqs)) assert.isAtLeast(g, 1950)
       // With only 2 global slots, the slow host (first in the frontier, 2 requests of 150 ms in flight) never holds a
       // slot while it waits for its interval: the fast host starts at once and keeps its own pace.
       assert.isBelow(fastReqs[0]!.at - slowReqs[0]!.at, 250)

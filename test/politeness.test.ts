@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Deferred, Effect, Fiber, Ref, Scope, TestClock } from "effect"
-import { type HostWork, type Lane, Politeness } from "../src/services/Politeness.js"
+import { type HostRequest, type HostWork, type Lane, Politeness } from "../src/services/Politeness.js"
 
 // The per-process politeness on the test clock: intervals are asserted exactly, and a test takes milliseconds.
 
@@ -9,15 +9,19 @@ const limits = (delayMs: number, perHost = 1) => ({ perHost, delayMs })
 type Log = Ref.Ref<ReadonlyArray<readonly [string, number]>>
 const newLog = Ref.make<ReadonlyArray<readonly [string, number]>>([])
 
+/** A request to the host going out, as the Fetcher tells it: its turn, then its send. */
+const leaves = (request: HostRequest, host: string) =>
+  Effect.zipRight(request.onRequest(`http://${host}/`), Effect.sync(() => request.onSent(`http://${host}/`)))
+
 /** Work that records when it started (clock time) under its name, then completes `done`. */
 const recorded = (log: Log, name: string, work: Omit<HostWork, "run">) =>
   Effect.gen(function*() {
     const done = yield* Deferred.make<void>()
     const full: HostWork = {
       ...work,
-      run: (requestStarting) =>
+      run: (request) =>
         Effect.gen(function*() {
-          yield* requestStarting
+          yield* leaves(request, work.host)
           const now = yield* Clock.currentTimeMillis
           yield* Ref.update(log, (l) => [...l, [name, now] as const])
           yield* Deferred.succeed(done, undefined)
@@ -135,9 +139,9 @@ describe("Politeness", () => {
         yield* lane.submit({
           host: "a",
           limits: limits(0, 2),
-          run: (requestStarting) =>
+          run: (request) =>
             Effect.gen(function*() {
-              yield* requestStarting
+              yield* leaves(request, "a")
               most = Math.max(most, ++inFlight)
               yield* Effect.sleep(100)
               inFlight--
@@ -182,5 +186,63 @@ describe("Politeness", () => {
       const other = yield* politeness.lane({ concurrency: 1 })
       yield* runAll([[other, recorded(log, "b", { host: "a", limits: limits(1000) })]])
       assert.deepStrictEqual(startsOf(yield* Ref.get(log)), [0, 5010])
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("adaptive pace: a host refusing requests closer than 250 ms, asked every 100 ms, refuses 3 times at most", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 4 })
+      const url = "http://a/"
+      let lastAt = -Infinity
+      const statuses: Array<number> = []
+      const done = yield* Deferred.make<void>()
+      const total = 60
+      for (let i = 0; i < total; i++) {
+        yield* lane.submit({
+          host: "a",
+          limits: limits(100),
+          run: (request) =>
+            Effect.gen(function*() {
+              yield* leaves(request, "a")
+              const now = yield* Clock.currentTimeMillis
+              const status = now - lastAt < 250 ? 429 : 200
+              lastAt = now
+              statuses.push(status)
+              yield* Effect.sleep(20)
+              request.onAnswer(url, { status, elapsedMs: 20 })
+              if (statuses.length === total) yield* Deferred.succeed(done, undefined)
+            })
+        })
+      }
+      yield* clockUntil(yield* Effect.fork(Deferred.await(done)), 50, 120_000)
+      assert.isAtMost(statuses.filter((s) => s === 429).length, 3)
+    }).pipe(Effect.provide(Politeness.Default)))
+
+  it.scoped("adaptive pace: a refusal's Retry-After holds the host's next request back; successes bring the pace back", () =>
+    Effect.gen(function*() {
+      const lane = yield* (yield* Politeness).lane({ concurrency: 4 })
+      const log = yield* newLog
+      const answers = [{ status: 429, retryAfterMs: 2000 }, ...Array.from({ length: 120 }, () => ({ status: 200 }))]
+      let n = 0
+      const done = yield* Deferred.make<void>()
+      for (let i = 0; i < answers.length; i++) {
+        yield* lane.submit({
+          host: "a",
+          limits: limits(100),
+          run: (request) =>
+            Effect.gen(function*() {
+              yield* leaves(request, "a")
+              const now = yield* Clock.currentTimeMillis
+              yield* Ref.update(log, (l) => [...l, ["a", now] as const])
+              request.onAnswer("http://a/", { elapsedMs: 10, ...answers[n++]! })
+              if (n === answers.length) yield* Deferred.succeed(done, undefined)
+            })
+        })
+      }
+      yield* clockUntil(yield* Effect.fork(Deferred.await(done)), 50, 600_000)
+      const g = gaps(startsOf(yield* Ref.get(log)))
+      assert.isAtLeast(g[0]!, 2000)
+      // raised after the refusal, then back to the configured interval
+      assert.isAtLeast(g[1]!, 190)
+      assert.strictEqual(g.at(-1), 100)
     }).pipe(Effect.provide(Politeness.Default)))
 })

@@ -3,15 +3,29 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { DataDirLocked, DatabaseUnavailable } from "../domain/errors.js"
 
-/** Whether a process with this pid exists on this host. */
+/**
+ * Linux's state letter of a process (`/proc/PID/stat`, after the parenthesised name), undefined where there is none.
+ * A zombie (Z) or dead (X) process still answers signals but holds nothing: it only waits for its parent to reap it.
+ */
+const procState = (pid: number): string | undefined => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3)
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether a process with this pid exists on this host and is not a zombie left by a crash. */
 export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
-    return true
   } catch (e) {
     // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === "EPERM"
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false
   }
+  const state = procState(pid)
+  return state !== "Z" && state !== "X"
 }
 
 const tryCreate = (file: string): boolean => {

@@ -16,7 +16,7 @@ import {
   TooManyRedirects
 } from "../domain/fetch.js"
 import { normalizeUrl } from "../domain/url.js"
-import { CrawlerHttpClient } from "./CrawlerHttpClient.js"
+import { announcingSent, CrawlerHttpClient } from "./CrawlerHttpClient.js"
 import {
   type BytesContent,
   countBytes,
@@ -28,6 +28,7 @@ import {
   textContent
 } from "./fetcher/body.js"
 import { FetcherConfig, type FetcherSettings } from "./FetcherConfig.js"
+import type { HostAnswer } from "./HostPace.js"
 import { NetworkGuard } from "./NetworkGuard.js"
 import { isTransient, transportFailure } from "./fetcher/transport.js"
 
@@ -36,6 +37,10 @@ export interface FetchOptions {
   readonly allow?: (url: string) => Effect.Effect<void, FetchFailure>
   /** Runs right before each request goes out (every attempt and redirect hop), for politeness bookkeeping. */
   readonly onRequest?: (url: string) => Effect.Effect<void>
+  /** Called once per attempt as its request leaves (or, with a client that cannot tell, when its answer comes). */
+  readonly onSent?: (url: string) => void
+  /** Called with each answer's status and how long its head took to come (politeness adapts its pace to them). */
+  readonly onAnswer?: (url: string, answer: HostAnswer) => void
   /** Overrides the configured `maxRedirects` for this call. */
   readonly maxRedirects?: number
   /** Overrides the configured User-Agent for this call (a job's own). */
@@ -106,10 +111,22 @@ const make = Effect.gen(function*() {
   const attempt = <C>(url: string, read: ContentReader<C>, last: boolean, options: FetchOptions) => {
     const headers = headersFor(options.userAgent)
     let phase: "headers" | "body" = "headers"
+    let sent = false
+    const onSent = () => {
+      if (!sent) options.onSent?.(url)
+      sent = true
+    }
     return Effect.gen(function*() {
       if (options.onRequest) yield* options.onRequest(url)
+      const askedAt = yield* Clock.currentTimeMillis
       const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
-        .pipe(Effect.mapError((error) => requestFailure(url, error, settings.timeoutMs)))
+        .pipe(announcingSent(onSent), Effect.mapError((error) => requestFailure(url, error, settings.timeoutMs)))
+      onSent()
+      if (options.onAnswer) {
+        const now = yield* Clock.currentTimeMillis
+        const retryAfterMs = parseRetryAfter(response.headers["retry-after"], now)
+        options.onAnswer(url, { status: response.status, elapsedMs: now - askedAt, retryAfterMs })
+      }
       phase = "body"
       const head: ResponseHead = { status: response.status, headers: { ...response.headers } }
       const location = head.headers["location"]

@@ -12,6 +12,9 @@ export const bytesDownloaded = Metric.counter("mwi_downloaded_bytes_total", { de
 export const frontierSize = Metric.gauge("mwi_frontier_size", { description: "URLs pending in the frontier of running jobs' lands" })
 export const runningJobs = Metric.gauge("mwi_jobs_running", { description: "Jobs running in this process" })
 export const websocketConnections = Metric.gauge("mwi_websocket_connections", { description: "Open WebSocket connections" })
+export const hostInterval = Metric.gauge("mwi_host_interval_ms", {
+  description: "Interval between request starts of a host whose answers raised it (429, 503, slowness), by host"
+})
 export const httpRequests = Metric.counter("mwi_http_requests_total", { description: "HTTP requests served", incremental: true })
 
 /** A page's terminal state by HTTP status class ("2xx" … "5xx"), or "failed"/"skipped" without one. */

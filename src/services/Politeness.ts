@@ -1,6 +1,8 @@
-import { Clock, Effect, Fiber, FiberMap, FiberSet, Queue, type Scope } from "effect"
+import { Clock, Effect, Fiber, FiberMap, FiberSet, MetricLabel, Queue, type Scope } from "effect"
 import { urlHost } from "../domain/url.js"
 import { positiveInt } from "./config.js"
+import { hostInterval } from "./Metrics.js"
+import { type HostAnswer, type HostPace, initialPace, intervalOf, isRefusal, paceAfter } from "./HostPace.js"
 
 /** The host a URL's work is queued under. An unparsable URL fails in the fetcher with its reason; any bucket will do. */
 export const hostOf = (url: string) => {
@@ -27,16 +29,36 @@ export interface HostReady {
   readonly requestedAt: number | null
 }
 
+/**
+ * The pacing of one piece of work's requests, shaped as the Fetcher's hooks. Only requests to the work's host count:
+ * a redirect elsewhere is another host's.
+ */
+export interface HostRequest {
+  /** Awaited before each attempt and redirect hop: at once for the first (its host's actor waited), else the host's turn. */
+  readonly onRequest: (url: string) => Effect.Effect<void>
+  /** As a request leaves: the host's interval counts from here, so the server never sees two starts closer. */
+  readonly onSent: (url: string) => void
+  /** As an answer comes: the host's pace adapts to it (see HostPace). */
+  readonly onAnswer: (url: string, answer: HostAnswer) => void
+}
+
 export interface HostWork {
   readonly host: string
   readonly limits: HostLimits
   /** Runs when the work reaches the head of its host's queue; the request is spaced from the one it made, if any. */
   readonly prepare?: Effect.Effect<HostReady>
+  /** The request and its hand-off, run holding a slot of its job and of its host. */
+  readonly run: (request: HostRequest) => Effect.Effect<void>
+}
+
+export interface LaneOptions {
+  /** Requests of the lane in flight at once, all hosts together. */
+  readonly concurrency: number
   /**
-   * The request and its hand-off, run holding a slot of its job and of its host. It calls `requestStarting` as each
-   * request really goes out, so the host's interval counts from then (a busy event loop can delay the send).
+   * Told as a host's queue in the lane runs low (one piece of work left, or none), so that the job hands it more at
+   * once if it has any: a host paced by a long Crawl-delay is the one whose pauses lengthen the whole job.
    */
-  readonly run: (requestStarting: Effect.Effect<void>) => Effect.Effect<void>
+  readonly onLow?: (host: string) => void
 }
 
 /** A job's share of the process's politeness: its own bound on requests in flight, its own queued work. */
@@ -50,6 +72,7 @@ export interface Lane {
 
 interface LaneState {
   readonly slots: Effect.Semaphore
+  readonly onLow: ((host: string) => void) | undefined
   readonly running: FiberSet.FiberSet<void, never>
   readonly perHost: Map<string, number>
   queued: number
@@ -68,10 +91,15 @@ interface Host {
   readonly queues: Map<LaneState, Array<Entry>>
   readonly wake: Queue.Queue<void>
   inFlight: number
+  pace: HostPace
+  /** Requests let go and not yet sent: the next waits for them, since it is spaced from when they really leave. */
+  unsent: number
   lastStartAt: number
   nextStartAt: number
 }
 
+// A Retry-After longer than this is not waited for by the host's other requests (the Fetcher caps its own wait).
+const MAX_RETRY_AFTER_MS = 60_000
 // A retired host's last start is kept this long: longer than any interval (Crawl-delay is capped at 30 s).
 const FORGET_AFTER_MS = 120_000
 
@@ -88,7 +116,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const connections = yield* Effect.makeSemaphore(yield* Effect.orDie(positiveInt("MWI_MAX_CONNECTIONS", 256)))
     const actors = yield* FiberMap.make<string, void, never>()
     const hosts = new Map<string, Host>()
-    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; at: number }>()
+    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; pace: HostPace; at: number }>()
 
     const signal = (host: Host) => Queue.offer(host.wake, undefined)
 
@@ -103,26 +131,85 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
       const left = (entry.lane.perHost.get(entry.work.host) ?? 1) - 1
       if (left === 0) entry.lane.perHost.delete(entry.work.host)
       else entry.lane.perHost.set(entry.work.host, left)
+      if (left <= 1) entry.lane.onLow?.(entry.work.host)
     }
 
-    const start = (host: Host, entry: Entry, intervalMs: number) =>
+    const stamp = (host: Host, now: number, configuredMs: number) => {
+      host.lastStartAt = Math.max(host.lastStartAt, now)
+      host.nextStartAt = Math.max(host.nextStartAt, now + intervalOf(host.pace, configuredMs))
+    }
+
+    /** A retry or redirect hop of running work: it waits for the host like a new request, then is let go. */
+    const turn = (host: Host, configuredMs: number): Effect.Effect<void> =>
       Effect.gen(function*() {
+        for (;;) {
+          const now = yield* Clock.currentTimeMillis
+          const earliest = Math.max(host.nextStartAt, host.lastStartAt + intervalOf(host.pace, configuredMs))
+          if (host.unsent === 0 && now >= earliest) return stamp(host, now, configuredMs)
+          // Another request of the host not sent yet: it is let go within a few turns of the event loop.
+          yield* Effect.sleep(Math.max(5, earliest - now))
+        }
+      })
+
+    const start = (host: Host, entry: Entry, configuredMs: number) =>
+      Effect.gen(function*() {
+        const clock = yield* Effect.clock
         host.inFlight++
-        const requestStarting = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.sync(() => {
-            host.lastStartAt = Math.max(host.lastStartAt, now)
-            host.nextStartAt = Math.max(host.nextStartAt, now + intervalMs)
-          }))
+        host.unsent++
+        let unsent = true
+        let first = true
+        const settle = () => {
+          if (unsent) host.unsent--
+          unsent = false
+        }
+        const ofHost = (url: string) => hostOf(url) === host.name
+        const request: HostRequest = {
+          onRequest: (url) =>
+            Effect.suspend(() => {
+              if (!ofHost(url)) return Effect.void
+              if (first) {
+                first = false
+                return Effect.void
+              }
+              // The previous attempt may never have left (a refused connection): it holds the host no longer.
+              settle()
+              return Effect.zipRight(turn(host, configuredMs), Effect.sync(() => {
+                host.unsent++
+                unsent = true
+              }))
+            }),
+          onSent: (url) => {
+            if (!ofHost(url)) return
+            settle()
+            stamp(host, clock.unsafeCurrentTimeMillis(), configuredMs)
+            host.wake.unsafeOffer(undefined)
+          },
+          onAnswer: (url, answer) => {
+            if (!ofHost(url)) return
+            const wasRaised = host.pace.raisedMs > 0
+            host.pace = paceAfter(host.pace, answer, configuredMs)
+            // Only hosts that raised their pace are listed: one series per crawled host would be too many.
+            if (wasRaised || host.pace.raisedMs > 0) {
+              hostInterval.unsafeUpdate(intervalOf(host.pace, configuredMs), [MetricLabel.make("host", host.name)])
+            }
+            // A refusal pushes the host's next start back by the raise, or by what its Retry-After asks.
+            if (isRefusal(answer.status)) {
+              const wait = Math.min(Math.max(intervalOf(host.pace, configuredMs), answer.retryAfterMs ?? 0), MAX_RETRY_AFTER_MS)
+              host.nextStartAt = Math.max(host.nextStartAt, clock.unsafeCurrentTimeMillis() + wait)
+            }
+          }
+        }
         const release = Effect.zipRight(
           Effect.zipRight(connections.release(1), entry.lane.slots.release(1)),
           Effect.suspend(() => {
             host.inFlight--
+            settle()
             return signal(host)
           })
         )
         // A lane that closed meanwhile never starts the work: the slots are given back when the fiber ends, whether
         // it ran or not, or the host would stay busy for every other job.
-        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(requestStarting))
+        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(request))
         yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(fiber), release))
       })
 
@@ -134,17 +221,18 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             const now = yield* Clock.currentTimeMillis
             forgetOld(now)
             hosts.delete(host.name)
-            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, at: now })
+            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, pace: host.pace, at: now })
             return
           }
-          if (head === undefined || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
+          if (head === undefined || host.unsent > 0 || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
             yield* Queue.take(host.wake)
             continue
           }
           head.ready ??= head.work.prepare === undefined
             ? { intervalFloorMs: 0, requestedAt: null }
             : yield* head.work.prepare
-          const intervalMs = Math.max(head.work.limits.delayMs, head.ready.intervalFloorMs)
+          const configuredMs = Math.max(head.work.limits.delayMs, head.ready.intervalFloorMs)
+          const intervalMs = intervalOf(host.pace, configuredMs)
           const earliest = Math.max(
             host.nextStartAt,
             host.lastStartAt + intervalMs,
@@ -170,7 +258,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           const startAt = yield* Clock.currentTimeMillis
           host.lastStartAt = startAt
           host.nextStartAt = startAt + intervalMs
-          yield* start(host, head, intervalMs)
+          yield* start(host, head, configuredMs)
         }
       })
 
@@ -194,6 +282,8 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           queues: new Map([[lane, [entry]]]),
           wake: yield* Queue.sliding<void>(1),
           inFlight: 0,
+          pace: past?.pace ?? initialPace,
+          unsent: 0,
           lastStartAt: past?.lastStartAt ?? -Infinity,
           nextStartAt: past?.nextStartAt ?? 0
         }
@@ -205,10 +295,11 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
      * A job's lane, closed with the job's scope: its queued work is dropped and its running work interrupted, so a
      * stopped job leaves nothing behind in the shared actors.
      */
-    const lane = (options: { readonly concurrency: number }): Effect.Effect<Lane, never, Scope.Scope> =>
+    const lane = (options: LaneOptions): Effect.Effect<Lane, never, Scope.Scope> =>
       Effect.gen(function*() {
         const state: LaneState = {
           slots: yield* Effect.makeSemaphore(Math.max(1, options.concurrency)),
+          onLow: options.onLow,
           running: yield* FiberSet.make<void, never>(),
           perHost: new Map(),
           queued: 0,

@@ -123,14 +123,15 @@ export const makeRobots = Effect.gen(function*() {
   const cache = new Map<string, Cached>()
   const requested = new Map<string, number>()
 
-  // Every attempt counts, and only hops to the origin itself: a redirect elsewhere is another host's request.
-  const onRequest = (origin: string) => (url: string) =>
-    originOf(url) === origin
-      ? Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => requested.set(origin, now)))
-      : Effect.void
+  // Every attempt counts, when it really leaves, and only hops to the origin itself: a redirect elsewhere is
+  // another host's request.
+  const clock = yield* Effect.clock
+  const onSent = (origin: string) => (url: string) => {
+    if (originOf(url) === origin) requested.set(origin, clock.unsafeCurrentTimeMillis())
+  }
 
   const fetchRules = (origin: string): Effect.Effect<Rules> =>
-    fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS, onRequest: onRequest(origin) }).pipe(
+    fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS, onSent: onSent(origin) }).pipe(
       Effect.map((result): Rules =>
         result.status >= 500 || result.status === 429
           ? {

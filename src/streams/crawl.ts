@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Scheduler } from "effect"
+import { Effect, Queue, Scheduler } from "effect"
 import type { LandNotFound } from "../domain/errors.js"
 import type { LandId } from "../domain/ids.js"
 import type { PageOutcome } from "../domain/page-outcome.js"
@@ -93,7 +93,19 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     const frontier = yield* Frontier
     const store = yield* PageStore
     const land = yield* (yield* LandRepo).find(landId)
-    const lane = yield* (yield* Politeness).lane({ concurrency: options.concurrency })
+    // A host running low is refilled at once, not after the next store: its next URLs may be waiting in the frontier.
+    // One whose refill found none is dry until the next store brings new links.
+    const wake = yield* Queue.sliding<void>(1)
+    const low = new Set<string>()
+    const dry = new Set<string>()
+    const lane = yield* (yield* Politeness).lane({
+      concurrency: options.concurrency,
+      onLow: (host) => {
+        if (dry.has(host) || low.has(host)) return
+        low.add(host)
+        wake.unsafeOffer(undefined)
+      }
+    })
     const fetch = yield* makeFetchStage({
       limits: { perHost: options.perHost, delayMs: options.delayMs },
       ignoreRobots: options.ignoreRobots,
@@ -117,12 +129,13 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     const hostOfDomain = new Map<number, string>()
     let dispatched = 0
 
-    // Claims when at least half the queue is free, or when nothing is in flight, or for the last pages of a --limit.
+    // Claims when at least half the queue is free, or when nothing is in flight, or for the last pages of a --limit, or
+    // when a host runs low.
     const claim = (outstanding: number) =>
       Effect.gen(function*() {
         const limitLeft = options.limit === null ? Infinity : options.limit - dispatched
         const room = Math.min(maxQueued - lane.queued(), limitLeft)
-        if (room <= 0 || (room < maxQueued / 2 && outstanding > 0 && room !== limitLeft)) return []
+        if (room <= 0 || (room < maxQueued / 2 && outstanding > 0 && room !== limitLeft && low.size === 0)) return []
         const excludeDomains = [...hostOfDomain].filter(([, host]) => lane.queuedFor(host) >= hostBuffer)
           .map(([domain]) => domain)
         const claimed = yield* frontier.claim({
@@ -135,11 +148,14 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
         })
         dispatched += claimed.length
         for (const c of claimed) hostOfDomain.set(c.domainId, urlHost(c.normalizedUrl))
+        for (const host of low) if (lane.queuedFor(host) <= 1) dry.add(host)
+        low.clear()
         return claimed
       })
 
     const storeBatch = (pages: ReadonlyArray<PageOutcome>) =>
       store.store(landId, pages).pipe(
+        Effect.tap(() => dry.clear()),
         Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
         Effect.tap(() =>
           Effect.sync(() => {
@@ -175,7 +191,8 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
       buffer: options.concurrency * 2,
       store: storeBatch,
       batchSize: STORE_BATCH,
-      batchWindow: STORE_WINDOW
+      batchWindow: STORE_WINDOW,
+      wake
     })
     yield* tracker.stage("done")
   }).pipe(Effect.scoped)

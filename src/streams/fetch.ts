@@ -49,8 +49,8 @@ export const makeFetchStage = (options: FetchStageOptions) =>
         robots.requestedAt(claimed.normalizedUrl),
         (verdict, requestedAt) => ({ intervalFloorMs: verdict.crawlDelayMs ?? 0, requestedAt })
       ),
-      run: (requestStarting) =>
-        fetcher.fetch(claimed.normalizedUrl, { allow, onRequest: () => requestStarting, userAgent: options.userAgent }).pipe(
+      run: (paced) =>
+        fetcher.fetch(claimed.normalizedUrl, { allow, ...paced, userAgent: options.userAgent }).pipe(
           Effect.either,
           Effect.tap(measured),
           Effect.flatMap((result) => emit({ claimed, result }))

@@ -33,12 +33,8 @@ export const makeDownloadStage = (options: { readonly limits: HostLimits; readon
   Effect.map(Fetcher, (fetcher) => (target: PendingMedia, emit: (d: Downloaded) => Effect.Effect<void>): HostWork => ({
     host: hostOf(target.url),
     limits: options.limits,
-    run: (requestStarting) =>
-      fetcher.fetchBytes(target.url, {
-        maxBytes: options.maxBytes,
-        sizeOnly: target.type !== "image",
-        onRequest: () => requestStarting
-      }).pipe(
+    run: (paced) =>
+      fetcher.fetchBytes(target.url, { ...paced, maxBytes: options.maxBytes, sizeOnly: target.type !== "image" }).pipe(
         Effect.either,
         Effect.flatMap((result) => emit({ target, result }))
       )

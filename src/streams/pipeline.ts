@@ -23,6 +23,8 @@ export interface PipelineSpec<In, Mid, Out, E, R> {
   readonly store: (batch: ReadonlyArray<Out>) => Effect.Effect<void, E, R>
   readonly batchSize: number
   readonly batchWindow: Duration.DurationInput
+  /** Offered to when the source may have more to give before the next store (a host running out of work). */
+  readonly wake?: Queue.Queue<void>
 }
 
 /**
@@ -33,7 +35,7 @@ export interface PipelineSpec<In, Mid, Out, E, R> {
 export const runPipeline = <In, Mid, Out, E, R>(spec: PipelineSpec<In, Mid, Out, E, R>) =>
   Effect.gen(function*() {
     const started = yield* Queue.bounded<Mid>(Math.max(1, spec.buffer))
-    const wake = yield* Queue.sliding<void>(1)
+    const wake = spec.wake ?? (yield* Queue.sliding<void>(1))
     let outstanding = 0
     const emit = (mid: Mid) => Queue.offer(started, mid).pipe(Effect.asVoid)
 

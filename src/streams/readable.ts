@@ -14,7 +14,7 @@ import type { Job } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { type ReadableResult, type ReadableSelection, ReadableStore, type StoredPage } from "../services/ReadableStore.js"
-import { hostOf, Politeness } from "../services/Politeness.js"
+import { hostOf, type HostRequest, Politeness } from "../services/Politeness.js"
 import { WebArchive } from "../services/WebArchive.js"
 import { type JobHooks, type JobTracker, runJob } from "./job-run.js"
 import { outLinks } from "./links.js"
@@ -119,13 +119,13 @@ const readablePipeline = (
     const limits = { perHost: options.perHost, delayMs: options.delayMs }
 
     // A request through the host actors (the archive's politeness), awaited by the page that needs it.
-    const polite = <A, E>(url: string, request: (onRequest: () => Effect.Effect<void>) => Effect.Effect<A, E>) =>
+    const polite = <A, E>(url: string, request: (paced: HostRequest) => Effect.Effect<A, E>) =>
       Effect.gen(function*() {
         const done = yield* Deferred.make<A, E>()
         yield* lane.submit({
           host: hostOf(url),
           limits,
-          run: (requestStarting) => Deferred.complete(done, request(() => requestStarting)).pipe(Effect.asVoid)
+          run: (paced) => Deferred.complete(done, request(paced)).pipe(Effect.asVoid)
         })
         return yield* Deferred.await(done)
       })
@@ -138,8 +138,8 @@ const readablePipeline = (
     const fromArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
       Effect.gen(function*() {
         const asked = availabilityUrl(archive, page.url, page.fetchedAt)
-        const answer = yield* polite(asked, (onRequest) =>
-          fetcher.fetchBytes(asked, { maxBytes: AVAILABILITY_MAX_BYTES, onRequest }))
+        const answer = yield* polite(asked, (paced) =>
+          fetcher.fetchBytes(asked, { maxBytes: AVAILABILITY_MAX_BYTES, ...paced }))
         if (answer.status < 200 || answer.status >= 300 || answer.body === null) {
           return Either.left(`the archive's availability API answered HTTP ${answer.status}`)
         }
@@ -147,7 +147,7 @@ const readablePipeline = (
         if (Either.isLeft(found)) return Either.left(found.left.message)
         if (Option.isNone(found.right)) return Either.left("the archive has no snapshot")
         const snapshot = found.right.value
-        const capture = yield* polite(snapshot.rawUrl, (onRequest) => fetcher.fetch(snapshot.rawUrl, { onRequest }))
+        const capture = yield* polite(snapshot.rawUrl, (paced) => fetcher.fetch(snapshot.rawUrl, paced))
         if (capture._tag === "NotHtml" || capture.status >= 400) {
           return Either.left(`the archive's snapshot ${snapshot.timestamp} answered HTTP ${capture.status}` +
             (capture._tag === "NotHtml" ? ` with ${capture.contentType ?? "no content type"}` : ""))

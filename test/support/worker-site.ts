@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads"
 export interface StaticRoute {
   readonly status?: number
   readonly headers?: Readonly<Record<string, string>>
-  readonly body: string
+  readonly body: string | Uint8Array
   readonly latencyMs?: number
 }
 
