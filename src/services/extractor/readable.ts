@@ -5,6 +5,7 @@ import { removeBoilerplateLines, removeOrphanHeadings } from "./boilerplate.js"
 import { allElements, attributeValue, tagName } from "./elements.js"
 import { blockText, collapseWhitespace } from "./text.js"
 import { trimEdges } from "./trim.js"
+import { removeSideBlocks } from "./side-blocks.js"
 
 export interface ReadableContent {
   /** The element holding the main content, or null when the page has no text at all. */
@@ -110,7 +111,7 @@ const looksLikeArticle = (elements: ReadonlyArray<Element>): boolean => {
 const readability = (document: Document, elements: ReadonlyArray<Element>): Element | null => {
   try {
     shieldAudio(document, elements)
-    return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true }).parse()
+    return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true, keepClasses: true }).parse()
       ?.content ?? null
   } catch {
     // Readability assumes a browser DOM; whatever it trips on in linkedom, the heuristic still gets its chance.
@@ -169,6 +170,7 @@ const heuristic = (document: Document): Heuristic | null => {
 
 const content = (root: Element | null, source: ReadableSource): ReadableContent | null => {
   if (root === null) return null
+  removeSideBlocks(root)
   trimEdges(root)
   removeBoilerplateLines(root)
   removeOrphanHeadings(root)
