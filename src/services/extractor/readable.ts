@@ -6,6 +6,7 @@ import { allElements, attributeValue, tagName } from "./elements.js"
 import { blockText, collapseWhitespace } from "./text.js"
 import { trimEdges } from "./trim.js"
 import { removeSideBlocks } from "./side-blocks.js"
+import { removeTrailingPrompts } from "./prompts.js"
 
 export interface ReadableContent {
   /** The element holding the main content, or null when the page has no text at all. */
@@ -173,6 +174,7 @@ const content = (root: Element | null, source: ReadableSource): ReadableContent 
   removeSideBlocks(root)
   trimEdges(root)
   removeBoilerplateLines(root)
+  removeTrailingPrompts(root)
   removeOrphanHeadings(root)
   const text = blockText(root)
   return text === "" ? null : { root, text, source }
