@@ -65,7 +65,7 @@ export const removeSideBlocks = (root: Element): void => {
     if (isCaption(element)) {
       if (!(captions.at(-1)?.contains(element) ?? false)) captions.push(element)
     }
-    else if (chars(element) < SIDE_SHARE * total && isSideBlock(element)) { if (process.env.DBG) console.error("SIDE", chars(element), total, names(element).slice(0, 80)); element.remove() }
+    else if (chars(element) < SIDE_SHARE * total && isSideBlock(element)) element.remove()
   }
   const captionChars = captions.reduce((sum, caption) => sum + chars(caption), 0)
   if (captionChars <= CAPTIONS_MAX_SHARE * total) for (const caption of captions) caption.remove()
