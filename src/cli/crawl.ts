@@ -4,18 +4,43 @@ import { Lands } from "../services/Lands.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
+import { crawlWithEmbed } from "../streams/embedding.js"
 import { analyseAfterCrawl } from "../streams/media-analysis.js"
 import { networkOptions, withApp } from "./app.js"
+import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, runCommand } from "./output.js"
 
 const int = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
 
-const summaryText = (s: CrawlSummary) =>
-  `Crawl of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.fetched} fetched, ${s.failed} failed, ` +
-  `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
-  `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
+const summaryText = (landName: string, s: CrawlSummary) =>
+  [
+    ...(s.requeued > 0 ? [`${s.requeued} pages put back in the frontier (--retry)`] : []),
+    `Crawl of land ${landName} ${s.status} (job ${s.jobId}): ${s.fetched} fetched, ${s.failed} failed, ` +
+    `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
+    `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`,
+    ...s.problems.map((p) => `  ${p.count} × ${p.example}`)
+  ].join("\n")
+
+// What to run next when every page of a run was refused or failed, by the kind of reason.
+const HINTS: Readonly<Record<string, string>> = {
+  PrivateAddress: "to crawl a local or private site, run again with --allow-private-network --retry skipped",
+  BlockedByRobots: "the sites' robots.txt disallow these pages; --ignore-robots --retry skipped overrides it",
+  RobotsUnreachable: "the sites' robots.txt answered a server error; try again later with --retry failed",
+  HostNotFound: "check the URLs and the network (DNS), then run again with --retry failed",
+  ConnectionRefused: "the servers refused the connection; when they are up, run again with --retry failed",
+  FetchTimeout: "the servers did not answer in time; run again with --retry failed",
+  TlsFailure: "the sites' TLS certificates could not be verified"
+}
+
+/** One line when nothing could be fetched: the main reason, and what to do about it. */
+export const nothingFetched = (s: CrawlSummary): string | null => {
+  const main = s.problems[0]
+  if (s.fetched > 0 || main === undefined) return null
+  const hint = HINTS[main.reason]
+  return `nothing could be fetched: ${main.count} × ${main.reason}` + (hint === undefined ? "" : `; ${hint}`)
+}
 
 // Each kind's own counter names, in the event's order: "12 fetched, 0 failed, … 3 queued - 5.2 pages/s".
 const progressLine = (e: JobEvent) =>
@@ -48,6 +73,9 @@ export const crawlCommand = Command.make("crawl", {
   allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow hosts on private, loopback and link-local addresses")),
   userAgent: Options.text("user-agent").pipe(Options.withDescription("the User-Agent header to send"), Options.optional),
   media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
+  retry: Options.text("retry").pipe(Options.withDescription("first put back in the frontier the pages that ended: failed, skipped, errors (HTTP error status); comma-separated"), Options.optional),
+  reason: Options.text("reason").pipe(Options.withDescription("with --retry: only pages whose reason or HTTP status contains this (e.g. HostNotFound, robots, 503)"), Options.optional),
+  embed: Options.boolean("embed").pipe(Options.withDescription("embed the pages as they are stored (see land embed; model from MWI_EMBED_PROVIDER)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
@@ -62,21 +90,31 @@ export const crawlCommand = Command.make("crawl", {
       delayMs: Option.getOrUndefined(o.delayMs),
       ignoreRobots: o.ignoreRobots,
       userAgent: Option.getOrUndefined(o.userAgent),
-      media: o.media
+      media: o.media,
+      retry: Option.match(o.retry, { onNone: () => undefined, onSome: (r) => r.split(",").map((x) => x.trim()).filter((x) => x !== "") }),
+      retryReason: Option.getOrUndefined(o.reason),
+      embed: o.embed
     })
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
-    const summary = yield* crawlLand(land.id, options, {
+    const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
       onJob: (job) => Effect.sync(() => {
-        jobId = job.id
+        jobId ??= job.id
       })
     })
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
     const media = yield* analyseAfterCrawl(land.id, options, summary)
-    yield* emit(o.json, media === null ? summary : { ...summary, media }, () =>
-      media === null ? summaryText(summary) : `${summaryText(summary)}\n${mediaSummaryText(media)}`)
+    yield* emit(o.json, { ...summary, ...(media === null ? {} : { media }), ...(embed === null ? {} : { embed }) }, () =>
+      [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
+        .join("\n"))
+    if (embed !== null && embed.status !== "completed") yield* Console.error(`mwi: embedding ${embed.status}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
+    const nothing = nothingFetched(summary)
+    if (nothing !== null) {
+      yield* Console.error(o.json ? JSON.stringify({ error: "NothingFetched", message: nothing }) : `mwi: ${nothing}`)
+      process.exitCode = 1
+    }
   }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

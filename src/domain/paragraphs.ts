@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto"
+import { countWords, markdownToText } from "./markdown-text.js"
+
+/** A paragraph of a page's readable text, as stored (its language is set by the embed stage). */
+export interface Paragraph {
+  /** 0, 1, 2… in reading order. */
+  readonly position: number
+  readonly text: string
+  /** md5 of the normalised text: equal for texts that differ only by case, accents, punctuation or spacing. */
+  readonly textHash: string
+  readonly wordCount: number
+  readonly charCount: number
+}
+
+/** A block shorter than this is joined to the next one (headings, captions, one-line remarks travel with their text). */
+export const MIN_PARAGRAPH_CHARS = 80
+/** A block longer than this is cut at sentence ends into parts of about `TARGET_PARAGRAPH_CHARS`. */
+export const MAX_PARAGRAPH_CHARS = 1500
+export const TARGET_PARAGRAPH_CHARS = 1000
+/** A text block of fewer words (a "Share", a "Read more") is dropped. */
+export const MIN_PARAGRAPH_WORDS = 3
+
+type Kind = "heading" | "list" | "text"
+
+interface Block {
+  readonly kind: Kind
+  readonly lines: ReadonlyArray<string>
+}
+
+const FENCE = /^\s{0,3}(```|~~~)/
+const LIST_ITEM = /^\s*(?:[-*+]|\d+[.)])\s+/
+const HEADING = /^\s{0,3}#{1,6}\s/
+const RULE = /^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$/
+const TABLE_SEPARATOR = /^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$/
+const IMAGE = /!\[[^\]]*\]\((?:[^()]|\([^)]*\))*\)/g
+
+/** Blocks separated by blank lines, without code blocks, rules and table separators; quote marks removed. */
+const blocksOf = (markdown: string): Array<Block> => {
+  const blocks: Array<Block> = []
+  let lines: Array<string> = []
+  let inFence = false
+  const flush = () => {
+    if (lines.length === 0) return
+    const kind: Kind = lines.every((l) => HEADING.test(l)) ? "heading" : LIST_ITEM.test(lines[0]!) ? "list" : "text"
+    const last = blocks[blocks.length - 1]
+    // The items of a loose list (blank lines between them) are still one list.
+    if (kind === "list" && last?.kind === "list") blocks[blocks.length - 1] = { kind, lines: [...last.lines, ...lines] }
+    else blocks.push({ kind, lines })
+    lines = []
+  }
+  for (const raw of markdown.replace(/\r\n?/g, "\n").split("\n")) {
+    if (FENCE.test(raw)) {
+      flush()
+      inFence = !inFence
+      continue
+    }
+    if (inFence) continue
+    const line = raw.replace(/^\s{0,3}(?:>\s?)+/, "").replace(IMAGE, "")
+    if (TABLE_SEPARATOR.test(line)) continue
+    if (line.trim() === "" || RULE.test(line)) {
+      flush()
+      continue
+    }
+    lines.push(line.trim().startsWith("|") ? line.replace(/\|/g, " ") : line)
+  }
+  flush()
+  return blocks
+}
+
+/** A block's words as a reader sees them: one line per list item, other line breaks as spaces. */
+const textOf = (block: Block): string => {
+  const text = markdownToText(block.lines.join("\n"))
+  const lines = text.split("\n").map((l) => l.replace(/\s+/g, " ").trim()).filter((l) => l !== "")
+  return block.kind === "list" ? lines.join("\n") : lines.join(" ")
+}
+
+const SENTENCE_END = /(?<=[.!?…;:»"”)])\s+/u
+
+/** A long text cut at sentence ends into parts of about the target size (a sentence longer than the maximum at a space). */
+export const cutLong = (text: string): Array<string> => {
+  if (text.length <= MAX_PARAGRAPH_CHARS) return [text]
+  const pieces = text.split(SENTENCE_END).flatMap((sentence) => {
+    const out: Array<string> = []
+    let rest = sentence
+    while (rest.length > MAX_PARAGRAPH_CHARS) {
+      const at = rest.lastIndexOf(" ", TARGET_PARAGRAPH_CHARS)
+      const cut = at > 0 ? at : TARGET_PARAGRAPH_CHARS
+      out.push(rest.slice(0, cut))
+      rest = rest.slice(cut).trimStart()
+    }
+    return rest === "" ? out : [...out, rest]
+  })
+  const parts: Array<string> = []
+  let current = ""
+  for (const piece of pieces) {
+    if (current !== "" && current.length + 1 + piece.length > TARGET_PARAGRAPH_CHARS) {
+      parts.push(current)
+      current = piece
+    } else {
+      current = current === "" ? piece : `${current} ${piece}`
+    }
+  }
+  if (current !== "") parts.push(current)
+  return parts
+}
+
+/** Lower-cased, accents folded, punctuation and spacing reduced to single spaces. */
+export const normaliseText = (text: string): string =>
+  text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim()
+
+export const textHash = (text: string): string => createHash("md5").update(normaliseText(text)).digest("hex")
+
+/**
+ * A page's readable Markdown as paragraphs: blocks separated by blank lines (code blocks, rules and images dropped,
+ * the items of one list together, quotes unquoted, Markdown reduced to text); a heading, and any block shorter than
+ * `MIN_PARAGRAPH_CHARS`, joined to the next block; text blocks under `MIN_PARAGRAPH_WORDS` words dropped; blocks over
+ * `MAX_PARAGRAPH_CHARS` cut at sentence ends; a short remainder before a heading or at the end joined to the paragraph
+ * before it; a heading with nothing after it dropped.
+ */
+export const splitParagraphs = (markdown: string): Array<Paragraph> => {
+  const texts: Array<string> = []
+  let pending = ""
+  let pendingIsHeading = false
+  // A short remainder belongs to the text before it; a heading with nothing after it titles nothing.
+  const flushRemainder = () => {
+    const last = texts[texts.length - 1]
+    if (pending !== "" && !pendingIsHeading) {
+      if (last !== undefined && last.length + 1 + pending.length <= MAX_PARAGRAPH_CHARS) texts[texts.length - 1] = `${last}\n${pending}`
+      else texts.push(pending)
+    }
+    pending = ""
+    pendingIsHeading = false
+  }
+  for (const block of blocksOf(markdown)) {
+    const text = textOf(block)
+    if (text === "" || block.kind === "text" && countWords(text) < MIN_PARAGRAPH_WORDS) continue
+    if (block.kind === "heading" && !pendingIsHeading) flushRemainder()
+    pending = pending === "" ? text : `${pending}\n${text}`
+    pendingIsHeading = block.kind === "heading"
+    if (block.kind === "heading" || pending.length < MIN_PARAGRAPH_CHARS) continue
+    texts.push(...cutLong(pending))
+    pending = ""
+    pendingIsHeading = false
+  }
+  flushRemainder()
+  return texts.map((text, position) => ({
+    position,
+    text,
+    textHash: textHash(text),
+    wordCount: countWords(text),
+    charCount: text.length
+  }))
+}

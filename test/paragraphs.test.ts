@@ -1,0 +1,95 @@
+import { describe, expect, it } from "@effect/vitest"
+import {
+  cutLong,
+  MAX_PARAGRAPH_CHARS,
+  MIN_PARAGRAPH_CHARS,
+  normaliseText,
+  splitParagraphs,
+  textHash
+} from "../src/domain/paragraphs.js"
+
+const long = (words: number, seed = "mot") => Array.from({ length: words }, (_, i) => `${seed}word${i}`).join(" ") + "."
+const texts = (md: string) => splitParagraphs(md).map((p) => p.text)
+
+describe("splitParagraphs", () => {
+  it("splits blocks at blank lines and reduces Markdown to text", () => {
+    const a = "A first paragraph, long enough to stand alone, with a [link](https://example.org/a) and **bold** words in it."
+    const b = "A second paragraph that is also long enough to stand on its own, with `code` and _emphasis_ in it."
+    expect(texts(`${a}\n\n${b}`)).toEqual([
+      "A first paragraph, long enough to stand alone, with a link and bold words in it.",
+      "A second paragraph that is also long enough to stand on its own, with code and emphasis in it."
+    ])
+  })
+
+  it("joins a heading to what follows it and drops a heading with nothing after it", () => {
+    const body = "The body of the section, which the heading introduces, is long enough to make a paragraph alone."
+    expect(texts(`# Title\n\n## Section\n\n${body}\n\n## Orphan heading`)).toEqual([`Title\nSection\n${body}`])
+  })
+
+  it("keeps the items of one list together, one per line, even a loose list", () => {
+    const md = "- first item of the list\n- second item of the list\n\n- third item, after a blank line, still in the list"
+    expect(texts(md)).toEqual(["first item of the list\nsecond item of the list\nthird item, after a blank line, still in the list"])
+  })
+
+  it("unquotes quotes and drops code blocks, images, rules and table separators", () => {
+    const md = [
+      "> A quotation that someone said about the subject, long enough to be a paragraph on its own here.",
+      "```\nconst x = 1\n\nconst y = 2\n```",
+      "![a picture](https://example.org/p.png)",
+      "---",
+      "| column one | column two |\n|---|---|\n| cell one | cell two |"
+    ].join("\n\n")
+    expect(texts(md)).toEqual([
+      "A quotation that someone said about the subject, long enough to be a paragraph on its own here.\n" +
+      "column one column two cell one cell two"
+    ])
+  })
+
+  it("joins short blocks to the next, drops one- and two-word blocks, and attaches a short end to the paragraph before", () => {
+    const body = "A paragraph long enough to stand on its own in the text of the page, more than eighty characters."
+    expect(texts(`Short line of text.\n\n${body}\n\nShare\n\nRead more\n\nA short closing remark.`)).toEqual([
+      `Short line of text.\n${body}\nA short closing remark.`
+    ])
+    expect(texts("Share\n\nRead more")).toEqual([])
+    expect(texts("Only a short text here.")).toEqual(["Only a short text here."])
+  })
+
+  it("cuts very long blocks at sentence ends, each part within the maximum", () => {
+    const sentences = Array.from({ length: 40 }, (_, i) => `Sentence number ${i} says something about the subject at hand.`)
+    const parts = texts(sentences.join(" "))
+    expect(parts.length).toBeGreaterThan(1)
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(MAX_PARAGRAPH_CHARS)
+      expect(p.endsWith(".")).toBe(true)
+    }
+    expect(parts.join(" ")).toBe(sentences.join(" "))
+  })
+
+  it("cuts a sentence longer than the maximum at spaces", () => {
+    const parts = cutLong(long(600))
+    expect(parts.length).toBeGreaterThan(1)
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(MAX_PARAGRAPH_CHARS)
+    expect(parts.join(" ")).toBe(long(600))
+  })
+
+  it("numbers paragraphs in order and counts words and characters", () => {
+    const ps = splitParagraphs(`${long(20, "a")}\n\n${long(30, "b")}`)
+    expect(ps.map((p) => p.position)).toEqual([0, 1])
+    expect(ps.map((p) => p.wordCount)).toEqual([20, 30])
+    expect(ps[0]!.charCount).toBe(ps[0]!.text.length)
+    expect(ps[0]!.text.length).toBeGreaterThanOrEqual(MIN_PARAGRAPH_CHARS)
+  })
+
+  it("is empty for an empty or blank text", () => {
+    expect(splitParagraphs("")).toEqual([])
+    expect(splitParagraphs("\n\n  \n")).toEqual([])
+  })
+})
+
+describe("textHash", () => {
+  it("is equal for texts differing only by case, accents, punctuation and spacing", () => {
+    expect(normaliseText("  Élève, À l'ÉCOLE !  ")).toBe("eleve a l ecole")
+    expect(textHash("Le Élève, à l'école.")).toBe(textHash("le eleve a l ecole"))
+    expect(textHash("Le élève")).not.toBe(textHash("Les élèves"))
+  })
+})
