@@ -4,9 +4,9 @@ import { findStandfirst, withStandfirst } from "./standfirst.js"
 import { removeBoilerplateLines, removeOrphanHeadings } from "./boilerplate.js"
 import { allElements, attributeValue, tagName } from "./elements.js"
 import { blockText, collapseWhitespace } from "./text.js"
-import { trimEdges } from "./trim.js"
-import { isSideBlock, removeSideBlocks } from "./side-blocks.js"
 import { removeTrailingPrompts } from "./prompts.js"
+import { isSideBlock, removeSideBlocks } from "./side-blocks.js"
+import { trimEdges } from "./trim.js"
 
 export interface ReadableContent {
   /** The element holding the main content, or null when the page has no text at all. */
@@ -99,8 +99,9 @@ const looksLikeArticle = (elements: ReadonlyArray<Element>): boolean => {
 const readability = (document: Document, elements: ReadonlyArray<Element>): Element | null => {
   try {
     shieldAudio(document, elements)
-    return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true, keepClasses: true }).parse()
-      ?.content ?? null
+    // Classes kept: they tell the side blocks inside its pick (removeSideBlocks).
+    const options = { serializer: (node: Node) => node as Element, disableJSONLD: true, keepClasses: true }
+    return new Readability<Element>(document, options).parse()?.content ?? null
   } catch {
     // Readability assumes a browser DOM; whatever it trips on in linkedom, the heuristic still gets its chance.
     return null

@@ -61,11 +61,12 @@ export const removeSideBlocks = (root: Element): void => {
   const total = chars(root)
   const captions: Array<Element> = []
   for (const element of Array.from(root.querySelectorAll("[class], [id], figcaption"))) {
-    // In document order, so a caption nested in another comes right after it.
     if (isCaption(element)) {
+      // In document order, a caption nested in another comes right after it: only the outer one counts.
       if (!(captions.at(-1)?.contains(element) ?? false)) captions.push(element)
+    } else if (chars(element) < SIDE_SHARE * total && isSideBlock(element)) {
+      element.remove()
     }
-    else if (chars(element) < SIDE_SHARE * total && isSideBlock(element)) element.remove()
   }
   const captionChars = captions.reduce((sum, caption) => sum + chars(caption), 0)
   if (captionChars <= CAPTIONS_MAX_SHARE * total) for (const caption of captions) caption.remove()
