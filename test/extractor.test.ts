@@ -231,10 +231,24 @@ describe("extract: what surrounds the article", () => {
     expect(article.readableText).not.toMatch(/Publié le|Photo : AFP|Read also|Another story/)
   })
 
+  it("drops the blocks named as around the article, captions and closing prompts, not the blocks named for what they hold", () => {
+    const article = run("https://news.example.org/story", page("", `<article>
+      <section class="intro has-ads"><p class="lead">${FRENCH}</p></section>${prose(5, ENGLISH)}
+      <figure><img src="/a.jpg" alt=""><figcaption>The harbour at dawn, seen from the old lighthouse.</figcaption></figure>
+      ${prose(2, ENGLISH)}
+      <div class="article-footer"><h4>The reporter</h4><p>Our reporter covers science and society for the paper.</p></div>
+      <div class="comment-content"><p>A reader's comment, kept as the page names it content.</p></div>
+      <p>Subscribe to our newsletter for the latest stories in your inbox.</p></article>`))
+    expect(article.readableText).toContain(FRENCH)
+    expect(article.readableText).toContain("A reader's comment")
+    expect(article.readableText).not.toMatch(/harbour at dawn|Our reporter|Subscribe/)
+    expect(article.media.map((medium) => medium.url)).toEqual(["https://news.example.org/a.jpg"])
+  })
+
   it("shows the fallback content of an <object>, as browsers without plugins do", () => {
     const video =
       `<object data="/player.swf"><param name="movie" value="/player.swf"><img src="/still.jpg" alt="">` +
-      `<p class="caption">The minister, filmed as she left the meeting on Tuesday.</p></object>`
+      `<p>The minister, filmed as she left the meeting on Tuesday.</p></object>`
     const withVideo = run("https://news.example.org/story", page("", `<article>${video}${prose(4, ENGLISH)}</article>`))
     expect(withVideo.readableText.split("\n")[0]).toBe("The minister, filmed as she left the meeting on Tuesday.")
     expect(withVideo.media.map((medium) => medium.url)).toEqual(["https://news.example.org/still.jpg"])

@@ -67,11 +67,22 @@ const BOX_HEADING = new RegExp(
 const READ_ALSO_LINE = new RegExp(
   `^(?:${[
     "read (?:also|more)", "see also", "related", "lire aussi", "[àa] lire aussi", "voir aussi", "lesen sie (?:auch|mehr)",
-    "mehr zum thema", "auch interessant", "lea m[áa]s", "lee tambi[ée]n", "mire", "leia tamb[ée]m", "veja tamb[ée]m",
+    "mehr zum thema", "auch interessant", "auch lesen", "lea(?: tambi[ée]n| m[áa]s)?", "lee tambi[ée]n", "mire", "mira",
+    "vea tambi[ée]n", "puedes ver", "(?:le|te) puede interesar", "leia tamb[ée]m", "veja tamb[ée]m",
     "czytaj (?:te[żz]|tak[żz]e|r[óo]wnie[żz])", "zobacz (?:te[żz]|tak[żz]e|r[óo]wnie[żz])", "leggi anche"
   ].join("|")})\\s?:`,
   "iu"
 )
+// The publisher's rights notice, whatever else its line says.
+const RIGHTS_LINE = new RegExp(
+  [
+    "all rights reserved", "alle rechte vorbehalten", "tous droits r[ée]serv[ée]s", "todos los derechos reservados",
+    "wszelkie prawa zastrze[żz]one", "tutti i diritti riservati", "todos os direitos reservados"
+  ].join("|"),
+  "iu"
+)
+// A "read also" line carries a title, and a rights notice a sentence or two: longer than the other lines.
+const TITLE_LINE_CHARS = 200
 // A photo credit as agencies and photographers sign: "AFP / Jane Doe", "Agency | Name".
 const SIGNED_CREDIT = /^\p{Lu}[^.!?:/|]{0,40}\s?[/|]\s?\p{Lu}[^.!?:/|]{0,40}$/u
 
@@ -105,15 +116,16 @@ export const removeBoilerplateLines = (root: Element): void => {
   const measured = measureAll(root)
   for (const element of Array.from(root.querySelectorAll("*"))) {
     const chars = measured.get(element)?.chars ?? 0
-    if (chars === 0 || chars > SHORT_LINE_CHARS || !BLOCKS.has(tagName(element)) || !root.contains(element)) continue
+    if (chars === 0 || chars > TITLE_LINE_CHARS || !BLOCKS.has(tagName(element)) || !root.contains(element)) continue
     const text = collapseWhitespace(element.textContent ?? "")
-    if (BOX_HEADING.test(text)) {
+    const short = chars <= SHORT_LINE_CHARS
+    if (short && BOX_HEADING.test(text)) {
       const box = nextWithContent(element)
       if (box !== null && linkShare(box, collapseWhitespace(box.textContent ?? "").length) >= 0.5) box.remove()
       element.remove()
     } else if (
-      isDateLine(text) || CREDIT_LINE.test(text) || READ_ALSO_LINE.test(text) ||
-      (SIGNED_CREDIT.test(text) && !HEADING.test(tagName(element)))
+      READ_ALSO_LINE.test(text) || RIGHTS_LINE.test(text) ||
+      (short && (isDateLine(text) || CREDIT_LINE.test(text) || (SIGNED_CREDIT.test(text) && !HEADING.test(tagName(element)))))
     ) {
       element.remove()
     }

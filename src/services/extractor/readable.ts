@@ -4,6 +4,8 @@ import { findStandfirst, withStandfirst } from "./standfirst.js"
 import { removeBoilerplateLines, removeOrphanHeadings } from "./boilerplate.js"
 import { allElements, attributeValue, tagName } from "./elements.js"
 import { blockText, collapseWhitespace } from "./text.js"
+import { removeTrailingPrompts } from "./prompts.js"
+import { isSideBlock, removeSideBlocks } from "./side-blocks.js"
 import { trimEdges } from "./trim.js"
 
 export interface ReadableContent {
@@ -49,19 +51,6 @@ const NEVER_CONTENT_ROLES = new Set(["navigation", "menu", "menubar", "complemen
 const HIDDEN_CLASS = /(?:^|\s)(?:hidden|sr-only|visually-hidden|screen-reader-text)(?:$|\s)/
 // Readability removes these itself (and turns <noscript> fallbacks of lazy images into images); the heuristic has to.
 const NOT_TEXT = "script, style, noscript, iframe"
-// Blocks that pages mark, by class or id, as around the content rather than part of it; Readability discards such
-// "unlikely candidates" the same way. A name that also says content ("comment-content", "main-sidebar") is kept, and
-// so is a block holding most of the page's text: that is a wrapper ("page has-sidebar"), not a side block.
-const AROUND_CONTENT = new RegExp(
-  `\\b(?:${[
-    "ads?", "advert\\w*", "banner", "breadcrumbs?", "comments?", "community", "consent", "cookies?", "disqus", "footer",
-    "gdpr", "menu", "modal", "navbar", "newsletter", "outbrain", "pager", "pagination", "popup", "promo", "related",
-    "replies", "share", "sharing", "sidebar", "social", "sponsor\\w*", "taboola", "widget"
-  ].join("|")})\\b`,
-  "i"
-)
-const CONTENT_NAME = /article|body|content|main/i
-
 const removeAll = (root: ParentNode, selector: string): void => {
   for (const element of Array.from(root.querySelectorAll(selector))) element.remove()
 }
@@ -110,8 +99,9 @@ const looksLikeArticle = (elements: ReadonlyArray<Element>): boolean => {
 const readability = (document: Document, elements: ReadonlyArray<Element>): Element | null => {
   try {
     shieldAudio(document, elements)
-    return new Readability<Element>(document, { serializer: (node) => node as Element, disableJSONLD: true }).parse()
-      ?.content ?? null
+    // Classes kept: they tell the side blocks inside its pick (removeSideBlocks).
+    const options = { serializer: (node: Node) => node as Element, disableJSONLD: true, keepClasses: true }
+    return new Readability<Element>(document, options).parse()?.content ?? null
   } catch {
     // Readability assumes a browser DOM; whatever it trips on in linkedom, the heuristic still gets its chance.
     return null
@@ -148,10 +138,7 @@ const heuristic = (document: Document): Heuristic | null => {
   }
   const pageLength = textLength(body)
   for (const element of Array.from(body.querySelectorAll("[class], [id]"))) {
-    const names = `${element.getAttribute("class") ?? ""} ${element.getAttribute("id") ?? ""}`
-    if (AROUND_CONTENT.test(names) && !CONTENT_NAME.test(names) && 2 * textLength(element) < pageLength) {
-      element.remove()
-    }
+    if (isSideBlock(element) && 2 * textLength(element) < pageLength) element.remove()
   }
   const container = largestContainer(body)
   if (container !== null) return { root: container, kind: "container" }
@@ -169,8 +156,10 @@ const heuristic = (document: Document): Heuristic | null => {
 
 const content = (root: Element | null, source: ReadableSource): ReadableContent | null => {
   if (root === null) return null
+  removeSideBlocks(root)
   trimEdges(root)
   removeBoilerplateLines(root)
+  removeTrailingPrompts(root)
   removeOrphanHeadings(root)
   const text = blockText(root)
   return text === "" ? null : { root, text, source }

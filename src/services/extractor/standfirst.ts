@@ -1,4 +1,5 @@
 import { attributeValue, tagName } from "./elements.js"
+import { isSideBlock } from "./side-blocks.js"
 import { collapseWhitespace } from "./text.js"
 
 // The standfirst (lead, chapô, deck, teaser) of an article is often set apart from its body, in the article's header
@@ -11,6 +12,12 @@ const MIN_CHARS = 60
 const MAX_CHARS = 800
 const NOT_IN = "a, li, nav, aside, footer, form, figure, button"
 
+// The excerpt of a related article, in a box beside this one, is not this article's standfirst.
+const inSideBlock = (element: Element): boolean => {
+  for (let node: Element | null = element; node !== null; node = node.parentElement) if (isSideBlock(node)) return true
+  return false
+}
+
 const names = (element: Element): string =>
   `${attributeValue(element, "class") ?? ""} ${attributeValue(element, "id") ?? ""}`
 
@@ -20,6 +27,7 @@ export const findStandfirst = (elements: ReadonlyArray<Element>): Element | null
     if (!STANDFIRST_NAME.test(names(element))) continue
     const text = collapseWhitespace(element.textContent ?? "")
     if (text.length < MIN_CHARS || text.length > MAX_CHARS || element.closest(NOT_IN) !== null) continue
+    if (inSideBlock(element)) continue
     const linked = Array.from(element.querySelectorAll("a")).reduce(
       (sum, link) => sum + collapseWhitespace(link.textContent ?? "").length,
       0
