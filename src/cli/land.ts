@@ -12,6 +12,7 @@ import { crawlCommand } from "./crawl.js"
 import { embedCommand } from "./embed.js"
 import { exportCommand } from "./export.js"
 import { medianalyseCommand } from "./medianalyse.js"
+import { pagesCommand } from "./pages.js"
 import { readableCommand } from "./readable.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
@@ -138,5 +139,5 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, embedCommand])
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, pagesCommand, embedCommand])
 )
