@@ -23,6 +23,9 @@ import { Politeness } from "./services/Politeness.js"
 import { Progress } from "./services/Progress.js"
 import { ReadableStore } from "./services/ReadableStore.js"
 import { Robots } from "./services/Robots.js"
+import { Pseudolinks } from "./services/Pseudolinks.js"
+import { SemanticSearch } from "./services/SemanticSearch.js"
+import { VectorIndex, VectorIndexConfig, type VectorIndexSettings } from "./services/VectorIndex.js"
 import { WebArchive } from "./services/WebArchive.js"
 import { JobSupervisor } from "./streams/supervisor.js"
 
@@ -42,6 +45,8 @@ export interface AppOptions {
   readonly robots?: Layer.Layer<Robots, unknown, Fetcher> | undefined
   /** The web archive the readable pipeline asks, over `MWI_ARCHIVE_URL`. */
   readonly archiveUrl?: string | undefined
+  /** Vector index settings over the environment's (`MWI_VECTOR_INDEX_*`). */
+  readonly vectorIndex?: Partial<VectorIndexSettings> | undefined
 }
 
 /**
@@ -77,9 +82,16 @@ export const RepositoriesLive = Layer.mergeAll(
 /** CPU work off the main thread: extraction threads, image decoding. */
 export const WorkersLive = Layer.mergeAll(ExtractorPool.Default, MediaAnalyzer.Default)
 
+/** Semantic search and pseudolinks, over one in-process vector index per land and model. */
+export const SearchLive = (options: AppOptions = {}) =>
+  Layer.mergeAll(SemanticSearch.Default, Pseudolinks.Default).pipe(
+    Layer.provideMerge(VectorIndex.Default),
+    Layer.provideMerge(VectorIndexConfig.layer(options.vectorIndex))
+  )
+
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default).pipe(
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, SearchLive(options)).pipe(
     Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
   )
 

@@ -12,6 +12,7 @@ import { crawlCommand } from "./crawl.js"
 import { exportCommand } from "./export.js"
 import { medianalyseCommand } from "./medianalyse.js"
 import { readableCommand } from "./readable.js"
+import { pseudolinksCommand, searchCommand } from "./search.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
@@ -137,5 +138,6 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand])
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand,
+    searchCommand, pseudolinksCommand])
 )

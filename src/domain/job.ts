@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { JobId, LandId } from "./ids.js"
 
-export const JobKind = Schema.Literal("crawl", "readable", "media", "embed")
+export const JobKind = Schema.Literal("crawl", "readable", "media", "embed", "pseudolinks")
 export type JobKind = typeof JobKind.Type
 
 /** queued → running → (completed | failed | cancelled | interrupted); interrupted jobs can be resumed. */

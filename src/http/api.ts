@@ -45,6 +45,7 @@ import {
 } from "../domain/errors.js"
 import { MediaNotFound } from "../domain/media-analysis.js"
 import { apiError, documentDecodeFailures } from "./errors.js"
+import { SearchGroup } from "./search-api.js"
 
 /** The authenticated caller. */
 export class CurrentUser extends Context.Tag("mwi/CurrentUser")<CurrentUser, {
@@ -222,6 +223,7 @@ export class MwiApi extends HttpApi.make("mwi")
   .add(LandsGroup)
   .add(MediaGroup)
   .add(JobsGroup)
+  .add(SearchGroup)
   // Every endpoint reads the database.
   .addError(apiError(DatabaseError))
   .annotate(OpenApi.Transform, documentDecodeFailures)

@@ -7,8 +7,10 @@ import { JobRepo } from "../services/JobRepo.js"
 import { crawlLand } from "./crawl.js"
 import { CrawlOptions } from "./crawl-options.js"
 import type { JobHooks } from "./job-run.js"
+import type { PseudolinksRequest } from "../domain/search.js"
 import { analyseAfterCrawl, analyseLandMedia } from "./media-analysis.js"
 import { MediaOptions } from "./media-options.js"
+import { pseudolinksLand } from "./pseudolinks.js"
 import { readableLand } from "./readable.js"
 import { ReadableOptions } from "./readable-options.js"
 
@@ -68,6 +70,8 @@ const makeSupervisor = Effect.gen(function*() {
     const startCrawl = (landId: LandId, crawl: CrawlOptions) => launch(crawling(landId, crawl))
     const startMedia = (landId: LandId, media: MediaOptions) => launch(analysing(landId, media))
     const startReadable = (landId: LandId, readable: ReadableOptions) => launch(reading(landId, readable))
+    const startPseudolinks = (landId: LandId, request: PseudolinksRequest) =>
+      launch((hooks) => pseudolinksLand(landId, request, hooks))
 
     const cancel = (id: number) =>
       Effect.gen(function*() {
@@ -105,6 +109,7 @@ const makeSupervisor = Effect.gen(function*() {
       startCrawl,
       startMedia,
       startReadable,
+      startPseudolinks,
       cancel,
       resume
     } as const
