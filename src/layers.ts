@@ -6,6 +6,7 @@ import { Accounts } from "./services/Accounts.js"
 import { CrawlerHttpClient } from "./services/CrawlerHttpClient.js"
 import { DatabaseLive } from "./services/Database.js"
 import { DictionaryRepo } from "./services/DictionaryRepo.js"
+import { Embedders } from "./services/Embedders.js"
 import { ExpressionQueries } from "./services/ExpressionQueries.js"
 import { Exporter } from "./services/Exporter.js"
 import { ExtractorPool } from "./services/ExtractorPool.js"
@@ -19,6 +20,7 @@ import { MediaAnalyzer } from "./services/MediaAnalyzer.js"
 import { MediaRepo } from "./services/MediaRepo.js"
 import { NetworkGuard } from "./services/NetworkGuard.js"
 import { PageStore } from "./services/PageStore.js"
+import { ParagraphStore } from "./services/ParagraphStore.js"
 import { Politeness } from "./services/Politeness.js"
 import { Progress } from "./services/Progress.js"
 import { ReadableStore } from "./services/ReadableStore.js"
@@ -76,7 +78,8 @@ export const RepositoriesLive = Layer.mergeAll(
   ReadableStore.Default,
   JobRepo.Default,
   MediaRepo.Default,
-  ExpressionQueries.Default
+  ExpressionQueries.Default,
+  ParagraphStore.Default
 )
 
 /** CPU work off the main thread: extraction threads, image decoding. */
@@ -86,12 +89,13 @@ export const WorkersLive = Layer.mergeAll(ExtractorPool.Default, MediaAnalyzer.D
 export const SearchLive = (options: AppOptions = {}) =>
   Layer.mergeAll(SemanticSearch.Default, Pseudolinks.Default).pipe(
     Layer.provideMerge(VectorIndex.Default),
-    Layer.provideMerge(VectorIndexConfig.layer(options.vectorIndex))
+    Layer.provideMerge(VectorIndexConfig.layer(options.vectorIndex)),
+    Layer.provide(Embedders.Default)
   )
 
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, SearchLive(options)).pipe(
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options)).pipe(
     Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
   )
 

@@ -5,8 +5,10 @@ import { Lands } from "../services/Lands.js"
 import { Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
+import { crawlWithEmbed } from "../streams/embedding.js"
 import { analyseAfterCrawl } from "../streams/media-analysis.js"
 import { networkOptions, withApp } from "./app.js"
+import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, runCommand } from "./output.js"
 
@@ -48,6 +50,7 @@ export const crawlCommand = Command.make("crawl", {
   allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow hosts on private, loopback and link-local addresses")),
   userAgent: Options.text("user-agent").pipe(Options.withDescription("the User-Agent header to send"), Options.optional),
   media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
+  embed: Options.boolean("embed").pipe(Options.withDescription("embed the pages as they are stored (see land embed; model from MWI_EMBED_PROVIDER)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
@@ -62,21 +65,24 @@ export const crawlCommand = Command.make("crawl", {
       delayMs: Option.getOrUndefined(o.delayMs),
       ignoreRobots: o.ignoreRobots,
       userAgent: Option.getOrUndefined(o.userAgent),
-      media: o.media
+      media: o.media,
+      embed: o.embed
     })
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId, crawlLine)
-    const summary = yield* crawlLand(land.id, options, {
+    const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
       onJob: (job) => Effect.sync(() => {
-        jobId = job.id
+        jobId ??= job.id
       })
     })
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
     const media = yield* analyseAfterCrawl(land.id, options, summary)
-    yield* emit(o.json, media === null ? summary : { ...summary, media }, () =>
-      media === null ? summaryText(summary) : `${summaryText(summary)}\n${mediaSummaryText(media)}`)
+    yield* emit(o.json, { ...summary, ...(media === null ? {} : { media }), ...(embed === null ? {} : { embed }) }, () =>
+      [summaryText(summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
+        .join("\n"))
+    if (embed !== null && embed.status !== "completed") yield* Console.error(`mwi: embedding ${embed.status}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
   }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

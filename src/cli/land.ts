@@ -9,6 +9,7 @@ import { allLands } from "../services/LandRepo.js"
 import { emit, formatDate, platformReason, plural, runCommand } from "./output.js"
 import { withApp } from "./app.js"
 import { crawlCommand } from "./crawl.js"
+import { embedCommand } from "./embed.js"
 import { exportCommand } from "./export.js"
 import { medianalyseCommand } from "./medianalyse.js"
 import { readableCommand } from "./readable.js"
@@ -138,6 +139,6 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand,
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, embedCommand,
     searchCommand, pseudolinksCommand])
 )

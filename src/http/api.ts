@@ -4,6 +4,7 @@ import { CrawlState } from "../domain/expression.js"
 import { MediaId } from "../domain/ids.js"
 import { MediaType } from "../domain/media.js"
 import { CrawlOptions } from "../streams/crawl-options.js"
+import { EmbedOptions } from "../streams/embed-options.js"
 import { MediaOptions } from "../streams/media-options.js"
 import { ReadableOptions } from "../streams/readable-options.js"
 import {
@@ -44,6 +45,13 @@ import {
   LandNotFound
 } from "../domain/errors.js"
 import { MediaNotFound } from "../domain/media-analysis.js"
+import {
+  EmbeddingBadResponse,
+  EmbeddingKeyMissing,
+  EmbeddingKeyRejected,
+  EmbeddingRateLimited,
+  EmbeddingServerError
+} from "../domain/embedding-errors.js"
 import { apiError, documentDecodeFailures } from "./errors.js"
 import { SearchGroup } from "./search-api.js"
 
@@ -201,11 +209,25 @@ export const CrawlRequest = CrawlOptions.pipe(Schema.omit("userAgent"))
 const Started = Schema.Struct({ jobId: Schema.Int })
 
 export class JobsGroup extends HttpApiGroup.make("jobs")
-  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
+  // A crawl with `embed` chooses its model first (MWI_EMBED_PROVIDER): a missing key fails before it starts.
+  .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning))
+    .addError(invalidInput).addError(apiError(EmbeddingKeyMissing)))
   // The same under /jobs/, beside the other kinds.
-  .add(HttpApiEndpoint.post("crawlJob")`/lands/${id}/jobs/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
+  .add(HttpApiEndpoint.post("crawlJob")`/lands/${id}/jobs/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning))
+    .addError(invalidInput).addError(apiError(EmbeddingKeyMissing)))
   .add(HttpApiEndpoint.post("media")`/lands/${id}/jobs/media`.setPayload(MediaOptions).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
   .add(HttpApiEndpoint.post("readable")`/lands/${id}/jobs/readable`.setPayload(ReadableOptions).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning)))
+  // The model is chosen before the job starts: a missing key, or a server that refuses it when asked for the
+  // dimension of a model it does not list, answers at once.
+  .add(HttpApiEndpoint.post("embed")`/lands/${id}/jobs/embed`.setPayload(EmbedOptions).addSuccess(Started, { status: 202 })
+    .addError(landNotFound)
+    .addError(apiError(JobAlreadyRunning))
+    .addError(invalidInput)
+    .addError(apiError(EmbeddingKeyMissing))
+    .addError(apiError(EmbeddingKeyRejected))
+    .addError(apiError(EmbeddingRateLimited))
+    .addError(apiError(EmbeddingServerError))
+    .addError(apiError(EmbeddingBadResponse)))
   .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.addSuccess(Schema.Array(JobJson)).addError(landNotFound))
   .add(HttpApiEndpoint.get("get")`/jobs/${id}`.addSuccess(JobJson).addError(jobNotFound))
   .add(HttpApiEndpoint.post("cancel")`/jobs/${id}/cancel`.addSuccess(JobJson).addError(jobNotFound).addError(apiError(JobNotRunning)))
@@ -228,4 +250,4 @@ export class MwiApi extends HttpApi.make("mwi")
   .addError(apiError(DatabaseError))
   .annotate(OpenApi.Transform, documentDecodeFailures)
   .annotate(OpenApi.Title, "MyWebIntelligence API")
-  .annotate(OpenApi.Description, "Lands, dictionaries, seeds, crawl, media and readable jobs, expressions, media, domains and the link graph.") {}
+  .annotate(OpenApi.Description, "Lands, dictionaries, seeds, crawl, media, readable and embed jobs, expressions, media, domains and the link graph.") {}

@@ -11,6 +11,7 @@ export const statusNames: Readonly<Record<number, string>> = {
   404: "NotFound",
   409: "Conflict",
   429: "TooManyRequests",
+  502: "BadGateway",
   503: "ServiceUnavailable"
 }
 

@@ -9,6 +9,13 @@ import { JobRepo } from "../services/JobRepo.js"
 import { ownerScope } from "../services/LandRepo.js"
 import { Lands } from "../services/Lands.js"
 import { MediaRepo } from "../services/MediaRepo.js"
+import {
+  EmbeddingBadResponse,
+  EmbeddingKeyMissing,
+  EmbeddingKeyRejected,
+  EmbeddingRateLimited,
+  EmbeddingServerError
+} from "../domain/embedding-errors.js"
 import type { CrawlOptions } from "../streams/crawl-options.js"
 import { JobSupervisor } from "../streams/supervisor.js"
 import { CurrentUser, MwiApi } from "./api.js"
@@ -114,6 +121,14 @@ export const MediaHandlers = HttpApiBuilder.group(MwiApi, "media", (h) =>
       .handle("get", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => media.get(land.id, path.mediaId)).pipe(orDatabaseError))
   }))
 
+const embeddingErrors = [
+  EmbeddingKeyMissing,
+  EmbeddingKeyRejected,
+  EmbeddingRateLimited,
+  EmbeddingServerError,
+  EmbeddingBadResponse
+] as const
+
 export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
   Effect.gen(function*() {
     const jobs = yield* JobRepo
@@ -122,19 +137,25 @@ export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
     const ownJob = (id: number) =>
       Effect.flatMap(jobs.get(id), (job) =>
         Effect.as(ownLand(job.landId), job).pipe(Effect.catchTag("LandNotFound", () => new JobNotFound({ id }))))
-    /** Starts a job on the caller's land; 202 with its id once its row exists. */
-    const start = <E, R>(landId: number, run: (landId: LandId) => Effect.Effect<{ readonly id: number }, E, R>) =>
-      Effect.flatMap(ownLand(landId), (land) => run(land.id).pipe(onlyErrors(JobAlreadyRunning))).pipe(
+    /** Starts a job on the caller's land; 202 with its id once its row exists (or the listed errors of its start). */
+    const start = <E, R, const C extends ReadonlyArray<abstract new(...args: ReadonlyArray<any>) => unknown>>(
+      landId: number,
+      run: (landId: LandId) => Effect.Effect<{ readonly id: number }, E, R>,
+      ...errors: C
+    ) =>
+      Effect.flatMap(ownLand(landId), (land) => run(land.id).pipe(onlyErrors(JobAlreadyRunning, ...errors))).pipe(
         Effect.map((job) => ({ jobId: job.id })),
         orDatabaseError
       )
     const crawl = ({ path, payload }: { readonly path: { readonly id: number }; readonly payload: CrawlOptions }) =>
-      start(path.id, (land) => supervisor.startCrawl(land, payload))
+      start(path.id, (land) => supervisor.startCrawl(land, payload), InvalidInput, EmbeddingKeyMissing)
     return h
       .handle("crawl", crawl)
       .handle("crawlJob", crawl)
       .handle("media", ({ path, payload }) => start(path.id, (land) => supervisor.startMedia(land, payload)))
       .handle("readable", ({ path, payload }) => start(path.id, (land) => supervisor.startReadable(land, payload)))
+      .handle("embed", ({ path, payload }) =>
+        start(path.id, (land) => supervisor.startEmbed(land, payload), InvalidInput, ...embeddingErrors))
       .handle("landJobs", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => jobs.listByLand(land.id)).pipe(orDatabaseError))
       .handle("get", ({ path }) => ownJob(path.id).pipe(orDatabaseError))
       .handle("cancel", ({ path }) => Effect.zipRight(ownJob(path.id), supervisor.cancel(path.id)).pipe(orDatabaseError))

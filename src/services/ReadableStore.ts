@@ -114,6 +114,8 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/Readable
       Effect.gen(function*() {
         const graphs = results.flatMap((r) => r._tag === "Updated" && r.graph !== null ? [r.graph] : [])
         const report = yield* pages.writeGraph(landId, graphs)
+        // A new text's page loses its paragraphs and their vectors: the next embed job splits the new text.
+        if (graphs.length > 0) yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${graphs.map((g) => g.expressionId)}::int[])`
         // Media no longer shown by the new text go; those still shown keep their analysis.
         for (const g of graphs) {
           yield* sql`

@@ -26,7 +26,9 @@ export const CrawlOptions = Schema.Struct({
   ignoreRobots: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   userAgent: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500))),
   /** Then analyse the media of the crawled pages (a media job after the crawl, see media-analysis.ts). */
-  media: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  media: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** Embed the pages as the crawl stores them (an embed job beside the crawl, see embedding.ts). */
+  embed: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 export type CrawlOptions = typeof CrawlOptions.Type
 export type CrawlOptionsInput = typeof CrawlOptions.Encoded

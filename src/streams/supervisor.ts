@@ -6,8 +6,10 @@ import { Frontier } from "../services/Frontier.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { crawlLand } from "./crawl.js"
 import { CrawlOptions } from "./crawl-options.js"
+import { EmbedOptions } from "./embed-options.js"
+import { crawlWithEmbed, embedLand } from "./embedding.js"
 import type { JobHooks } from "./job-run.js"
-import type { PseudolinksRequest } from "../domain/search.js"
+import { PseudolinksRequest } from "../domain/search.js"
 import { analyseAfterCrawl, analyseLandMedia } from "./media-analysis.js"
 import { MediaOptions } from "./media-options.js"
 import { pseudolinksLand } from "./pseudolinks.js"
@@ -19,15 +21,18 @@ type JobBody<R> = (hooks: JobHooks) => Effect.Effect<unknown, unknown, R>
 
 const RESUMABLE: ReadonlyArray<Job["status"]> = ["interrupted", "cancelled", "failed"]
 
-// A crawl asked for `media` goes on with a media job of its own (registered by the same hook, hence cancellable).
+// A crawl asked for `media` goes on with a media job of its own, one asked for `embed` has an embed job beside it
+// (registered by the same hook, hence cancellable).
 const crawling = (landId: LandId, options: CrawlOptions) => (hooks: JobHooks) =>
-  crawlLand(landId, options, hooks).pipe(
-    Effect.flatMap((summary) => analyseAfterCrawl(landId, options, summary, { ...hooks, resumeJobId: undefined }))
+  crawlWithEmbed(landId, options.embed, (h) => crawlLand(landId, options, h), hooks).pipe(
+    Effect.flatMap(({ crawl }) => analyseAfterCrawl(landId, options, crawl, { ...hooks, resumeJobId: undefined }))
   )
 
 const analysing = (landId: LandId, options: MediaOptions) => (hooks: JobHooks) => analyseLandMedia(landId, options, hooks)
 
 const reading = (landId: LandId, options: ReadableOptions) => (hooks: JobHooks) => readableLand(landId, options, hooks)
+
+const embedding = (landId: LandId, options: EmbedOptions) => (hooks: JobHooks) => embedLand(landId, options, hooks)
 
 /**
  * Runs jobs of every kind in background fibers owned by the server (not by the HTTP request that started them). At
@@ -70,6 +75,7 @@ const makeSupervisor = Effect.gen(function*() {
     const startCrawl = (landId: LandId, crawl: CrawlOptions) => launch(crawling(landId, crawl))
     const startMedia = (landId: LandId, media: MediaOptions) => launch(analysing(landId, media))
     const startReadable = (landId: LandId, readable: ReadableOptions) => launch(reading(landId, readable))
+    const startEmbed = (landId: LandId, embed: EmbedOptions) => launch(embedding(landId, embed))
     const startPseudolinks = (landId: LandId, request: PseudolinksRequest) =>
       launch((hooks) => pseudolinksLand(landId, request, hooks))
 
@@ -100,8 +106,13 @@ const makeSupervisor = Effect.gen(function*() {
             return yield* launch(analysing(job.landId, yield* parametersOf(MediaOptions, job)), job.id)
           case "readable":
             return yield* launch(reading(job.landId, yield* parametersOf(ReadableOptions, job)), job.id)
-          default:
-            return yield* new JobNotResumable({ id, kind: job.kind, status: job.status })
+          case "embed":
+            return yield* launch(embedding(job.landId, yield* parametersOf(EmbedOptions, job)), job.id)
+          case "pseudolinks": {
+            // Runs again from the start: each run replaces the land's pairs.
+            const request = yield* parametersOf(PseudolinksRequest, job)
+            return yield* launch((hooks) => pseudolinksLand(job.landId, request, hooks), job.id)
+          }
         }
       })
 
@@ -109,6 +120,7 @@ const makeSupervisor = Effect.gen(function*() {
       startCrawl,
       startMedia,
       startReadable,
+      startEmbed,
       startPseudolinks,
       cancel,
       resume

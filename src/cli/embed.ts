@@ -1,0 +1,52 @@
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import { Lands } from "../services/Lands.js"
+import { embedLand } from "../streams/embedding.js"
+import { EmbedOptions, type EmbedSummary } from "../streams/embed-options.js"
+import { withApp } from "./app.js"
+import { progressBar } from "./crawl.js"
+import { decodeOptions, emit, runCommand } from "./output.js"
+
+export const embedSummaryText = (s: EmbedSummary) =>
+  `Embedding of land ${s.landId} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
+  `${s.empty} without paragraphs, ${s.paragraphs} paragraphs split, ${s.vectors} vectors stored, ` +
+  `${s.pending} pages still pending; ${(s.durationMs / 1000).toFixed(1)} s, ${s.vectorsPerSecond} vectors/s`
+
+export const embedCommand = Command.make("embed", {
+  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  provider: Options.choice("provider", ["hash", "openai", "mistral"]).pipe(
+    Options.withDescription("the embedding provider (default MWI_EMBED_PROVIDER, else hash: offline, lexical)"),
+    Options.optional
+  ),
+  model: Options.text("model").pipe(
+    Options.withDescription("the provider's model (default ngrams-v1, text-embedding-3-small, mistral-embed)"),
+    Options.optional
+  ),
+  minrel: Options.float("minrel").pipe(Options.withDescription("only pages at least this relevant"), Options.optional),
+  limit: Options.integer("limit").pipe(Options.withDescription("embed at most this many pages in this run"), Options.optional),
+  json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
+}, (o) =>
+  runCommand(o.json, withApp()(Effect.gen(function*() {
+    const options = yield* decodeOptions(EmbedOptions, {
+      provider: Option.getOrUndefined(o.provider),
+      model: Option.getOrUndefined(o.model),
+      minrel: Option.getOrUndefined(o.minrel),
+      limit: Option.getOrUndefined(o.limit)
+    })
+    const land = yield* (yield* Lands).getByName(o.name)
+    let jobId: number | undefined
+    if (process.stderr.isTTY && !o.json) {
+      yield* progressBar(() => jobId, (c, perSecond) =>
+        `${c.fetched} pages embedded, ${c.skipped} without paragraphs, ${c.queued} to do - ${perSecond} pages/s`)
+    }
+    const summary = yield* embedLand(land.id, options, {
+      onJob: (job) => Effect.sync(() => {
+        jobId = job.id
+      })
+    })
+    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+    yield* emit(o.json, summary, embedSummaryText)
+    if (summary.status !== "completed") yield* Console.error(`mwi: embedding ${summary.status}`)
+  }).pipe(Effect.scoped)))).pipe(
+  Command.withDescription("split a land's readable pages into paragraphs and store a vector of each (see README: Embeddings)")
+)

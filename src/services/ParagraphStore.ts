@@ -1,0 +1,147 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import type { ExpressionId, LandId } from "../domain/ids.js"
+import type { Paragraph } from "../domain/paragraphs.js"
+import { encodeVector } from "../domain/vector.js"
+
+/** Which pages an embed job takes: a land's pages with readable text, at least this relevant (none: all). */
+export interface EmbedSelection {
+  readonly landId: LandId
+  readonly minRelevance: number | null
+  /** The model key whose vectors are wanted. */
+  readonly model: string
+}
+
+/** A page to embed: its text when its paragraphs must be split again (they are not from the text it holds now). */
+export interface PageToEmbed {
+  readonly id: ExpressionId
+  readonly language: string | null
+  /** The text to split, and its hash, when the stored paragraphs are stale; null when only vectors are missing. */
+  readonly resplit: { readonly markdown: string; readonly hash: string } | null
+}
+
+/** A page's new paragraphs, split from the text whose hash is `readableHash`. */
+export interface PageParagraphs {
+  readonly expressionId: ExpressionId
+  readonly readableHash: string
+  readonly paragraphs: ReadonlyArray<Paragraph & { readonly language: string | null }>
+}
+
+export interface ParagraphToEmbed {
+  readonly id: number
+  readonly expressionId: ExpressionId
+  readonly text: string
+}
+
+export interface StoredVector {
+  readonly paragraphId: number
+  readonly vector: Float32Array
+}
+
+/** Paragraphs of pages and their vectors, per model key. */
+export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/ParagraphStore", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const stale = sql`(e.paragraphs_hash IS DISTINCT FROM e.readable_hash)`
+    const relevant = (s: EmbedSelection) =>
+      s.minRelevance === null ? sql`TRUE` : sql`COALESCE(e.relevance, 0) >= ${s.minRelevance}`
+    const selected = (s: EmbedSelection) => sql`
+      e.land_id = ${s.landId} AND e.readable IS NOT NULL AND ${relevant(s)}
+      AND (${stale} OR EXISTS (
+        SELECT 1 FROM paragraphs p WHERE p.expression_id = e.id
+          AND NOT EXISTS (SELECT 1 FROM embeddings v WHERE v.model = ${s.model} AND v.paragraph_id = p.id)))`
+
+    /**
+     * The next pages to do in id order (keyset): a land of any size is walked in bounded memory. `staleOnly` takes only
+     * pages whose paragraphs are not from their text (through a partial index): the pages a running crawl adds.
+     */
+    const next = (s: EmbedSelection, afterId: number, limit: number, staleOnly = false) =>
+      sql<{ id: ExpressionId; language: string | null; markdown: string | null; hash: string | null }>`
+        SELECT e.id, e.language, CASE WHEN ${stale} THEN e.readable END AS markdown,
+               CASE WHEN ${stale} THEN e.readable_hash END AS hash
+        FROM expressions e
+        WHERE ${staleOnly ? sql`e.land_id = ${s.landId} AND e.readable IS NOT NULL AND ${stale}` : selected(s)}
+          AND ${relevant(s)} AND e.id > ${afterId}
+        ORDER BY e.id LIMIT ${limit}`.pipe(
+        Effect.map((rows) =>
+          rows.map((r): PageToEmbed => ({
+            id: r.id,
+            language: r.language,
+            resplit: r.markdown === null || r.hash === null ? null : { markdown: r.markdown, hash: r.hash }
+          }))
+        )
+      )
+
+    const pendingCount = (s: EmbedSelection) =>
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM expressions e WHERE ${selected(s)}`.pipe(
+        Effect.map((rows) => rows[0]?.n ?? 0)
+      )
+
+    /**
+     * Replaces pages' paragraphs (their vectors go with them). A page whose text changed since it was read keeps its
+     * hash unmatched, so the next job splits it again.
+     */
+    const replace = (pages: ReadonlyArray<PageParagraphs>) =>
+      pages.length === 0 ? Effect.void : sql.withTransaction(Effect.gen(function*() {
+        const ids = pages.map((p) => p.expressionId)
+        yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${ids}::int[])`
+        const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
+        if (rows.length > 0) {
+          yield* sql`
+            INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
+            SELECT * FROM unnest(${rows.map((r) => r.expressionId)}::int[], ${rows.map((r) => r.position)}::int[],
+              ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.textHash)}::text[],
+              ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
+              ${rows.map((r) => r.language)}::text[])`
+        }
+        yield* sql`
+          UPDATE expressions e SET paragraphs_hash = v.hash
+          FROM unnest(${ids}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
+          WHERE e.id = v.id AND e.readable_hash = v.hash`
+      })).pipe(Effect.withSpan("ParagraphStore.replace", { attributes: { pages: pages.length } }))
+
+    /** The paragraphs of these pages that have no vector of the model yet, in reading order. */
+    const missing = (expressionIds: ReadonlyArray<number>, model: string) =>
+      expressionIds.length === 0 ? Effect.succeed([]) : sql<ParagraphToEmbed>`
+        SELECT p.id, p.expression_id, p.text FROM paragraphs p
+        WHERE p.expression_id = ANY(${expressionIds}::int[])
+          AND NOT EXISTS (SELECT 1 FROM embeddings v WHERE v.model = ${model} AND v.paragraph_id = p.id)
+        ORDER BY p.expression_id, p.position`
+
+    /** Stores vectors; those of paragraphs replaced meanwhile (the page re-extracted) are dropped with them. */
+    const store = (model: string, vectors: ReadonlyArray<StoredVector>) =>
+      vectors.length === 0 ? Effect.void : sql`
+        INSERT INTO embeddings (paragraph_id, model, vector)
+        SELECT u.id, ${model}, u.vector
+        FROM unnest(${vectors.map((v) => v.paragraphId)}::int[], ${vectors.map((v) => encodeVector(v.vector))}::bytea[])
+          AS u(id, vector)
+        JOIN paragraphs p ON p.id = u.id
+        ON CONFLICT DO NOTHING`.pipe(Effect.asVoid, Effect.withSpan("ParagraphStore.store", { attributes: { vectors: vectors.length } }))
+
+    /** Forgets the paragraphs (and vectors) of pages whose text changed, before the next embed job splits them again. */
+    const forget = (expressionIds: ReadonlyArray<number>) =>
+      expressionIds.length === 0 ? Effect.void : sql`DELETE FROM paragraphs WHERE expression_id = ANY(${expressionIds}::int[])`.pipe(Effect.asVoid)
+
+    /** The model the land's vectors were last made with, which search embeds its queries with. */
+    const landModel = (landId: LandId) =>
+      sql<{ embeddingModel: string | null }>`SELECT embedding_model FROM lands WHERE id = ${landId}`.pipe(
+        Effect.map((rows) => rows[0]?.embeddingModel ?? null)
+      )
+
+    const setLandModel = (landId: LandId, model: string) =>
+      sql`UPDATE lands SET embedding_model = ${model} WHERE id = ${landId}`.pipe(Effect.asVoid)
+
+    /** Paragraphs of the land's selected pages, and how many have a vector of the model. */
+    const counts = (s: EmbedSelection) =>
+      sql<{ paragraphs: number; vectors: number }>`
+        SELECT count(*)::int AS paragraphs, count(v.paragraph_id)::int AS vectors
+        FROM paragraphs p JOIN expressions e ON e.id = p.expression_id
+        LEFT JOIN embeddings v ON v.paragraph_id = p.id AND v.model = ${s.model}
+        WHERE e.land_id = ${s.landId} AND ${relevant(s)}`.pipe(
+        Effect.map((rows) => rows[0] ?? { paragraphs: 0, vectors: 0 })
+      )
+
+    return { next, pendingCount, replace, missing, store, forget, landModel, setLandModel, counts } as const
+  })
+}) {}
