@@ -245,7 +245,7 @@ export class MwiApi extends HttpApi.make("mwi")
   .add(LandsGroup)
   .add(MediaGroup)
   .add(JobsGroup)
-  .add(SearchGroup)
+  .add(SearchGroup.middleware(Authentication))
   // Every endpoint reads the database.
   .addError(apiError(DatabaseError))
   .annotate(OpenApi.Transform, documentDecodeFailures)

@@ -9,7 +9,6 @@ import {
 } from "../domain/embedding-errors.js"
 import { ExpressionNotFound, InvalidInput, JobAlreadyRunning, LandNotFound } from "../domain/errors.js"
 import { LandNotEmbedded, PseudolinksRequest, SearchHit, SimilarPage } from "../domain/search.js"
-import { Authentication } from "./api.js"
 import { apiError } from "./errors.js"
 
 const id = HttpApiSchema.param("id", Schema.NumberFromString.pipe(Schema.int(), Schema.positive()))
@@ -23,7 +22,7 @@ const SimilarPageJson = SimilarPage.annotations({ identifier: "SimilarPage" })
 const notEmbedded = apiError(LandNotEmbedded)
 const invalidInput = apiError(InvalidInput)
 
-/** Semantic search over a land's paragraphs, pages like a page, and the pseudolinks job. */
+/** Semantic search over a land's paragraphs, pages like a page, and the pseudolinks job (authenticated in api.ts). */
 export class SearchGroup extends HttpApiGroup.make("search")
   .add(HttpApiEndpoint.get("search")`/lands/${id}/search`
     .setUrlParams(Schema.Struct({
@@ -52,5 +51,4 @@ export class SearchGroup extends HttpApiGroup.make("search")
     .addError(apiError(LandNotFound))
     .addError(notEmbedded)
     .addError(apiError(JobAlreadyRunning)))
-  .middleware(Authentication)
   .prefix("/api/v1") {}
