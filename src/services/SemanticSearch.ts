@@ -49,7 +49,7 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
         const model = yield* modelOf(land)
         const embedder = yield* embedders.forKey(model)
         const [vector] = yield* embedder.embed([text])
-        const size = (yield* index.paragraphs(land.id, model)).size
+        const size = yield* index.size(land.id, model)
         if (size === 0) return yield* new LandNotEmbedded({ landId: land.id, landName: land.name })
         // Paragraphs of pages under `minrel` are dropped after the search: ask for more until enough remain.
         for (let k = Math.max(limit * 3, 30); ; k *= 4) {
