@@ -15,6 +15,7 @@ const unit = [
   "test/fetcher.test.ts",
   "test/media-analyzer.test.ts",
   "test/extractor.test.ts",
+  "test/job-counters.test.ts",
   "test/paragraphs.test.ts",
   "test/embed-providers.test.ts"
 ]
@@ -27,9 +28,12 @@ export default defineConfig({
     // Vitest's default is one fork per core but one, a single fork here; the suites spend much of their time waiting on
     // sockets, PostgreSQL and child processes, so two overlap those waits.
     maxWorkers: 2,
+    // The files of a fork share its loaded modules: Effect, the platform and PGlite load once per fork, not once per
+    // file. Every suite builds its own layers (databases, servers, pools); the setup file gives each file the
+    // @effect/vitest testers as first loaded (layer() rewrites them in place).
+    isolate: false,
+    setupFiles: ["test/support/pristine-it.ts"],
     projects: [
-      // Isolated like the others: @effect/vitest's layer() rewrites the `it` it exports, so a file sharing a worker's
-      // modules with one that calls it would run its test-clock tests on a live clock.
       { extends: true, test: { name: "unit", include: unit } },
       {
         extends: true,

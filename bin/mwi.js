@@ -65,6 +65,20 @@ const build = async () => {
   }
 }
 
+// `mwi serve` serves the web console (src/web), rebuilt like the bundle when a source is newer; without it the
+// server still runs, and answers `/` with how to build it.
+const consoleIndex = path.join(out, "console", "index.html")
+if (fs.existsSync(main) && process.argv.includes("serve")) {
+  let stale = true
+  try {
+    stale = fs.statSync(consoleIndex).mtimeMs < newestSource(path.join(root, "src"))
+  } catch {}
+  if (stale) {
+    const { buildConsole } = await import("./console-build.js")
+    await buildConsole(path.dirname(consoleIndex)).catch((e) => console.error(`mwi: the web console did not build: ${e.message}`))
+  }
+}
+
 if (!fs.existsSync(main)) {
   await import(pathToFileURL(path.join(root, "dist", "main.js")).href)
 } else if (fresh() || (await build())) {

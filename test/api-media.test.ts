@@ -111,9 +111,9 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
       assert.include(["snapshot", "final"], first.type)
       assert.deepInclude(first, { jobId, kind: "media" })
       const final = yield* finalOf(socket, jobId)
-      assert.deepInclude(final, { kind: "media", status: "completed" })
+      assert.deepInclude(final, { kind: "media", status: "completed", unit: "files" })
       // Files, not rows: the photo and the other picture are shown by both pages and downloaded once.
-      assert.deepInclude(final.counters, { fetched: 5, failed: 2, skipped: 1, queued: 0 })
+      assert.deepInclude(final.counters, { analysed: 5, failed: 2, skipped: 1, queued: 0 })
       assert.deepInclude(yield* finalOf(landEvents, jobId), { kind: "media", status: "completed" })
       // Connecting after the end gets the final state at once.
       const late = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
@@ -208,7 +208,7 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
       const crawl = yield* call(base, "POST", `/api/v1/lands/${landId}/crawl`, { token, body: { depth: 0, delayMs: 0, perHost: 1, concurrency: 1, media: true } })
       assert.strictEqual(crawl.status, 202)
       assert.deepInclude(yield* finalOf(landEvents, crawl.body.jobId), { kind: "crawl", status: "completed" })
-      const progress = yield* Effect.promise(() => landEvents.next((m) => m.kind === "media" && m.counters.fetched >= 1, 60_000))
+      const progress = yield* Effect.promise(() => landEvents.next((m) => m.kind === "media" && m.counters.analysed >= 1, 60_000))
       const jobId = progress.jobId as number
 
       const twice = yield* call(base, "POST", `/api/v1/lands/${landId}/jobs/media`, { token, body: media })

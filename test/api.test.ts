@@ -46,7 +46,7 @@ onBothDatabases("HTTP API", apiServer, (it) => {
       assert.strictEqual(final.counters.fetched, 12)
       const progress = socket.messages.filter((m) => m.type === "progress")
       assert.isAbove(progress.length, 0)
-      for (const p of progress) assert.containsAllKeys(p, ["seq", "counters", "pagesPerSecond", "stage"])
+      for (const p of progress) assert.containsAllKeys(p, ["seq", "counters", "perSecond", "unit", "stage"])
       const seqs = socket.messages.filter((m) => m.type !== "snapshot").map((m) => m.seq)
       assert.deepStrictEqual(seqs, [...seqs].sort((a, b) => a - b))
       socket.send("ping")

@@ -71,13 +71,24 @@ describe("mwi on the embedded database", () => {
       expect(r.stderr.trim().startsWith(line), r.stderr).toBe(true)
     }
     const json = await runMwi(["land", "show", "--name", "nope", "--json"], env)
-    expect(JSON.parse(json.stderr)).toEqual({ error: "LandNotFound", message: `no land named "nope"` })
+    expect(JSON.parse(json.stderr)).toEqual({ error: "LandNotFound", message: expect.stringMatching(/^no land named "nope" in embedded PGlite in \//) })
     const usage = await runMwi(["land", "create"], env)
     expect(usage.code).toBe(2)
     expect(usage.stderr).toContain("--name")
     // the binary itself: src/main.ts sets the same code
     expect((await runMwiProcess(["land", "create"], env)).code).toBe(2)
   }, 600_000)
+
+  it("says where the data is: a database it creates, the database a land was not found in", async () => {
+    const fresh = path.join(tmp, "elsewhere", "data")
+    const first = await runMwi(["land", "list", "--json"], { ...env, MWI_DATA_DIR: fresh })
+    expect(first.code).toBe(0)
+    expect(first.stdout.trim()).toBe("[]")
+    expect(first.stderr.trim()).toBe(`mwi: created a new, empty database: embedded PGlite in ${fresh} (MWI_DATA_DIR or MWI_DATABASE_URL choose another)`)
+    const second = await runMwi(["land", "show", "--name", "demo"], { ...env, MWI_DATA_DIR: fresh })
+    expect(second.code).toBe(1)
+    expect(second.stderr.trim()).toBe(`mwi: no land named "demo" in embedded PGlite in ${fresh}`)
+  }, 300_000)
 
   it("refuses a data folder that another process holds", async () => {
     const dataDir = copyMigratedDataDir(tmp)
@@ -106,7 +117,7 @@ describe("mwi on PostgreSQL (MWI_DATABASE_URL)", () => {
 
   it("runs the same commands against the server", async () => {
     const migrate = await runMwi(["db", "migrate"], env)
-    expect(migrate.stderr).toBe("")
+    expect(migrate.stderr).toMatch(/^mwi: created a new, empty database: PostgreSQL postgres:\/\/.*\/mwi_t_\w+ \(MWI_DATA_DIR or MWI_DATABASE_URL choose another\)\n$/)
     expect(migrate.stdout).toMatch(/^Database PostgreSQL postgres:\/\/.* is up to date\n {2}0001_initial/)
     const created = await runMwi(["land", "create", "--name", "srv", "--terms", "a, b", "--json"], env)
     expect(created.code).toBe(0)
@@ -121,5 +132,12 @@ describe("mwi on PostgreSQL (MWI_DATABASE_URL)", () => {
     const bad = await runMwi(["land", "list"], { ...env, MWI_DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" })
     expect(bad.code).toBe(1)
     expect(bad.stderr.trim()).toMatch(/^mwi: cannot open the database postgres:\/\/postgres@127\.0\.0\.1:1\/none: /)
+    const missing = new URL(env["MWI_DATABASE_URL"]!)
+    missing.pathname = "/mwi_no_such_database"
+    const absent = await runMwi(["land", "list"], { ...env, MWI_DATABASE_URL: missing.toString() })
+    expect(absent.code).toBe(1)
+    expect(absent.stderr.trim()).toMatch(
+      /^mwi: cannot open the database postgres:\/\/.*\/mwi_no_such_database: database "mwi_no_such_database" does not exist: create it \(createdb\) or name an existing one in MWI_DATABASE_URL$/
+    )
   }, 300_000)
 })

@@ -209,12 +209,12 @@ layer(TestFetcher, { excludeTestServices: true })("Fetcher", (it) => {
       assert.isAtLeast(times[3]! - times[0]!, 70)
     }))
 
-  it.scoped("a refused connection is a NetworkError after the retries", () =>
+  it.scoped("a refused connection is ConnectionRefused after the retries", () =>
     Effect.gen(function*() {
       const port = yield* closedPort
       const error = yield* Effect.flip((yield* Fetcher).fetch(`http://127.0.0.1:${port}/`))
-      assert.strictEqual(error._tag, "NetworkError")
-      assert.match(error.message, /ECONNREFUSED/)
+      assert.strictEqual(error._tag, "ConnectionRefused")
+      assert.strictEqual(error.message, `connection refused by 127.0.0.1:${port}`)
     }))
 
   it.scoped("a hanging response times out in the headers phase", () =>

@@ -200,7 +200,7 @@ onBothDatabases("media analysis", (db) => appOn(db, { fetcher }), (it) => {
 
       const jobs = yield* (yield* JobRepo).listByLand(landId)
       assert.deepInclude(jobs[0]!, { kind: "media", status: "completed" })
-      assert.deepInclude(jobs[0]!.counters, { fetched: 9, failed: 8, skipped: 1, queued: 0 })
+      assert.deepInclude(jobs[0]!.counters, { analysed: 9, failed: 8, skipped: 1, queued: 0 })
 
       // Nothing left: a second run downloads nothing.
       const before = site.requests.length

@@ -115,6 +115,7 @@ describe("the packed package", () => {
     expect(fs.existsSync(path.join(installed, "dist", "index.js"))).toBe(true)
     expect(fs.existsSync(path.join(installed, "dist", "index.d.ts"))).toBe(true)
     expect(fs.existsSync(path.join(installed, "dist", "services", "extractor", "worker.js"))).toBe(true)
+    expect(fs.existsSync(path.join(installed, "dist", "console", "index.html"))).toBe(true)
     expect(fs.existsSync(path.join(installed, "src"))).toBe(false)
     expect(fs.existsSync(path.join(installed, "test"))).toBe(false)
     expect(fs.existsSync(path.join(installed, "dist", ".tsbuildinfo"))).toBe(false)

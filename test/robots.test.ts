@@ -62,7 +62,7 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
       const glacial = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nCrawl-delay: 3600\n") })
       const none = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nDisallow:\n") })
       const robots = yield* makeRobots
-      assert.deepStrictEqual(yield* robots.check(slow.url("/")), { allowed: true, crawlDelayMs: 2_500 })
+      assert.deepStrictEqual(yield* robots.check(slow.url("/")), { allowed: true, refusal: null, crawlDelayMs: 2_500 })
       assert.strictEqual((yield* robots.check(glacial.url("/"))).crawlDelayMs, CRAWL_DELAY_CAP_MS)
       assert.strictEqual((yield* robots.check(none.url("/"))).crawlDelayMs, null)
     }))
@@ -71,19 +71,30 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
     Effect.gen(function*() {
       const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("not here", 404) })
       const robots = yield* makeRobots
-      assert.deepStrictEqual(yield* robots.check(server.url("/anything")), { allowed: true, crawlDelayMs: null })
+      assert.deepStrictEqual(yield* robots.check(server.url("/anything")), { allowed: true, refusal: null, crawlDelayMs: null })
     }))
 
-  it.scoped("a 500 robots.txt disallows everything (after the retries)", () =>
+  it.scoped("a 500 robots.txt disallows everything (after the retries), as robots.txt unreachable, not disallowed", () =>
     Effect.gen(function*() {
       const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("broken", 500) })
       const robots = yield* makeRobots
-      assert.isFalse((yield* robots.check(server.url("/anything"))).allowed)
+      const verdict = yield* robots.check(server.url("/anything"))
+      assert.isFalse(verdict.allowed)
+      assert.strictEqual(verdict.refusal?._tag, "RobotsUnreachable")
+      assert.match(verdict.refusal!.message, /^robots\.txt unreachable: .* answered 500/)
       assert.isFalse((yield* robots.check(server.url("/other"))).allowed)
       assert.strictEqual(robotsFetches(server), 3)
     }))
 
-  it.scoped("an unreachable host disallows everything", () =>
+  it.scoped("rules that were read and disallow give BlockedByRobots for the URL checked", () =>
+    Effect.gen(function*() {
+      const server = yield* startFixtureServer({ "/robots.txt": robotsTxt("User-agent: *\nDisallow: /no\n") })
+      const verdict = yield* (yield* makeRobots).check(server.url("/no/page"))
+      assert.strictEqual(verdict.refusal?._tag, "BlockedByRobots")
+      assert.strictEqual((verdict.refusal as BlockedByRobots).url, server.url("/no/page"))
+    }))
+
+  it.scoped("an unreachable host disallows everything, the refusal saying the connection was refused", () =>
     Effect.gen(function*() {
       const port = yield* Effect.async<number>((resume) => {
         const probe = createServer().listen(0, "127.0.0.1", () => {
@@ -92,7 +103,9 @@ layer(TestFetcher, { excludeTestServices: true })("Robots", (it) => {
         })
       })
       const robots = yield* makeRobots
-      assert.isFalse((yield* robots.check(`http://127.0.0.1:${port}/page`)).allowed)
+      const verdict = yield* robots.check(`http://127.0.0.1:${port}/page`)
+      assert.isFalse(verdict.allowed)
+      assert.strictEqual(verdict.refusal?._tag, "ConnectionRefused")
     }))
 
   it.scoped("robots.txt redirects are followed", () =>

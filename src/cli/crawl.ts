@@ -1,8 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Queue } from "effect"
-import type { JobCounters } from "../domain/job.js"
 import { Lands } from "../services/Lands.js"
-import { Progress } from "../services/Progress.js"
+import { type JobEvent, Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { crawlWithEmbed } from "../streams/embedding.js"
@@ -15,24 +14,48 @@ import { decodeOptions, emit, runCommand } from "./output.js"
 const int = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
 
-const summaryText = (s: CrawlSummary) =>
-  `Crawl of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.fetched} fetched, ${s.failed} failed, ` +
-  `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
-  `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
+const summaryText = (landName: string, s: CrawlSummary) =>
+  [
+    ...(s.requeued > 0 ? [`${s.requeued} pages put back in the frontier (--retry)`] : []),
+    `Crawl of land ${landName} ${s.status} (job ${s.jobId}): ${s.fetched} fetched, ${s.failed} failed, ` +
+    `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
+    `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`,
+    ...s.problems.map((p) => `  ${p.count} × ${p.example}`)
+  ].join("\n")
 
-const crawlLine = (c: JobCounters, perSecond: number) =>
-  `${c.fetched} fetched, ${c.failed} failed, ${c.skipped} skipped, ${c.queued} queued, ${c.discovered} discovered - ` +
-  `${perSecond} pages/s`
+// What to run next when every page of a run was refused or failed, by the kind of reason.
+const HINTS: Readonly<Record<string, string>> = {
+  PrivateAddress: "to crawl a local or private site, run again with --allow-private-network --retry skipped",
+  BlockedByRobots: "the sites' robots.txt disallow these pages; --ignore-robots --retry skipped overrides it",
+  RobotsUnreachable: "the sites' robots.txt answered a server error; try again later with --retry failed",
+  HostNotFound: "check the URLs and the network (DNS), then run again with --retry failed",
+  ConnectionRefused: "the servers refused the connection; when they are up, run again with --retry failed",
+  FetchTimeout: "the servers did not answer in time; run again with --retry failed",
+  TlsFailure: "the sites' TLS certificates could not be verified"
+}
+
+/** One line when nothing could be fetched: the main reason, and what to do about it. */
+export const nothingFetched = (s: CrawlSummary): string | null => {
+  const main = s.problems[0]
+  if (s.fetched > 0 || main === undefined) return null
+  const hint = HINTS[main.reason]
+  return `nothing could be fetched: ${main.count} × ${main.reason}` + (hint === undefined ? "" : `; ${hint}`)
+}
+
+// Each kind's own counter names, in the event's order: "12 fetched, 0 failed, … 3 queued - 5.2 pages/s".
+const progressLine = (e: JobEvent) =>
+  [...Object.entries(e.counters).filter(([name]) => name !== "queued"), ["queued", e.counters.queued] as const]
+    .map(([name, n]) => `${n} ${name}`).join(", ") + ` - ${e.perSecond} ${e.unit}/s`
 
 /** The live line of a job on a terminal (the caller only starts it on one). */
-export const progressBar = (jobOf: () => number | undefined, line: (c: JobCounters, perSecond: number) => string) =>
+export const progressBar = (jobOf: () => number | undefined) =>
   Effect.gen(function*() {
     const progress = yield* Progress
     const events = yield* progress.subscribe
     return yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const e = yield* Queue.take(events)
       if (e.jobId !== jobOf() || e.type !== "progress") return
-      process.stderr.write(`\r\x1b[K${line(e.counters, e.pagesPerSecond)}`)
+      process.stderr.write(`\r\x1b[K${progressLine(e)}`)
     })))
   })
 
@@ -50,6 +73,8 @@ export const crawlCommand = Command.make("crawl", {
   allowPrivateNetwork: Options.boolean("allow-private-network").pipe(Options.withDescription("allow hosts on private, loopback and link-local addresses")),
   userAgent: Options.text("user-agent").pipe(Options.withDescription("the User-Agent header to send"), Options.optional),
   media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
+  retry: Options.text("retry").pipe(Options.withDescription("first put back in the frontier the pages that ended: failed, skipped, errors (HTTP error status); comma-separated"), Options.optional),
+  reason: Options.text("reason").pipe(Options.withDescription("with --retry: only pages whose reason or HTTP status contains this (e.g. HostNotFound, robots, 503)"), Options.optional),
   embed: Options.boolean("embed").pipe(Options.withDescription("embed the pages as they are stored (see land embed; model from MWI_EMBED_PROVIDER)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
@@ -66,12 +91,14 @@ export const crawlCommand = Command.make("crawl", {
       ignoreRobots: o.ignoreRobots,
       userAgent: Option.getOrUndefined(o.userAgent),
       media: o.media,
+      retry: Option.match(o.retry, { onNone: () => undefined, onSome: (r) => r.split(",").map((x) => x.trim()).filter((x) => x !== "") }),
+      retryReason: Option.getOrUndefined(o.reason),
       embed: o.embed
     })
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId, crawlLine)
+    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
       onJob: (job) => Effect.sync(() => {
         jobId ??= job.id
@@ -80,9 +107,14 @@ export const crawlCommand = Command.make("crawl", {
     if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
     const media = yield* analyseAfterCrawl(land.id, options, summary)
     yield* emit(o.json, { ...summary, ...(media === null ? {} : { media }), ...(embed === null ? {} : { embed }) }, () =>
-      [summaryText(summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
+      [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
         .join("\n"))
     if (embed !== null && embed.status !== "completed") yield* Console.error(`mwi: embedding ${embed.status}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
+    const nothing = nothingFetched(summary)
+    if (nothing !== null) {
+      yield* Console.error(o.json ? JSON.stringify({ error: "NothingFetched", message: nothing }) : `mwi: ${nothing}`)
+      process.exitCode = 1
+    }
   }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

@@ -35,10 +35,7 @@ export const embedCommand = Command.make("embed", {
     })
     const land = yield* (yield* Lands).getByName(o.name)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) {
-      yield* progressBar(() => jobId, (c, perSecond) =>
-        `${c.fetched} pages embedded, ${c.skipped} without paragraphs, ${c.queued} to do - ${perSecond} pages/s`)
-    }
+    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const summary = yield* embedLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id

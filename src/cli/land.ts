@@ -12,6 +12,7 @@ import { crawlCommand } from "./crawl.js"
 import { embedCommand } from "./embed.js"
 import { exportCommand } from "./export.js"
 import { medianalyseCommand } from "./medianalyse.js"
+import { pagesCommand } from "./pages.js"
 import { readableCommand } from "./readable.js"
 import { pseudolinksCommand, searchCommand } from "./search.js"
 
@@ -139,6 +140,6 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, embedCommand,
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, pagesCommand, embedCommand,
     searchCommand, pseudolinksCommand])
 )

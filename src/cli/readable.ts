@@ -47,10 +47,7 @@ export const readableCommand = Command.make("readable", {
     })
     const land = yield* (yield* Lands).getByName(o.name)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) {
-      yield* progressBar(() => jobId, (c, perSecond) =>
-        `${c.fetched} updated, ${c.skipped} unchanged, ${c.failed} failed, ${c.queued} to do - ${perSecond} pages/s`)
-    }
+    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const summary = yield* readableLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id

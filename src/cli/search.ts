@@ -59,9 +59,7 @@ export const pseudolinksCommand = Command.make("pseudolinks", {
     })
     const land = yield* (yield* Lands).getByName(o.name)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) {
-      yield* progressBar(() => jobId, (c) => `${c.fetched} paragraphs searched, ${c.queued} to do, ${c.discovered} pairs`)
-    }
+    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const summary = yield* pseudolinksLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id

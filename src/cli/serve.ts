@@ -10,7 +10,7 @@ const bootstrapMessage = Effect.gen(function*() {
   switch (result._tag) {
     case "Created":
       return [
-        `First start: an administrator account was created. Log in with`,
+        `First start: an administrator account was created: sign in at <address>/ as ${result.username} with password ${result.password}, or log in with`,
         `  curl -X POST -H 'content-type: application/json' -d '{"username":"${result.username}","password":"${result.password}"}' <address>/api/v1/auth/login`,
         `(this password is shown once; it is stored hashed)`
       ]
@@ -34,10 +34,10 @@ export const serveCommand = Command.make("serve", {
       const login = yield* bootstrapMessage
       yield* Console.log([
         `MyWebIntelligence API listening on ${address} (${describeTarget(target)})`,
-        `  docs: ${address}/docs   OpenAPI: ${address}/openapi.json   health: ${address}/health   metrics: ${address}/metrics`,
+        `  console: ${address}/   docs: ${address}/docs   OpenAPI: ${address}/openapi.json   health: ${address}/health   metrics: ${address}/metrics`,
         ...login.map((l) => l.replace("<address>", address))
       ].join("\n"))
     }))
     const { server } = yield* Application
     return yield* Layer.launch(Announce.pipe(Layer.provideMerge(server({ port, host }))))
-  }))).pipe(Command.withDescription("start the HTTP API server (REST, WebSocket progress, metrics, docs)"))
+  }))).pipe(Command.withDescription("start the HTTP API server (web console, REST, WebSocket progress, metrics, docs)"))

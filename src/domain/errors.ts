@@ -5,10 +5,13 @@ import { Schema } from "effect"
 // can return carry their HTTP status.
 
 export class LandNotFound extends Schema.TaggedError<LandNotFound>()("LandNotFound", {
-  land: Schema.Union(Schema.String, Schema.Number)
+  land: Schema.Union(Schema.String, Schema.Number),
+  /** The database looked in, as the CLI names it (the API leaves it out: it has one). */
+  database: Schema.optional(Schema.String)
 }, HttpApiSchema.annotations({ status: 404 })) {
   override get message() {
-    return typeof this.land === "number" ? `no land with id ${this.land}` : `no land named "${this.land}"`
+    const what = typeof this.land === "number" ? `no land with id ${this.land}` : `no land named "${this.land}"`
+    return this.database === undefined ? what : `${what} in ${this.database}`
   }
 }
 

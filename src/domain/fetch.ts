@@ -8,11 +8,13 @@ import { classifyAddress } from "./ip.js"
 
 export class FetchTimeout extends Schema.TaggedError<FetchTimeout>()("FetchTimeout", {
   url: Schema.String,
-  phase: Schema.Literal("headers", "body"),
+  phase: Schema.Literal("connect", "headers", "body"),
   timeoutMs: Schema.Number
 }) {
   override get message(): string {
-    return this.phase === "headers"
+    return this.phase === "connect"
+      ? `could not connect to ${hostOf(this.url)} within ${this.timeoutMs} ms`
+      : this.phase === "headers"
       ? `no response from ${this.url} within ${this.timeoutMs} ms`
       : `the body of ${this.url} did not arrive within ${this.timeoutMs} ms`
   }
@@ -46,7 +48,61 @@ export class TooManyRedirects extends Schema.TaggedError<TooManyRedirects>()("To
   }
 }
 
-/** DNS failure, connection refused or reset, TLS failure, a body cut short or undecodable. */
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}
+
+/** The host's name does not resolve (no such domain, or the resolver failed: `temporary`). */
+export class HostNotFound extends Schema.TaggedError<HostNotFound>()("HostNotFound", {
+  url: Schema.String,
+  code: Schema.String,
+  temporary: Schema.Boolean
+}) {
+  override get message(): string {
+    return this.temporary
+      ? `the name of ${hostOf(this.url)} could not be resolved for now (DNS ${this.code})`
+      : `host not found: ${hostOf(this.url)} does not resolve (DNS ${this.code})`
+  }
+}
+
+export class ConnectionRefused extends Schema.TaggedError<ConnectionRefused>()("ConnectionRefused", {
+  url: Schema.String
+}) {
+  override get message(): string {
+    return `connection refused by ${hostOf(this.url)}`
+  }
+}
+
+/** The TLS handshake failed: an invalid, expired or self-signed certificate, or no common protocol. */
+export class TlsFailure extends Schema.TaggedError<TlsFailure>()("TlsFailure", {
+  url: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `TLS failure with ${hostOf(this.url)}: ${this.detail}`
+  }
+}
+
+/**
+ * RFC 9309 §2.3.1.4: the origin's robots.txt answered a server error (5xx, or 429): its rules are unknown, so its
+ * pages are not fetched for now; robots.txt is asked again later.
+ */
+export class RobotsUnreachable extends Schema.TaggedError<RobotsUnreachable>()("RobotsUnreachable", {
+  url: Schema.String,
+  status: Schema.Number,
+  retryAfterMs: Schema.Number
+}) {
+  override get message(): string {
+    return `robots.txt unreachable: ${this.url} answered ${this.status}; the site's pages are not fetched until it ` +
+      `answers (asked again after ${Math.round(this.retryAfterMs / 60_000)} min)`
+  }
+}
+
+/** Connection reset, a body cut short or undecodable, any other transport failure. */
 export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
   url: Schema.String,
   message: Schema.String
@@ -86,9 +142,16 @@ export type FetchFailure =
   | RedirectLoop
   | TooManyRedirects
   | NetworkError
+  | HostNotFound
+  | ConnectionRefused
+  | TlsFailure
   | PrivateAddress
   | BlockedByRobots
+  | RobotsUnreachable
   | InvalidRedirect
+
+/** Failures of the connection itself (the transport), as opposed to answers and refusals. */
+export type TransportFailure = NetworkError | HostNotFound | ConnectionRefused | TlsFailure | PrivateAddress | FetchTimeout
 
 /** One line for the database: the failure kind, then what happened (and where: it may be a redirect hop). */
 export const failureReason = (f: FetchFailure): string =>

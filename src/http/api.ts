@@ -85,6 +85,7 @@ export const ExpressionFilters = Schema.Struct({
   status: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 999))),
   state: Schema.optional(CrawlState),
   q: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+  domain: Schema.optional(Schema.String.pipe(Schema.maxLength(255)).annotations({ description: "only the pages of this host (a domain of the land)" })),
   sort: Schema.optional(Schema.Literal("relevance", "depth", "fetched", "title", "url", "id")),
   order: Schema.optional(Schema.Literal("asc", "desc"))
 })

@@ -2,7 +2,7 @@ import { HttpLayerRouter, HttpRouter, HttpServerResponse } from "@effect/platfor
 import { Effect, Metric, Option, Schema, Stream } from "effect"
 import { DatabaseError, InvalidInput, JobNotFound, LandNotFound } from "../domain/errors.js"
 import type { UserId } from "../domain/ids.js"
-import { isFinished, type Job } from "../domain/job.js"
+import { isFinished, type Job, unitOf } from "../domain/job.js"
 import { caller } from "./auth.js"
 import { errorResponse } from "./errors.js"
 import { JobRepo } from "../services/JobRepo.js"
@@ -12,7 +12,7 @@ import { type JobEvent, Progress } from "../services/Progress.js"
 
 const IdParam = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
 
-// Media jobs count files, the others pages; events carry either as `pagesPerSecond`.
+// A finished job's rate is in its summary, named for its unit (pagesPerSecond, filesPerSecond).
 const rateOf = (result: Job["result"]) => {
   const rate = result?.["pagesPerSecond"] ?? result?.["filesPerSecond"]
   return typeof rate === "number" ? rate : 0
@@ -26,7 +26,8 @@ const snapshotOf = (job: Job): JobEvent => ({
   seq: 0,
   status: job.status,
   counters: job.counters,
-  pagesPerSecond: rateOf(job.result),
+  perSecond: rateOf(job.result),
+  unit: unitOf(job.kind),
   elapsedMs: (job.finishedAt ?? new Date()).getTime() - (job.startedAt ?? job.createdAt).getTime(),
   stage: job.stage,
   error: job.error

@@ -5,6 +5,7 @@ import { InvalidInput } from "../domain/errors.js"
 import { httpRequests, prometheusText } from "../services/Metrics.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
+import { ConsoleRoutes } from "./console-route.js"
 import { errorResponse } from "./errors.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
 import { ExportRoute } from "./export-route.js"
@@ -72,6 +73,7 @@ const Routes = Layer.mergeAll(
   JobEventsRoute,
   LandEventsRoute,
   ExportRoute,
+  ConsoleRoutes,
   ApiMiddleware
 )
 

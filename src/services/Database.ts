@@ -3,7 +3,7 @@ import { createPgConfig } from "@electric-sql/pglite/node-postgres"
 import { Reactivity } from "@effect/experimental"
 import { Migrator } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import * as path from "node:path"
 import Pg from "pg"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -69,28 +69,44 @@ const embedded = (dataDir: string) =>
     })
   }))
 
+/** Which database a process opened, and whether opening it created it (its first migration ran just now). */
+export class DatabaseInfo extends Context.Tag("mwi/DatabaseInfo")<DatabaseInfo, {
+  readonly target: DatabaseTarget
+  readonly created: boolean
+}>() {}
+
+// The driver's own words (`database "x" does not exist`, `password authentication failed`), not the client's wrapper.
+const connectReason = (e: { readonly message: string; readonly cause?: unknown }) => {
+  const cause = e.cause as { message?: unknown; code?: unknown } | undefined
+  const reason = typeof cause?.message === "string" && cause.message !== "" ? cause.message : e.message
+  return cause?.code === "3D000" ? `${reason}: create it (createdb) or name an existing one in MWI_DATABASE_URL` : reason
+}
+
 const server = (url: Redacted.Redacted) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const maxConnections = yield* Config.integer("MWI_DB_POOL_SIZE").pipe(Config.withDefault(10))
     return PgClient.layer({ url, maxConnections, ...transforms })
   })).pipe(
     Layer.catchAll((e) =>
-      Layer.fail(new DatabaseUnavailable({ target: redactUrl(Redacted.value(url)), reason: String(e.message) }))
+      Layer.fail(new DatabaseUnavailable({ target: redactUrl(Redacted.value(url)), reason: connectReason(e) }))
     )
   )
 
 const toUnavailable = (target: string) => (e: SqlError | DatabaseUnavailable | DataDirLocked) =>
   e._tag === "SqlError" ? new DatabaseUnavailable({ target, reason: e.message }) : e
 
-const runMigrations = Layer.effectDiscard(
-  Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(
-    Effect.mapError((e) => new DatabaseUnavailable({ target: "migrations", reason: e.message }))
+const runMigrations = (target: DatabaseTarget) =>
+  Layer.effect(
+    DatabaseInfo,
+    Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(
+      Effect.map((ran) => ({ target, created: ran.some(([id]) => id === 1) })),
+      Effect.mapError((e) => new DatabaseUnavailable({ target: "migrations", reason: e.message }))
+    )
   )
-)
 
-/** The SqlClient for a given target, migrated. */
+/** The SqlClient for a given target, migrated, with what it is (`DatabaseInfo`). */
 export const layerFor = (target: DatabaseTarget) =>
-  runMigrations.pipe(
+  runMigrations(target).pipe(
     Layer.provideMerge(
       target._tag === "Embedded"
         ? embedded(target.dataDir).pipe(Layer.mapError(toUnavailable(target.dataDir)))

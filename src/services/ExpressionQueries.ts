@@ -10,6 +10,8 @@ export interface ExpressionQuery {
   readonly status?: number | undefined
   readonly state?: CrawlState | undefined
   readonly q?: string | undefined
+  /** Pages of this host only (a domain of the land, as listed by the domains query). */
+  readonly domain?: string | undefined
   readonly sort?: "relevance" | "depth" | "fetched" | "title" | "url" | "id" | undefined
   readonly order?: "asc" | "desc" | undefined
   readonly limit?: number | undefined
@@ -40,7 +42,8 @@ export class ExpressionQueries extends Effect.Service<ExpressionQueries>()("mwi/
       q.state === undefined ? sql`TRUE` : sql`e.crawl_state = ${q.state}`,
       q.q === undefined || q.q.trim() === ""
         ? sql`TRUE`
-        : sql`(e.title ILIKE ${"%" + escapeLike(q.q.trim()) + "%"} OR e.normalized_url ILIKE ${"%" + escapeLike(q.q.trim()) + "%"})`
+        : sql`(e.title ILIKE ${"%" + escapeLike(q.q.trim()) + "%"} OR e.normalized_url ILIKE ${"%" + escapeLike(q.q.trim()) + "%"})`,
+      q.domain === undefined ? sql`TRUE` : sql`e.domain_id IN (SELECT id FROM domains WHERE land_id = ${landId} AND host = ${q.domain})`
     ])
 
     const list = (landId: LandId, q: ExpressionQuery) =>

@@ -2,7 +2,6 @@ import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientRes
 import { Clock, Data, Duration, Effect, Either, Layer, Random } from "effect"
 import {
   BodyTooLarge,
-  type BlockedByRobots,
   type FetchFailure,
   type FetchResult,
   FetchTimeout,
@@ -11,7 +10,6 @@ import {
   NetworkError,
   parseContentType,
   parseRetryAfter,
-  PrivateAddress,
   type RedirectHop,
   RedirectLoop,
   type TextBody,
@@ -24,18 +22,18 @@ import {
   countBytes,
   declaredLength,
   decodedStream,
-  describe,
   readBody,
   type ResponseHead,
   type TextContent,
   textContent
 } from "./fetcher/body.js"
 import { FetcherConfig, type FetcherSettings } from "./FetcherConfig.js"
-import { findAddressRefused, NetworkGuard } from "./NetworkGuard.js"
+import { NetworkGuard } from "./NetworkGuard.js"
+import { isTransient, transportFailure } from "./fetcher/transport.js"
 
 export interface FetchOptions {
-  /** Checked for the first URL and every redirect hop before it is requested (robots.txt). */
-  readonly allow?: (url: string) => Effect.Effect<void, BlockedByRobots>
+  /** Checked for the first URL and every redirect hop before it is requested (robots.txt): its failure is the URL's. */
+  readonly allow?: (url: string) => Effect.Effect<void, FetchFailure>
   /** Runs right before each request goes out (every attempt and redirect hop), for politeness bookkeeping. */
   readonly onRequest?: (url: string) => Effect.Effect<void>
   /** Overrides the configured `maxRedirects` for this call. */
@@ -89,12 +87,10 @@ type ContentReader<C> = (
   response: HttpClientResponse.HttpClientResponse
 ) => Effect.Effect<C, FetchFailure>
 
-const transportFailure = (url: string, error: HttpClientError.HttpClientError): NetworkError | PrivateAddress => {
-  const refused = findAddressRefused(error.cause)
-  if (refused) return new PrivateAddress({ url, host: refused.host, address: refused.address })
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") return new NetworkError({ url, message: "invalid URL" })
-  return new NetworkError({ url, message: describe(error) })
-}
+const requestFailure = (url: string, error: HttpClientError.HttpClientError, timeoutMs: number) =>
+  error._tag === "RequestError" && error.reason === "InvalidUrl"
+    ? new NetworkError({ url, message: "invalid URL" })
+    : transportFailure(url, error, timeoutMs)
 
 const make = Effect.gen(function*() {
   const settings = yield* FetcherConfig
@@ -113,7 +109,7 @@ const make = Effect.gen(function*() {
     return Effect.gen(function*() {
       if (options.onRequest) yield* options.onRequest(url)
       const response = yield* client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
-        .pipe(Effect.mapError((error) => transportFailure(url, error)))
+        .pipe(Effect.mapError((error) => requestFailure(url, error, settings.timeoutMs)))
       phase = "body"
       const head: ResponseHead = { status: response.status, headers: { ...response.headers } }
       const location = head.headers["location"]
@@ -151,8 +147,7 @@ const make = Effect.gen(function*() {
       attempt(url, read, n > settings.retries, options).pipe(
         Effect.map((hop) => [hop, n] as const),
         Effect.catchAll((error) => {
-          const retryable = error._tag === "RetryableStatus" ||
-            (n <= settings.retries && (error._tag === "FetchTimeout" || error._tag === "NetworkError"))
+          const retryable = error._tag === "RetryableStatus" || (n <= settings.retries && isTransient(error))
           if (!retryable) return Effect.fail(error)
           return backoff(n, error).pipe(
             Effect.tap((delayMs) =>

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { DomainId, ExpressionId, JobId, LandId } from "../domain/ids.js"
+import type { RetryState } from "../streams/crawl-options.js"
 
 export interface ClaimedUrl {
   readonly id: ExpressionId
@@ -73,6 +74,18 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
           AND crawl_state IN ('fetched', 'failed', 'skipped')
         RETURNING id`.pipe(Effect.map((rs) => rs.length))
 
+    /** `--retry`: finished pages in the given states (optionally whose reason contains `reason`) back to the frontier. */
+    const requeueStates = (landId: LandId, states: ReadonlyArray<RetryState>, reason: string | undefined, maxDepth: number) =>
+      states.length === 0 ? Effect.succeed(0) : sql<{ id: number }>`
+        UPDATE expressions SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL
+        WHERE land_id = ${landId} AND depth <= ${maxDepth}
+          AND ((${states.includes("failed")} AND crawl_state = 'failed')
+            OR (${states.includes("skipped")} AND crawl_state = 'skipped')
+            OR (${states.includes("errors")} AND crawl_state = 'fetched' AND http_status >= 400))
+          AND ${reason === undefined ? sql`TRUE` : sql`position(${reason.toLowerCase()} IN
+            lower(coalesce(error, '') || ' ' || coalesce(http_status::text, ''))) > 0`}
+        RETURNING id`.pipe(Effect.map((rs) => rs.length))
+
     const pendingCount = (landId: LandId, maxDepth: number) =>
       sql<{ n: number }>`
         SELECT count(*)::int AS n FROM expressions
@@ -80,6 +93,6 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
         Effect.map((rs) => rs[0]?.n ?? 0)
       )
 
-    return { claim, release, releaseOrphans, requeueStatus, pendingCount } as const
+    return { claim, release, releaseOrphans, requeueStatus, requeueStates, pendingCount } as const
   })
 }) {}

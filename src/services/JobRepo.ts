@@ -4,7 +4,7 @@ import * as crypto from "node:crypto"
 import * as os from "node:os"
 import { JobNotFound } from "../domain/errors.js"
 import { JobId, type LandId } from "../domain/ids.js"
-import { Job, type JobCounters, type JobKind, type JobStatus } from "../domain/job.js"
+import { countersOf, Job, JobKind, type JobStatus, type JobTally } from "../domain/job.js"
 import { isProcessAlive } from "./DataDirLock.js"
 import { orDieOnParse } from "./sql-errors.js"
 
@@ -25,7 +25,7 @@ const workerIsDead = (worker: string | null): boolean => {
 const JobRow = Schema.Struct({
   id: JobId,
   landId: Schema.Number,
-  kind: Schema.String,
+  kind: JobKind,
   parameters: Schema.Unknown,
   status: Schema.String,
   queued: Schema.Int,
@@ -50,7 +50,8 @@ const toJob = (r: typeof JobRow.Type) =>
     kind: r.kind,
     parameters: r.parameters ?? {},
     status: r.status,
-    counters: { queued: r.queued, fetched: r.fetched, failed: r.failed, skipped: r.skipped, discovered: r.discovered },
+    // The `fetched` column holds every kind's items done (see JobTally).
+    counters: countersOf(r.kind, { queued: r.queued, done: r.fetched, failed: r.failed, skipped: r.skipped, discovered: r.discovered }),
     progress: r.progress,
     stage: r.stage,
     result: r.result ?? null,
@@ -86,8 +87,8 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
                           finished_at = NULL, error = NULL, worker = ${thisWorker}
           WHERE id = ${id}`.pipe(Effect.asVoid)
 
-    const report = (id: JobId, counters: JobCounters, progress: number, stage: string | null) =>
-      sql`UPDATE jobs SET queued = ${counters.queued}, fetched = ${counters.fetched}, failed = ${counters.failed},
+    const report = (id: JobId, counters: JobTally, progress: number, stage: string | null) =>
+      sql`UPDATE jobs SET queued = ${counters.queued}, fetched = ${counters.done}, failed = ${counters.failed},
                           skipped = ${counters.skipped}, discovered = ${counters.discovered},
                           progress = ${progress}, stage = ${stage}, heartbeat_at = now()
           WHERE id = ${id}`.pipe(Effect.asVoid)

@@ -1,5 +1,5 @@
 import { Effect, Option, PubSub, Schema } from "effect"
-import { JobCounters, JobKind, JobStatus } from "../domain/job.js"
+import { JobCounters, JobKind, JobStatus, JobUnit } from "../domain/job.js"
 
 /** What job watchers (CLI progress bar, WebSocket clients) receive. */
 export const JobEvent = Schema.Struct({
@@ -10,7 +10,9 @@ export const JobEvent = Schema.Struct({
   seq: Schema.Int,
   status: JobStatus,
   counters: JobCounters,
-  pagesPerSecond: Schema.Number,
+  /** Items done per second by this run, in `unit`. */
+  perSecond: Schema.Number,
+  unit: JobUnit,
   elapsedMs: Schema.Number,
   stage: Schema.NullOr(Schema.String),
   error: Schema.NullOr(Schema.String)

@@ -1,6 +1,6 @@
 import { Clock, Deferred, Effect, FiberId, Layer } from "effect"
 import robotsParserModule from "robots-parser"
-import type { FetchFailure } from "../domain/fetch.js"
+import { BlockedByRobots, type FetchFailure, NetworkError, RobotsUnreachable } from "../domain/fetch.js"
 import { Fetcher } from "./Fetcher.js"
 
 // The typings declare an ES default export, but the package is CommonJS (`module.exports = fn`): under NodeNext the
@@ -9,6 +9,8 @@ const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.
 
 export interface RobotsVerdict {
   readonly allowed: boolean
+  /** Why a URL that is not allowed is not: its rules disallow it, or robots.txt could not be read (and why). */
+  readonly refusal: FetchFailure | null
   /** The Crawl-delay for our agent (or `*`), capped at `CRAWL_DELAY_CAP_MS`; null when none is set. */
   readonly crawlDelayMs: number | null
 }
@@ -29,11 +31,10 @@ const ROBOTS_MAX_REDIRECTS = 5
 
 type Rules =
   | { readonly _tag: "AllowAll" }
-  | { readonly _tag: "DisallowAll" }
+  | { readonly _tag: "Unreachable"; readonly failure: FetchFailure }
   | { readonly _tag: "Parsed"; readonly robots: ReturnType<typeof robotsParser> }
 
 const ALLOW_ALL: Rules = { _tag: "AllowAll" }
-const DISALLOW_ALL: Rules = { _tag: "DisallowAll" }
 
 /** `MyWebIntelligence/3 (+https://…)` → `MyWebIntelligence`: the token robots.txt groups are matched against. */
 export const productToken = (userAgent: string): string => userAgent.trim().split(/[\s/]/)[0] ?? userAgent
@@ -41,17 +42,22 @@ export const productToken = (userAgent: string): string => userAgent.trim().spli
 /**
  * RFC 9309 §2.3.1: a robots.txt that is unavailable (4xx, including 404; or a redirect chain that cannot be followed;
  * or one too large to read) allows everything; an unreachable one (5xx after retries, network error, timeout)
- * disallows everything, since the server may be failing under load and its rules are unknown. 429 counts as
- * unreachable (the server asks us to back off, as Google treats it). A host refused by the network guard is disallowed
- * too: its pages would be refused anyway.
+ * disallows everything for a while, since the server may be failing under load and its rules are unknown. 429 counts
+ * as unreachable (the server asks us to back off, as Google treats it). A host refused by the network guard is
+ * disallowed too. The pages keep the true reason: a host that does not resolve is "host not found", a refused address
+ * "private address", a failing server "robots.txt unreachable"; never "disallowed", which only rules that were read say.
  */
 const rulesFromFailure = (failure: FetchFailure): Rules => {
   switch (failure._tag) {
     case "NetworkError":
+    case "HostNotFound":
+    case "ConnectionRefused":
+    case "TlsFailure":
     case "FetchTimeout":
     case "PrivateAddress":
     case "BlockedByRobots":
-      return DISALLOW_ALL
+    case "RobotsUnreachable":
+      return { _tag: "Unreachable", failure }
     case "RedirectLoop":
     case "TooManyRedirects":
     case "InvalidRedirect":
@@ -63,13 +69,15 @@ const rulesFromFailure = (failure: FetchFailure): Rules => {
 const verdict = (rules: Rules, url: string, agent: string): RobotsVerdict => {
   switch (rules._tag) {
     case "AllowAll":
-      return { allowed: true, crawlDelayMs: null }
-    case "DisallowAll":
-      return { allowed: false, crawlDelayMs: null }
+      return { allowed: true, refusal: null, crawlDelayMs: null }
+    case "Unreachable":
+      return { allowed: false, refusal: rules.failure, crawlDelayMs: null }
     case "Parsed": {
       const delay = rules.robots.getCrawlDelay(agent)
+      const allowed = rules.robots.isAllowed(url, agent) ?? true
       return {
-        allowed: rules.robots.isAllowed(url, agent) ?? true,
+        allowed,
+        refusal: allowed ? null : new BlockedByRobots({ url }),
         crawlDelayMs: delay === undefined || !Number.isFinite(delay) || delay < 0
           ? null
           : Math.min(Math.round(delay * 1000), CRAWL_DELAY_CAP_MS)
@@ -80,7 +88,7 @@ const verdict = (rules: Rules, url: string, agent: string): RobotsVerdict => {
 
 /** A policy that allows everything without fetching any robots.txt (a job's `ignoreRobots`). */
 export const ALWAYS_ALLOWED: RobotsPolicy = {
-  check: () => Effect.succeed({ allowed: true, crawlDelayMs: null }),
+  check: () => Effect.succeed({ allowed: true, refusal: null, crawlDelayMs: null }),
   requestedAt: () => Effect.succeed(null)
 }
 
@@ -125,19 +133,23 @@ export const makeRobots = Effect.gen(function*() {
     fetcher.fetchText(`${origin}/robots.txt`, { maxRedirects: ROBOTS_MAX_REDIRECTS, onRequest: onRequest(origin) }).pipe(
       Effect.map((result): Rules =>
         result.status >= 500 || result.status === 429
-          ? DISALLOW_ALL
+          ? {
+            _tag: "Unreachable",
+            failure: new RobotsUnreachable({ url: result.finalUrl, status: result.status, retryAfterMs: UNREACHABLE_TTL_MS })
+          }
           : result.status >= 200 && result.status < 300
           ? { _tag: "Parsed", robots: robotsParser(`${origin}/robots.txt`, result.body) }
           : ALLOW_ALL
       ),
+      // Info, not a warning: the pages this refuses carry the reason, and a command's output stays its own.
       Effect.catchAll((failure) =>
-        Effect.as(Effect.logWarning(`robots.txt of ${origin}: ${failure.message}`), rulesFromFailure(failure))
+        Effect.as(Effect.logInfo(`robots.txt of ${origin}: ${failure.message}`), rulesFromFailure(failure))
       ),
       Effect.tap((rules) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.sync(() => {
             const entry = cache.get(origin)
-            if (entry !== undefined) entry.expiresAt = now + (rules === DISALLOW_ALL ? UNREACHABLE_TTL_MS : CACHE_TTL_MS)
+            if (entry !== undefined) entry.expiresAt = now + (rules._tag === "Unreachable" ? UNREACHABLE_TTL_MS : CACHE_TTL_MS)
           }))
       ),
       Effect.tap((rules) => Effect.logDebug(`robots.txt of ${origin}: ${rules._tag}`))
@@ -160,7 +172,11 @@ export const makeRobots = Effect.gen(function*() {
       Effect.suspend(() => {
         const origin = originOf(url)
         return origin === null
-          ? Effect.succeed<RobotsVerdict>({ allowed: false, crawlDelayMs: null })
+          ? Effect.succeed<RobotsVerdict>({
+            allowed: false,
+            refusal: new NetworkError({ url, message: "not a valid URL" }),
+            crawlDelayMs: null
+          })
           : Effect.map(rulesFor(origin), (rules) => verdict(rules, url, agent ?? defaultAgent))
       }),
     requestedAt: (url: string) =>

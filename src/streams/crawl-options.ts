@@ -9,6 +9,9 @@ export const between = (name: string, min: number, max: number) =>
 
 const positive = (name: string, max: number) => between(name, 1, max)
 
+export const RetryState = Schema.Literal("failed", "skipped", "errors")
+export type RetryState = typeof RetryState.Type
+
 /** The options of a crawl, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const CrawlOptions = Schema.Struct({
   /** Deepest level crawled: seeds are 0. */
@@ -27,6 +30,16 @@ export const CrawlOptions = Schema.Struct({
   userAgent: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500))),
   /** Then analyse the media of the crawled pages (a media job after the crawl, see media-analysis.ts). */
   media: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /**
+   * Put pages back in the frontier before crawling: `failed` (the network gave up), `skipped` (refused: robots.txt,
+   * private address, not HTML), `errors` (answered an HTTP error status).
+   */
+  retry: Schema.optionalWith(Schema.Array(RetryState), { default: () => [] }),
+  /** Only the pages to retry whose reason (or HTTP status) contains this, case-insensitively. */
+  retryReason: Schema.optional(Schema.String.pipe(
+    Schema.minLength(1, { message: () => "retryReason must not be empty" }),
+    Schema.maxLength(200, { message: () => "retryReason must be at most 200 characters" })
+  )),
   /** Embed the pages as the crawl stores them (an embed job beside the crawl, see embedding.ts). */
   embed: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
@@ -45,6 +58,10 @@ export const CrawlSummary = Schema.Struct({
   /** URLs still pending within the depth limit (left by --limit, or by an interruption). */
   pending: Schema.Int,
   durationMs: Schema.Number,
-  pagesPerSecond: Schema.Number
+  pagesPerSecond: Schema.Number,
+  /** Pages put back in the frontier by `retry` before this run. */
+  requeued: Schema.Int,
+  /** Why the pages of this run that were not fetched were not, most frequent first: the kind, a count, one example. */
+  problems: Schema.Array(Schema.Struct({ reason: Schema.String, count: Schema.Int, example: Schema.String }))
 })
 export type CrawlSummary = typeof CrawlSummary.Type

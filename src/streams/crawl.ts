@@ -41,8 +41,10 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
   Effect.gen(function*() {
     const frontier = yield* Frontier
     const land = yield* (yield* LandRepo).find(landId)
-    // Edges written by this run, for the summary.
+    // Edges written by this run and why pages were not fetched, for the summary.
     const links = { count: 0 }
+    const problems = new Map<string, { count: number; example: string }>()
+    let requeued = 0
     return yield* runJob<
       CrawlSummary,
       SqlError | LandNotFound,
@@ -57,25 +59,36 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
           yield* frontier.release(dead)
           yield* frontier.releaseOrphans(land.id)
           if (!resumed && options.http !== null) yield* frontier.requeueStatus(land.id, options.http, options.depth)
+          if (!resumed) requeued = yield* frontier.requeueStates(land.id, options.retry, options.retryReason, options.depth)
         }),
       release: (job) => frontier.release([job.id]),
       summarize: (f) => ({
         jobId: f.job.id,
         landId: land.id,
         status: f.status,
-        fetched: f.counters.fetched,
+        fetched: f.counters.done,
         failed: f.counters.failed,
         skipped: f.counters.skipped,
         discovered: f.counters.discovered,
         links: links.count,
         pending: f.counters.queued,
         durationMs: f.elapsedMs,
-        pagesPerSecond: f.perSecond
+        pagesPerSecond: f.perSecond,
+        requeued,
+        problems: [...problems].map(([reason, p]) => ({ reason, ...p })).sort((a, b) => b.count - a.count)
       })
-    }, hooks, (tracker) => crawlPipeline(tracker, land.id, options, links).pipe(Effect.withScheduler(yieldingScheduler)))
+    }, hooks, (tracker) => crawlPipeline(tracker, land.id, options, { links, problems }).pipe(Effect.withScheduler(yieldingScheduler)))
   })
 
-const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, links: { count: number }) =>
+interface RunTally {
+  readonly links: { count: number }
+  readonly problems: Map<string, { count: number; example: string }>
+}
+
+/** The kind of a stored reason (`HostNotFound: ...` → `HostNotFound`). */
+const reasonKind = (error: string) => error.split(":", 1)[0]!
+
+const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, { links, problems }: RunTally) =>
   Effect.gen(function*() {
     const frontier = yield* Frontier
     const store = yield* PageStore
@@ -128,12 +141,22 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     const storeBatch = (pages: ReadonlyArray<PageOutcome>) =>
       store.store(landId, pages).pipe(
         Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
+        Effect.tap(() =>
+          Effect.sync(() => {
+            for (const p of pages) {
+              if (p.state === "fetched" || p.error === null) continue
+              const kind = reasonKind(p.error)
+              const known = problems.get(kind)
+              problems.set(kind, { count: (known?.count ?? 0) + 1, example: known?.example ?? p.error })
+            }
+          })
+        ),
         Effect.flatMap((report) =>
           tracker.count((c) => {
             links.count += report.links
             return {
               ...c,
-              fetched: c.fetched + pages.filter((p) => p.state === "fetched").length,
+              done: c.done + pages.filter((p) => p.state === "fetched").length,
               failed: c.failed + pages.filter((p) => p.state === "failed").length,
               skipped: c.skipped + pages.filter((p) => p.state === "skipped").length,
               discovered: c.discovered + report.discovered

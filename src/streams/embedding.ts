@@ -54,7 +54,7 @@ export const embedLand = (
         landId: land.id,
         status: f.status,
         model: embedder.key,
-        pages: f.counters.fetched,
+        pages: f.counters.done,
         empty: f.counters.skipped,
         paragraphs: tally.paragraphs,
         vectors: tally.vectors,
@@ -138,7 +138,7 @@ const embedPipeline = (
           const pages = batch.reduce((n, b) => n + b.pages.length, 0)
           tally.vectors += batch.reduce((n, b) => n + b.vectors.length, 0)
           pending.done += pages
-          return { ...c, fetched: c.fetched + pages }
+          return { ...c, done: c.done + pages }
         }))
       )
 

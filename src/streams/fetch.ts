@@ -31,7 +31,9 @@ export const makeFetchStage = (options: FetchStageOptions) =>
     const agent = options.userAgent === undefined ? undefined : productToken(options.userAgent)
 
     const allow = (url: string) =>
-      robots.check(url, agent).pipe(Effect.flatMap((v) => v.allowed ? Effect.void : Effect.fail(new BlockedByRobots({ url }))))
+      robots.check(url, agent).pipe(
+        Effect.flatMap((v) => v.allowed ? Effect.void : Effect.fail(v.refusal ?? new BlockedByRobots({ url })))
+      )
 
     const measured = (result: Either.Either<FetchResult, FetchFailure>) =>
       Either.isLeft(result) ? Effect.void : Effect.zipRight(

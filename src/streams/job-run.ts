@@ -2,7 +2,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Cause, Clock, Effect, Fiber, Metric, Ref } from "effect"
 import { JobAlreadyRunning } from "../domain/errors.js"
 import type { JobId, LandId } from "../domain/ids.js"
-import type { Job, JobCounters, JobKind, JobStatus } from "../domain/job.js"
+import { countersOf, type Job, type JobKind, type JobStatus, type JobTally, tallyOf, unitOf } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { frontierSize, runningJobs } from "../services/Metrics.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
@@ -23,16 +23,16 @@ export interface JobHooks {
 /** What a job's body sees: its row, and the counters it moves (published as progress, saved as heartbeat). */
 export interface JobTracker {
   readonly job: Job
-  readonly count: (f: (c: JobCounters) => JobCounters) => Effect.Effect<void>
+  readonly count: (f: (c: JobTally) => JobTally) => Effect.Effect<void>
   readonly stage: (name: string) => Effect.Effect<void>
 }
 
 export interface JobFinal {
   readonly job: Job
   readonly status: JobStatus
-  readonly counters: JobCounters
+  readonly counters: JobTally
   readonly elapsedMs: number
-  /** Items done per second by this run (fetched + failed + skipped). */
+  /** Items done per second by this run (done + failed + skipped). */
   readonly perSecond: number
 }
 
@@ -72,16 +72,16 @@ export const runJob = <S, E, R>(
     if (hooks.onJob) yield* hooks.onJob(job)
 
     const startedAt = yield* Clock.currentTimeMillis
-    const counters = yield* Ref.make<JobCounters>(job.counters)
+    const counters = yield* Ref.make<JobTally>(tallyOf(spec.kind, job.counters))
     const stage = yield* Ref.make<string>("starting")
-    const base = job.counters.fetched + job.counters.failed + job.counters.skipped
+    const finished = (c: JobTally) => c.done + c.failed + c.skipped
+    const base = finished(yield* Ref.get(counters))
     let seq = 0
 
     const event = (status: JobStatus, type: JobEvent["type"], error: string | null) =>
       Effect.gen(function*() {
         const c = yield* Ref.get(counters)
         const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
-        const done = c.fetched + c.failed + c.skipped - base
         return {
           type,
           jobId: job.id,
@@ -89,8 +89,9 @@ export const runJob = <S, E, R>(
           kind: spec.kind,
           seq: ++seq,
           status,
-          counters: c,
-          pagesPerSecond: elapsedMs > 0 ? Math.round((done / elapsedMs) * 100_000) / 100 : 0,
+          counters: countersOf(spec.kind, c),
+          perSecond: elapsedMs > 0 ? Math.round(((finished(c) - base) / elapsedMs) * 100_000) / 100 : 0,
+          unit: unitOf(spec.kind),
           elapsedMs,
           stage: yield* Ref.get(stage),
           error
@@ -101,7 +102,7 @@ export const runJob = <S, E, R>(
       const remaining = yield* spec.remaining
       yield* Metric.set(Metric.tagged(frontierSize, "land", String(spec.landId)), remaining)
       const c = yield* Ref.updateAndGet(counters, (c) => ({ ...c, queued: remaining }))
-      const total = c.fetched + c.failed + c.skipped + remaining
+      const total = finished(c) + remaining
       yield* jobs.report(job.id, c, total === 0 ? 1 : (total - remaining) / total, yield* Ref.get(stage))
     })
 
@@ -131,9 +132,9 @@ export const runJob = <S, E, R>(
         const summary = spec.summarize({
           job,
           status,
-          counters: final.counters,
+          counters: yield* Ref.get(counters),
           elapsedMs: final.elapsedMs,
-          perSecond: final.pagesPerSecond
+          perSecond: final.perSecond
         })
         yield* jobs.finish(job.id, status, summary as Record<string, unknown>, error)
         yield* progress.publish(final)

@@ -35,7 +35,7 @@ export const analyseLandMedia = (landId: LandId, options: MediaOptions, hooks: J
         jobId: f.job.id,
         landId: land.id,
         status: f.status,
-        analysed: f.counters.fetched,
+        analysed: f.counters.done,
         failed: f.counters.failed,
         skipped: f.counters.skipped,
         rows: rows.count,
@@ -77,7 +77,7 @@ const mediaPipeline = (tracker: JobTracker, selection: MediaSelection, options: 
           for (const a of batch) rows.count += a.result.ids.length
           return {
             ...c,
-            fetched: c.fetched + batch.filter((a) => a.outcome === "analysed").length,
+            done: c.done + batch.filter((a) => a.outcome === "analysed").length,
             failed: c.failed + batch.filter((a) => a.outcome === "failed").length,
             skipped: c.skipped + batch.filter((a) => a.outcome === "skipped").length
           }

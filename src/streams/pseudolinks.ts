@@ -18,7 +18,7 @@ export interface PseudolinksSummary {
 
 /**
  * A pseudolinks job: the land's paragraphs searched against its vector index in batches, the pairs stored as they
- * are found; progress counts paragraphs done (`fetched`) and pairs stored (`discovered`). Cancelled or killed, it is
+ * are found; progress counts paragraphs `searched` and `pairs` stored. Cancelled or killed, it is
  * run again from the start (each run replaces the land's pairs).
  */
 export const pseudolinksLand = (landId: LandId, options: PseudolinksRequest, hooks: JobHooks = {}) =>
@@ -46,7 +46,7 @@ export const pseudolinksLand = (landId: LandId, options: PseudolinksRequest, hoo
         outcome.report = yield* pseudolinks.compute(land, options, (paragraphs, total, pairs) =>
           Effect.zipRight(
             Ref.set(remaining, total - paragraphs),
-            tracker.count((c) => ({ ...c, fetched: paragraphs, discovered: pairs }))
+            tracker.count((c) => ({ ...c, done: paragraphs, discovered: pairs }))
           ))
         yield* tracker.stage("done")
       }))

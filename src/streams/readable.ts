@@ -87,7 +87,7 @@ export const readableLand = (landId: LandId, options: ReadableOptions, hooks: Jo
         jobId: f.job.id,
         landId: land.id,
         status: f.status,
-        updated: f.counters.fetched,
+        updated: f.counters.done,
         unchanged: f.counters.skipped,
         failed: f.counters.failed,
         sources: { ...tally },
@@ -232,7 +232,7 @@ const readablePipeline = (
             for (const p of batch) if (p.winner !== null) tally[p.winner]++
             return {
               ...c,
-              fetched: c.fetched + batch.filter((p) => p.result._tag === "Updated").length,
+              done: c.done + batch.filter((p) => p.result._tag === "Updated").length,
               skipped: c.skipped + batch.filter((p) => p.result._tag === "Unchanged").length,
               failed: c.failed + batch.filter((p) => p.result._tag === "Failed").length,
               discovered: c.discovered + report.discovered
