@@ -83,7 +83,7 @@ export const countersOf = (kind: JobKind, t: JobTally): JobCounters => {
     [names.done]: t.done,
     failed: t.failed,
     [names.skipped]: t.skipped,
-    ...(names.discovered === null ? {} : { discovered: t.discovered })
+    ...(names.discovered === null ? {} : { [names.discovered]: t.discovered })
   } as JobCounters
 }
 
