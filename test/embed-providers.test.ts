@@ -1,6 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { decodeVector, dot, encodeVector } from "../src/domain/vector.js"
+import { ConfigProvider, Effect, Fiber, TestClock } from "effect"
+import type { ServerResponse } from "node:http"
+import { decodeVector, dot, encodeVector, normalise } from "../src/domain/vector.js"
+import { type EmbedderChoice, Embedders } from "../src/services/Embedders.js"
+import { MAX_ATTEMPTS } from "../src/services/embeddings/retry.js"
+import { startFixtureServer } from "./support/fixture-server.js"
 import { parseModelKey, requestsOf } from "../src/services/embeddings/Embedder.js"
 import { HASH_DIMENSION, hashEmbedder, hashEmbedding } from "../src/services/embeddings/hash.js"
 import { edited, english, french, quoted, unrelatedPairs } from "./fixtures/passages.js"
@@ -67,4 +71,169 @@ describe("vectors and requests", () => {
     expect(parseModelKey("openai/org/model/768")).toEqual({ provider: "openai", model: "org/model", dimension: 768 })
     expect(parseModelKey("nonsense")).toBeNull()
   })
+})
+
+// The real SDKs against loopback servers that speak their embeddings APIs.
+
+const SECRET = "sk-test-0123456789abcdefSECRET"
+
+interface FakeEmbeddingServer {
+  readonly url: string
+  /** The inputs of each request answered, in order. */
+  readonly answered: Array<ReadonlyArray<string>>
+  readonly bodies: Array<any>
+  readonly auth: Array<string | undefined>
+  /** Answers of the next requests, before the normal one (e.g. a 429, a 401). */
+  readonly script: Array<(res: ServerResponse) => void>
+}
+
+/** A vector per text, of 8 numbers, that the test can recompute. */
+const fakeVector = (text: string) => Float32Array.from({ length: 8 }, (_, i) => (text.length % 7) + i + 1)
+
+const fakeServer = (dialect: "openai" | "mistral") =>
+  Effect.gen(function*() {
+    const state: Omit<FakeEmbeddingServer, "url"> = { answered: [], bodies: [], auth: [], script: [] }
+    const server = yield* startFixtureServer()
+    server.route("/v1/embeddings", (req, res) => {
+      let raw = ""
+      req.on("data", (c: Buffer) => (raw += c.toString()))
+      req.on("end", () => {
+        const body = JSON.parse(raw)
+        state.bodies.push(body)
+        state.auth.push(req.headers["authorization"])
+        const scripted = state.script.shift()
+        if (scripted) return scripted(res)
+        // Both APIs name the texts `input` on the wire.
+        const inputs: Array<string> = body.input
+        state.answered.push(inputs)
+        const data = inputs.map((text, index) => ({
+          object: "embedding",
+          index,
+          embedding: dialect === "openai" && body.encoding_format === "base64"
+            ? Buffer.from(fakeVector(text).buffer).toString("base64")
+            : Array.from(fakeVector(text))
+        }))
+        // Answered out of order: the client must put them back by index.
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
+          id: "e-1",
+          object: "list",
+          model: body.model,
+          data: dialect === "openai" ? data.reverse() : data,
+          usage: { prompt_tokens: 1, total_tokens: 1 }
+        }))
+      })
+    })
+    return { ...state, url: dialect === "openai" ? server.url("/v1") : server.origin } satisfies FakeEmbeddingServer
+  })
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: ServerResponse) =>
+  void res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body))
+
+const chooseWith = (env: Record<string, string>, choice: EmbedderChoice) =>
+  Effect.flatMap(Embedders, (e) => e.choose(choice)).pipe(
+    Effect.provide(Embedders.Default),
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  )
+
+const expectedVector = (text: string) => Array.from(normalise(fakeVector(text)))
+
+const texts7 = ["un", "deux", "trois", "quatre", "cinq", "six", "sept"]
+
+describe("openai provider (the openai SDK against a loopback server)", () => {
+  it.scopedLive("asks for base64, decodes it, batches within the limit and keeps the texts' order", () =>
+    Effect.gen(function*() {
+      const server = yield* fakeServer("openai")
+      const embedder = yield* chooseWith({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.url, MWI_EMBED_BATCH_SIZE: "3" }, { provider: "openai" })
+      expect(embedder.key).toBe("openai/text-embedding-3-small/1536")
+      const custom = yield* chooseWith({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.url, MWI_EMBED_BATCH_SIZE: "3" }, { provider: "openai", model: "local-model" })
+      // An unknown model's dimension is asked of the server with one text.
+      expect(custom.key).toBe("openai/local-model/8")
+      const vectors = yield* custom.embed(texts7)
+      expect(vectors.map((v) => Array.from(v))).toEqual(texts7.map(expectedVector))
+      expect(server.answered.slice(1)).toEqual([["un", "deux", "trois"], ["quatre", "cinq", "six"], ["sept"]])
+      expect(server.bodies.every((b) => b.encoding_format === "base64" && b.model === "local-model")).toBe(true)
+      expect(server.auth.every((a) => a === `Bearer ${SECRET}`)).toBe(true)
+    }))
+
+  it.scopedLive("waits as Retry-After asks after a 429, then succeeds", () =>
+    Effect.gen(function*() {
+      const server = yield* fakeServer("openai")
+      server.script.push(json(429, { error: { message: "slow down" } }, { "retry-after": "1" }))
+      const started = performance.now()
+      const embedder = yield* chooseWith({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.url }, { provider: "openai", model: "m" })
+      expect(embedder.dimension).toBe(8)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(990)
+      expect(server.bodies).toHaveLength(2)
+    }))
+
+  // On the test clock: the backoff between six attempts adds up to several seconds.
+  it.scoped("retries a 5xx, and reports a server still failing after the last attempt", () =>
+    Effect.gen(function*() {
+      const server = yield* fakeServer("openai")
+      const embedder = yield* chooseWith({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.url }, { provider: "openai", model: "m" })
+      const settle = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(effect)
+          while ((yield* Fiber.poll(fiber))._tag === "None") {
+            yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+            yield* TestClock.adjust("1 minute")
+          }
+          return yield* Fiber.join(fiber)
+        })
+      server.script.push(json(503, { error: { message: "busy" } }))
+      expect(yield* settle(embedder.embed(["a"]))).toHaveLength(1)
+      for (let i = 0; i < MAX_ATTEMPTS; i++) server.script.push(json(500, { error: { message: "down" } }))
+      const error = yield* Effect.flip(settle(embedder.embed(["b"])))
+      expect(error._tag).toBe("EmbeddingServerError")
+      expect(error.message).toContain("HTTP 500")
+      expect(server.bodies).toHaveLength(1 + 2 + MAX_ATTEMPTS)
+    }))
+
+  it.scopedLive("turns a 401 into a clear error that does not hold the key", () =>
+    Effect.gen(function*() {
+      const server = yield* fakeServer("openai")
+      server.script.push(json(401, { error: { message: `Incorrect API key provided: ${SECRET}`, type: "invalid_request_error" } }))
+      const error = yield* Effect.flip(chooseWith({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: server.url }, { provider: "openai", model: "m" }))
+      expect(error._tag).toBe("EmbeddingKeyRejected")
+      expect(error.message).toBe("the openai server rejected the API key (HTTP 401): check OPENAI_API_KEY")
+      expect(JSON.stringify(error)).not.toContain("SECRET")
+      expect(server.bodies).toHaveLength(1)
+    }))
+
+  it.effect("says which variable to set when the key is missing, before any request", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(chooseWith({ OPENAI_BASE_URL: "http://127.0.0.1:9" }, { provider: "openai" }))
+      expect(error.message).toBe("the openai provider needs an API key: set OPENAI_API_KEY in the environment (or use --provider hash, offline)")
+      const provider = yield* Effect.flip(chooseWith({ MWI_EMBED_PROVIDER: "bert" }, {}))
+      expect(provider.message).toBe(`invalid MWI_EMBED_PROVIDER: "bert" is not hash, openai or mistral`)
+      expect((yield* chooseWith({}, {})).key).toBe(hashEmbedder.key)
+      expect((yield* chooseWith({ MWI_EMBED_PROVIDER: "mistral", MISTRAL_API_KEY: SECRET }, { provider: "hash" })).key).toBe(hashEmbedder.key)
+    }))
+})
+
+describe("mistral provider (@mistralai/mistralai against a loopback server)", () => {
+  it.scopedLive("embeds in batches, retries a 429 honouring Retry-After, and refuses a rejected key clearly", () =>
+    Effect.gen(function*() {
+      const server = yield* fakeServer("mistral")
+      const env = { MISTRAL_API_KEY: SECRET, MWI_MISTRAL_SERVER_URL: server.url, MWI_EMBED_BATCH_SIZE: "4" }
+      const embedder = yield* chooseWith(env, { provider: "mistral" })
+      expect(embedder.key).toBe("mistral/mistral-embed/1024")
+      const local = yield* chooseWith(env, { provider: "mistral", model: "local-embed" })
+      expect(local.key).toBe("mistral/local-embed/8")
+      server.script.push(json(429, { message: "rate limited" }, { "retry-after": "1" }))
+      const started = performance.now()
+      const vectors = yield* local.embed(texts7)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(990)
+      expect(vectors.map((v) => Array.from(v))).toEqual(texts7.map(expectedVector))
+      // Two requests in flight at once: the 429 may have hit either.
+      expect(server.answered.slice(1).sort((a, b) => a.length - b.length)).toEqual([["cinq", "six", "sept"], ["un", "deux", "trois", "quatre"]])
+      expect(server.auth.every((a) => a === `Bearer ${SECRET}`)).toBe(true)
+
+      server.script.push(json(401, { message: `Unauthorized key ${SECRET}` }))
+      const error = yield* Effect.flip(local.embed(["x"]))
+      expect(error.message).toBe("the mistral server rejected the API key (HTTP 401): check MISTRAL_API_KEY")
+      expect(JSON.stringify(error)).not.toContain("SECRET")
+      const missing = yield* Effect.flip(chooseWith({ MWI_EMBED_PROVIDER: "mistral" }, {}))
+      expect(missing._tag).toBe("EmbeddingKeyMissing")
+    }))
 })

@@ -1,0 +1,192 @@
+import { SqlClient } from "@effect/sql"
+import { expect } from "@effect/vitest"
+import { ConfigProvider, Effect, Fiber, Schema } from "effect"
+import type { ServerResponse } from "node:http"
+import type { LandId } from "../src/domain/ids.js"
+import { JobRepo } from "../src/services/JobRepo.js"
+import { Lands } from "../src/services/Lands.js"
+import { crawlLand } from "../src/streams/crawl.js"
+import { CrawlOptions } from "../src/streams/crawl-options.js"
+import { EmbedOptions } from "../src/streams/embed-options.js"
+import { crawlWithEmbed, embedLand } from "../src/streams/embedding.js"
+import { readableLand } from "../src/streams/readable.js"
+import { ReadableOptions } from "../src/streams/readable-options.js"
+import { appOn } from "./support/app.js"
+import { onBothDatabases } from "./support/databases.js"
+import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
+import { articlePage, sendHtml } from "./support/fixture-site.js"
+
+const fetcher = { timeoutMs: 3000, retries: 0, backoffBaseMs: 10 }
+const HASH_KEY = "hash/ngrams-v1/512"
+const embedOptions = (o: typeof EmbedOptions.Encoded = {}) => Schema.decodeSync(EmbedOptions)(o)
+const crawlOptions = (o: typeof CrawlOptions.Encoded = {}) => Schema.decodeSync(CrawlOptions)({ delayMs: 0, depth: 1, minrel: 0, ...o })
+const TOPICS = ["le climat", "les océans", "la forêt", "les glaciers", "les villes"]
+
+/** A home page linking to four articles, each on its own topic. */
+const articles = Effect.gen(function*() {
+  const site = yield* startFixtureServer()
+  site.route("/robots.txt", (_q, res) => res.writeHead(404).end())
+  site.route("/", (_q, res) =>
+    sendHtml(res, articlePage({ title: "Accueil", topic: TOPICS[0]!, links: [1, 2, 3, 4].map((i) => [`/a${i}`, `article ${i}`] as const) })))
+  for (const i of [1, 2, 3, 4]) site.route(`/a${i}`, (_q, res) => sendHtml(res, articlePage({ title: `Article ${i}`, topic: TOPICS[i]! })))
+  return site
+})
+
+const crawled = (name: string, site: FixtureServer) =>
+  Effect.gen(function*() {
+    const lands = yield* Lands
+    const land = yield* lands.create({ name, terms: "climat" })
+    yield* lands.addUrls(land, [site.url("/")])
+    yield* crawlLand(land.id, crawlOptions())
+    return land.id
+  })
+
+const stored = (landId: LandId) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ url: string; paragraphId: number; model: string | null; bytes: number | null; createdAt: Date | null; language: string | null }>`
+      SELECT e.url, p.id AS paragraph_id, v.model, octet_length(v.vector) AS bytes, v.created_at, p.language
+      FROM expressions e JOIN paragraphs p ON p.expression_id = e.id LEFT JOIN embeddings v ON v.paragraph_id = p.id
+      WHERE e.land_id = ${landId} ORDER BY p.id`)
+
+/**
+ * A server speaking OpenAI's embeddings API that answers `answering` requests, then holds the others until released;
+ * `received` lists the texts of each request as it arrives.
+ */
+const heldOpenAi = (answering: number) =>
+  Effect.gen(function*() {
+    const server = yield* startFixtureServer()
+    const held: Array<() => void> = []
+    const state = { answering, received: [] as Array<ReadonlyArray<string>> }
+    server.route("/v1/embeddings", (req, res: ServerResponse) => {
+      let raw = ""
+      req.on("data", (c: Buffer) => (raw += c.toString()))
+      req.on("end", () => {
+        const input: Array<string> = JSON.parse(raw).input
+        state.received.push(input)
+        const answer = () => {
+          const data = input.map((text, index) => ({
+            index,
+            embedding: Buffer.from(Float32Array.from([text.length, 1, 2, 3]).buffer).toString("base64")
+          }))
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data, model: "m" }))
+        }
+        if (state.answering-- > 0) answer()
+        else held.push(answer)
+      })
+    })
+    const release = () => {
+      state.answering = Infinity
+      for (const answer of held.splice(0)) answer()
+    }
+    return { url: server.url("/v1"), state, release }
+  })
+
+onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
+  it.scoped("splits and embeds a land's pages once; a page whose text changed gets new paragraphs and vectors", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const landId = yield* crawled("embed", yield* articles)
+      const first = yield* embedLand(landId, embedOptions())
+      expect(first).toMatchObject({ status: "completed", model: HASH_KEY, pages: 5, empty: 0, pending: 0 })
+      expect(first.vectors).toBe(first.paragraphs)
+      const rows = yield* stored(landId)
+      expect(rows.length).toBe(first.paragraphs)
+      expect(rows.every((r) => r.model === HASH_KEY && r.bytes === 512 * 4 && r.language !== null)).toBe(true)
+      expect((yield* sql<{ m: string }>`SELECT embedding_model AS m FROM lands WHERE id = ${landId}`)[0]!.m).toBe(HASH_KEY)
+
+      const again = yield* embedLand(landId, embedOptions())
+      expect(again).toMatchObject({ status: "completed", pages: 0, paragraphs: 0, vectors: 0, pending: 0 })
+
+      const changed = rows.find((r) => r.url.endsWith("/a2"))!.url
+      yield* sql`UPDATE expressions SET readable = readable || ${"\n\nA closing paragraph added later, long enough to be one of the page's own paragraphs."}
+        WHERE land_id = ${landId} AND url = ${changed}`
+      const third = yield* embedLand(landId, embedOptions())
+      const after = yield* stored(landId)
+      expect(third).toMatchObject({ pages: 1, pending: 0 })
+      expect(third.vectors).toBe(after.filter((r) => r.url === changed).length)
+      expect(third.vectors).toBe(rows.filter((r) => r.url === changed).length + 1)
+      // The other pages kept their paragraphs and vectors as they were.
+      const others = (rs: typeof rows) => rs.filter((r) => r.url !== changed).map((r) => [r.paragraphId, r.createdAt?.valueOf()])
+      expect(others(after)).toEqual(others(rows))
+    }))
+
+  it.scoped("filters by relevance and limit, and refuses an unknown model of the hash provider", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const landId = yield* crawled("filtered", yield* articles)
+      yield* sql`UPDATE expressions SET relevance = CASE WHEN url LIKE '%/a1' THEN 5 ELSE 0 END WHERE land_id = ${landId}`
+      expect(yield* embedLand(landId, embedOptions({ minrel: 1 }))).toMatchObject({ pages: 1, pending: 0 })
+      expect(yield* embedLand(landId, embedOptions({ limit: 2 }))).toMatchObject({ pages: 2, pending: 2 })
+      const error = yield* Effect.flip(embedLand(landId, embedOptions({ model: "bert" })))
+      expect(error.message).toBe("invalid model: the hash provider has one model, ngrams-v1")
+    }))
+
+  it.scoped("re-extraction replaces a page's paragraphs and vectors; the next job splits the new text", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const landId = yield* crawled("reextracted", yield* articles)
+      // A page whose stored text is not what its stored HTML gives now (an older extractor's, say).
+      yield* sql`UPDATE expressions SET readable = ${"An older extraction of the page, long enough to be a paragraph of its own, but wrong."}
+        WHERE land_id = ${landId} AND url LIKE '%/a3'`
+      yield* embedLand(landId, embedOptions())
+      const a3 = (rs: ReadonlyArray<{ url: string }>) => rs.filter((r) => r.url.endsWith("/a3"))
+      expect(a3(yield* stored(landId))).toHaveLength(1)
+      const readable = yield* readableLand(landId, Schema.decodeSync(ReadableOptions)({ archive: false, delayMs: 0, merge: "mercury_priority" }))
+      expect(readable).toMatchObject({ updated: 1, unchanged: 4 })
+      expect(a3(yield* stored(landId))).toHaveLength(0)
+      const next = yield* embedLand(landId, embedOptions())
+      expect(next).toMatchObject({ pages: 1, pending: 0 })
+      const after = a3(yield* stored(landId))
+      expect(after.length).toBeGreaterThan(1)
+      expect(after.every((r) => "model" in r && r.model === HASH_KEY)).toBe(true)
+    }))
+
+  it.scoped("a job interrupted part-way resumes without embedding again what it stored", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const landId = yield* crawled("resumed", yield* articles)
+      const server = yield* heldOpenAi(2)
+      const env = ConfigProvider.fromMap(new Map([["OPENAI_API_KEY", "sk-test"], ["OPENAI_BASE_URL", server.url], ["MWI_EMBED_BATCH_SIZE", "8"]]))
+      const options = embedOptions({ provider: "openai", model: "m" })
+      let jobId = 0
+      const fiber = yield* Effect.fork(embedLand(landId, options, { onJob: (job) => Effect.sync(() => void (jobId = job.id)) }).pipe(
+        Effect.withConfigProvider(env)
+      ))
+      // The dimension probe, then one request (a page's paragraphs) answered and stored; the next ones are held.
+      const vectors = Effect.map(sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
+        JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId}`, (rows) => rows[0]!.n)
+      while ((yield* vectors) === 0) yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(fiber)
+      expect((yield* (yield* JobRepo).get(jobId as never)).status).toBe("interrupted")
+      const storedBefore = yield* vectors
+      const embeddedBefore = (yield* stored(landId)).filter((r) => r.model !== null).map((r) => r.paragraphId)
+      const textsBefore = new Set((yield* sql<{ text: string }>`SELECT text FROM paragraphs WHERE id = ANY(${embeddedBefore}::int[])`).map((r) => r.text))
+      server.release()
+      const requestsBefore = server.state.received.length
+      const resumed = yield* embedLand(landId, options, { resumeJobId: jobId as never }).pipe(Effect.withConfigProvider(env))
+      expect(resumed).toMatchObject({ jobId, status: "completed", pending: 0, model: "openai/m/4" })
+      const total = (yield* stored(landId)).length
+      expect(resumed.vectors).toBe(total - storedBefore)
+      // No text whose vector was stored is sent again (a request the interrupted job had under way may still arrive).
+      expect(server.state.received.slice(requestsBefore).flat().filter((t) => textsBefore.has(t))).toEqual([])
+      expect(storedBefore).toBeGreaterThan(0)
+      expect(total - storedBefore).toBeGreaterThan(0)
+    }))
+
+  it.scoped("crawl with embed: the pages are embedded as they are stored, in a job beside the crawl's", () =>
+    Effect.gen(function*() {
+      const site = yield* articles
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "inline", terms: "climat" })
+      yield* lands.addUrls(land, [site.url("/")])
+      const jobs: Array<number> = []
+      const { crawl, embed } = yield* crawlWithEmbed(land.id, true, (hooks) => crawlLand(land.id, crawlOptions(), hooks), {
+        onJob: (job) => Effect.sync(() => void jobs.push(job.id))
+      })
+      expect(crawl).toMatchObject({ status: "completed", fetched: 5 })
+      expect(embed).toMatchObject({ status: "completed", pages: 5, pending: 0 })
+      expect(jobs).toEqual([crawl.jobId, embed!.jobId])
+      expect((yield* stored(land.id)).every((r) => r.model === HASH_KEY)).toBe(true)
+    }))
+})
