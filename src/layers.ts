@@ -25,6 +25,9 @@ import { Politeness } from "./services/Politeness.js"
 import { Progress } from "./services/Progress.js"
 import { ReadableStore } from "./services/ReadableStore.js"
 import { Robots } from "./services/Robots.js"
+import { Pseudolinks } from "./services/Pseudolinks.js"
+import { SemanticSearch } from "./services/SemanticSearch.js"
+import { VectorIndex, VectorIndexConfig, type VectorIndexSettings } from "./services/VectorIndex.js"
 import { WebArchive } from "./services/WebArchive.js"
 import { JobSupervisor } from "./streams/supervisor.js"
 
@@ -44,6 +47,8 @@ export interface AppOptions {
   readonly robots?: Layer.Layer<Robots, unknown, Fetcher> | undefined
   /** The web archive the readable pipeline asks, over `MWI_ARCHIVE_URL`. */
   readonly archiveUrl?: string | undefined
+  /** Vector index settings over the environment's (`MWI_VECTOR_INDEX_*`). */
+  readonly vectorIndex?: Partial<VectorIndexSettings> | undefined
 }
 
 /**
@@ -80,9 +85,17 @@ export const RepositoriesLive = Layer.mergeAll(
 /** CPU work off the main thread: extraction threads, image decoding. */
 export const WorkersLive = Layer.mergeAll(ExtractorPool.Default, MediaAnalyzer.Default)
 
+/** Semantic search and pseudolinks, over one in-process vector index per land and model. */
+export const SearchLive = (options: AppOptions = {}) =>
+  Layer.mergeAll(SemanticSearch.Default, Pseudolinks.Default).pipe(
+    Layer.provideMerge(VectorIndex.Default),
+    Layer.provideMerge(VectorIndexConfig.layer(options.vectorIndex)),
+    Layer.provide(Embedders.Default)
+  )
+
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default).pipe(
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options)).pipe(
     Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
   )
 

@@ -5,7 +5,9 @@ import { Effect, Exit, Option, Schema } from "effect"
 import * as AST from "effect/SchemaAST"
 import * as accountErrors from "../src/domain/account-errors.js"
 import * as domainErrors from "../src/domain/errors.js"
+import * as embeddingErrors from "../src/domain/embedding-errors.js"
 import { MediaNotFound } from "../src/domain/media-analysis.js"
+import { LandNotEmbedded } from "../src/domain/search.js"
 import { MwiApi } from "../src/http/api.js"
 import { apiError, type ErrorClass, onlyErrors, orDatabaseError, statusNames } from "../src/http/errors.js"
 import { apiServer, baseUrl, call, userWithToken } from "./support/api.js"
@@ -16,7 +18,7 @@ import { pgliteDatabase } from "./support/databases.js"
 
 const isErrorClass = (v: unknown): v is ErrorClass<{ readonly _tag: string; readonly message: string }> =>
   typeof v === "function" && "fields" in v && "_tag" in v && Schema.isSchema(v)
-const domainClasses = ([...Object.values(domainErrors), ...Object.values(accountErrors), MediaNotFound] as ReadonlyArray<unknown>)
+const domainClasses = ([...Object.values(domainErrors), ...Object.values(accountErrors), ...Object.values(embeddingErrors), MediaNotFound, LandNotEmbedded] as ReadonlyArray<unknown>)
   .filter(isErrorClass)
 
 interface Declared {

@@ -51,7 +51,10 @@ const countWords: Readonly<Record<string, string>> = {
   domainLinks: "domain link",
   media: "media item",
   texts: "text",
-  withoutText: "page without readable text"
+  withoutText: "page without readable text",
+  pairs: "paragraph pair",
+  pagePairs: "page pair",
+  domainPairs: "domain pair"
 }
 
 const countsText = (counts: ExportCounts) =>

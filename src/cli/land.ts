@@ -14,6 +14,7 @@ import { exportCommand } from "./export.js"
 import { medianalyseCommand } from "./medianalyse.js"
 import { pagesCommand } from "./pages.js"
 import { readableCommand } from "./readable.js"
+import { pseudolinksCommand, searchCommand } from "./search.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
@@ -139,5 +140,6 @@ const addurl = Command.make("addurl", {
 
 export const landCommand = Command.make("land").pipe(
   Command.withDescription("research lands: create, list, show, delete, dictionary terms, seed URLs"),
-  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, pagesCommand, embedCommand])
+  Command.withSubcommands([create, list, show, remove, addterm, addurl, crawlCommand, exportCommand, medianalyseCommand, readableCommand, pagesCommand, embedCommand,
+    searchCommand, pseudolinksCommand])
 )

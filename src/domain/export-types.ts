@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 
-/** The export formats (legacy §11, plus nodelinkcsv from V2). pseudolinks waits for the embeddings feature. */
+/** The export formats (legacy §11, plus nodelinkcsv from V2, plus the pseudolinks of the embed stage). */
 export const ExportType = Schema.Literal(
   "pagecsv",
   "fullpagecsv",
@@ -9,7 +9,11 @@ export const ExportType = Schema.Literal(
   "pagegexf",
   "nodegexf",
   "nodelinkcsv",
-  "corpus"
+  "corpus",
+  "pseudolinks",
+  "pseudolinkspage",
+  "pseudolinksdomain",
+  "pseudolinksgexf"
 )
 export type ExportType = typeof ExportType.Type
 
@@ -51,7 +55,11 @@ export const formatOf: Readonly<Record<ExportType, Format>> = {
   pagegexf: gexf,
   nodegexf: gexf,
   nodelinkcsv: zip,
-  corpus: zip
+  corpus: zip,
+  pseudolinks: csv,
+  pseudolinkspage: csv,
+  pseudolinksdomain: csv,
+  pseudolinksgexf: gexf
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0")

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { JobId, LandId } from "./ids.js"
 
-export const JobKind = Schema.Literal("crawl", "readable", "media", "embed")
+export const JobKind = Schema.Literal("crawl", "readable", "media", "embed", "pseudolinks")
 export type JobKind = typeof JobKind.Type
 
 /** queued → running → (completed | failed | cancelled | interrupted); interrupted jobs can be resumed. */
@@ -50,11 +50,19 @@ export const EmbedCounters = Schema.Struct({
   skipped: Schema.Int
 }).annotations({ identifier: "EmbedCounters", description: "pages split into paragraphs and embedded" })
 
-export const JobCounters = Schema.Union(CrawlCounters, ReadableCounters, MediaCounters, EmbedCounters)
+export const PseudolinksCounters = Schema.Struct({
+  queued: Schema.Int,
+  searched: Schema.Int,
+  failed: Schema.Int,
+  skipped: Schema.Int,
+  pairs: Schema.Int
+}).annotations({ identifier: "PseudolinksCounters", description: "paragraphs searched for their nearest, pairs stored" })
+
+export const JobCounters = Schema.Union(CrawlCounters, ReadableCounters, MediaCounters, EmbedCounters, PseudolinksCounters)
 export type JobCounters = typeof JobCounters.Type
 
 /** What a job's items are, for rates ("files per second") and progress lines. */
-export const JobUnit = Schema.Literal("pages", "files")
+export const JobUnit = Schema.Literal("pages", "files", "paragraphs")
 export type JobUnit = typeof JobUnit.Type
 
 // Each kind's names for the tally's fields; a field without a name is not counted by that kind.
@@ -62,7 +70,8 @@ const vocabulary = {
   crawl: { unit: "pages", done: "fetched", skipped: "skipped", discovered: "discovered" },
   readable: { unit: "pages", done: "updated", skipped: "unchanged", discovered: "discovered" },
   media: { unit: "files", done: "analysed", skipped: "skipped", discovered: null },
-  embed: { unit: "pages", done: "embedded", skipped: "skipped", discovered: null }
+  embed: { unit: "pages", done: "embedded", skipped: "skipped", discovered: null },
+  pseudolinks: { unit: "paragraphs", done: "searched", skipped: "skipped", discovered: "pairs" }
 } as const satisfies Record<JobKind, { unit: JobUnit; done: string; skipped: string; discovered: string | null }>
 
 export const unitOf = (kind: JobKind): JobUnit => vocabulary[kind].unit
@@ -74,7 +83,7 @@ export const countersOf = (kind: JobKind, t: JobTally): JobCounters => {
     [names.done]: t.done,
     failed: t.failed,
     [names.skipped]: t.skipped,
-    ...(names.discovered === null ? {} : { discovered: t.discovered })
+    ...(names.discovered === null ? {} : { [names.discovered]: t.discovered })
   } as JobCounters
 }
 

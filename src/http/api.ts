@@ -54,6 +54,7 @@ import {
 } from "../domain/embedding-errors.js"
 import { apiError, documentDecodeFailures } from "./errors.js"
 import { IdParam, IntParam, MAX_ID, NumberParam } from "./params.js"
+import { SearchGroup } from "./search-api.js"
 
 /** The authenticated caller. */
 export class CurrentUser extends Context.Tag("mwi/CurrentUser")<CurrentUser, {
@@ -246,6 +247,7 @@ export class MwiApi extends HttpApi.make("mwi")
   .add(LandsGroup)
   .add(MediaGroup)
   .add(JobsGroup)
+  .add(SearchGroup.middleware(Authentication))
   // Every endpoint reads the database.
   .addError(apiError(DatabaseError))
   .annotate(OpenApi.Transform, documentDecodeFailures)

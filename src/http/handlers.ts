@@ -22,7 +22,7 @@ import { CurrentUser, MwiApi } from "./api.js"
 import { onlyErrors, orDatabaseError } from "./errors.js"
 
 /** The caller's land, or 404 as if it did not exist when it belongs to someone else. */
-const ownLand = (id: number) =>
+export const ownLand = (id: number) =>
   Effect.gen(function*() {
     const user = yield* CurrentUser
     return yield* (yield* Lands).find(id, ownerScope(user.id as UserId))

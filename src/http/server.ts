@@ -11,6 +11,7 @@ import { guardInput } from "./input-guard.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
 import { ExportRoute } from "./export-route.js"
 import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers, MediaHandlers } from "./handlers.js"
+import { SearchHandlers } from "./search-handlers.js"
 
 const HealthRoute = HttpLayerRouter.add("GET", "/health", Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -71,7 +72,7 @@ const ApiMiddleware = HttpLayerRouter.middleware<{ handles: HttpServerError.Rout
 
 const Routes = Layer.mergeAll(
   HttpLayerRouter.addHttpApi(MwiApi, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([AuthHandlers, AccountHandlers, LandsHandlers, MediaHandlers, JobsHandlers]),
+    Layer.provide([AuthHandlers, AccountHandlers, LandsHandlers, MediaHandlers, JobsHandlers, SearchHandlers]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layerHttpLayerRouter({ api: MwiApi, path: "/docs" }),

@@ -37,6 +37,8 @@ import {
   formatOf
 } from "../domain/export-types.js"
 import { makeZipWriter, type ZipWriter } from "../domain/export-zip.js"
+import { domainPairCsv, pagePairCsv, pagePairEdge, paragraphPairCsv } from "../domain/export-pseudolinks.js"
+import { pseudolinkMethods, pseudolinkStreams } from "./export/pseudolinks.js"
 import { exportQueries, type PageColumns, SOURCE_DOMAINS } from "./export/queries.js"
 import { allLands, LandRepo, type LandScope } from "./LandRepo.js"
 
@@ -204,6 +206,10 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
           })
 
         const text = (s: Stream.Stream<string, SqlError>) => Stream.map(s, (chunk) => utf8.encode(chunk))
+        const similar = Stream.unwrap(Effect.map(pseudolinkMethods(sql, land.id), (methods) =>
+          Stream.make(pseudolinkStreams(sql, land.id, filters, methods, tally))))
+        const alike = <A>(pick: (s: ReturnType<typeof pseudolinkStreams>) => Stream.Stream<A, SqlError>) =>
+          Stream.flatMap(similar, pick)
 
         const bytes = (): Stream.Stream<Uint8Array, SqlError> => {
           switch (exportType) {
@@ -256,6 +262,15 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
                   Stream.concat(entry(zip, MANIFEST, Stream.suspend(() => Stream.fromIterable(manifest.splice(0)))))
                 )
               })
+            case "pseudolinks":
+              return text(csv(paragraphPairCsv, alike((p) => p.pairs)))
+            case "pseudolinkspage":
+              return text(csv(pagePairCsv, alike((p) => p.pagePairs)))
+            case "pseudolinksdomain":
+              return text(csv(domainPairCsv, alike((p) => p.domainPairs)))
+            case "pseudolinksgexf":
+              return text(gexf(pageNodes, pages({}), Stream.map(alike((p) => p.pagePairs), (page) => page.map(pagePairEdge)),
+                `Pages of the land "${land.name}", linked by their paragraphs alike (pseudolinks)`))
           }
         }
 
@@ -267,7 +282,11 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
           pagegexf: ["pages", "links"],
           nodegexf: ["domains", "domainLinks"],
           nodelinkcsv: ["pages", "links", "domains", "domainLinks"],
-          corpus: ["texts", "withoutText"]
+          corpus: ["texts", "withoutText"],
+          pseudolinks: ["pairs"],
+          pseudolinkspage: ["pagePairs"],
+          pseudolinksdomain: ["domainPairs"],
+          pseudolinksgexf: ["pages", "pagePairs"]
         }
 
         const stream = Stream.suspend(() => {

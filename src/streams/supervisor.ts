@@ -9,8 +9,10 @@ import { CrawlOptions } from "./crawl-options.js"
 import { EmbedOptions } from "./embed-options.js"
 import { crawlWithEmbed, embedLand } from "./embedding.js"
 import type { JobHooks } from "./job-run.js"
+import { PseudolinksRequest } from "../domain/search.js"
 import { analyseAfterCrawl, analyseLandMedia } from "./media-analysis.js"
 import { MediaOptions } from "./media-options.js"
+import { pseudolinksLand } from "./pseudolinks.js"
 import { readableLand } from "./readable.js"
 import { ReadableOptions } from "./readable-options.js"
 
@@ -74,6 +76,8 @@ const makeSupervisor = Effect.gen(function*() {
     const startMedia = (landId: LandId, media: MediaOptions) => launch(analysing(landId, media))
     const startReadable = (landId: LandId, readable: ReadableOptions) => launch(reading(landId, readable))
     const startEmbed = (landId: LandId, embed: EmbedOptions) => launch(embedding(landId, embed))
+    const startPseudolinks = (landId: LandId, request: PseudolinksRequest) =>
+      launch((hooks) => pseudolinksLand(landId, request, hooks))
 
     const cancel = (id: number) =>
       Effect.gen(function*() {
@@ -104,6 +108,11 @@ const makeSupervisor = Effect.gen(function*() {
             return yield* launch(reading(job.landId, yield* parametersOf(ReadableOptions, job)), job.id)
           case "embed":
             return yield* launch(embedding(job.landId, yield* parametersOf(EmbedOptions, job)), job.id)
+          case "pseudolinks": {
+            // Runs again from the start: each run replaces the land's pairs.
+            const request = yield* parametersOf(PseudolinksRequest, job)
+            return yield* launch((hooks) => pseudolinksLand(job.landId, request, hooks), job.id)
+          }
         }
       })
 
@@ -112,6 +121,7 @@ const makeSupervisor = Effect.gen(function*() {
       startMedia,
       startReadable,
       startEmbed,
+      startPseudolinks,
       cancel,
       resume
     } as const

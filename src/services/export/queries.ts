@@ -96,5 +96,5 @@ export const exportQueries = (sql: SqlClient.SqlClient, landId: LandId, filters:
       GROUP BY s.domain_id, sd.host, t.domain_id, td.host
       ORDER BY s.domain_id, t.domain_id`
 
-  return { pages, domains, media, links, sourceDomains, domainLinksFrom }
+  return { pages, domains, media, links, sourceDomains, domainLinksFrom, pagesOf, linkKept }
 }

@@ -1,0 +1,117 @@
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect } from "effect"
+import { InvalidInput } from "../domain/errors.js"
+import type { Land } from "../domain/land.js"
+import { LandNotEmbedded, type PseudolinksReport } from "../domain/search.js"
+import { parseModelKey } from "./embeddings/Embedder.js"
+import { searchQueries } from "./search/pages.js"
+import { EXACT, type Pair, similarityQueries } from "./search/similarities.js"
+import { vectorQueries } from "./search/vectors.js"
+import { VectorIndex } from "./VectorIndex.js"
+
+export interface PseudolinksOptions {
+  /** Least cosine similarity of a pair (default: the model's, `defaultThreshold`). */
+  readonly threshold?: number | undefined
+  /** Nearest paragraphs looked at per paragraph (default 10). */
+  readonly neighbours?: number | undefined
+}
+
+/**
+ * The least similarity of a pseudolink, per provider. `hash`: measured on reused and lightly edited passages against
+ * unrelated ones, in French and English (bench/pseudolinks-threshold.ts, README): every reuse scored above it, no
+ * unrelated pair came near. Semantic models (openai, mistral) score unrelated texts of one language higher: not
+ * measured here, a conservative value the user can lower.
+ */
+export const defaultThreshold = (model: string): number => parseModelKey(model)?.provider === "hash" ? HASH_THRESHOLD : 0.85
+export const HASH_THRESHOLD = 0.4
+
+export const DEFAULT_NEIGHBOURS = 10
+// Paragraphs searched per batch (their vectors read in one query, searched on the index's threads).
+const CHUNK = 1000
+// Copies of one text linked to each copy (exact duplicates).
+const EXACT_BAND = 5
+
+export type PseudolinksProgress = (done: number, total: number, pairs: number) => Effect.Effect<void>
+
+/**
+ * Pseudolinks: for each paragraph of a land, its nearest paragraphs on other pages at least `threshold` alike
+ * (k nearest through the vector index, never all pairs), and the paragraphs of identical text on other pages; stored
+ * in `similarities`, replacing the land's previous ones of the model.
+ */
+export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const index = yield* VectorIndex
+
+    /** The land's embedding model, or why there is none to link with (checked before a job starts). */
+    const modelOf = (land: Land) =>
+      Effect.flatMap(searchQueries(sql).landModel(land.id), (model) =>
+        model === null ? Effect.fail(new LandNotEmbedded({ landId: land.id, landName: land.name })) : Effect.succeed(model))
+
+    const compute = (land: Land, options: PseudolinksOptions = {}, progress: PseudolinksProgress = () => Effect.void) =>
+      Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        const model = yield* modelOf(land)
+        const threshold = options.threshold ?? defaultThreshold(model)
+        if (!Number.isFinite(threshold) || threshold < -1 || threshold > 1) {
+          return yield* new InvalidInput({ field: "threshold", reason: "must be a number from -1 to 1" })
+        }
+        const neighbours = options.neighbours ?? DEFAULT_NEIGHBOURS
+        if (!Number.isInteger(neighbours) || neighbours < 1 || neighbours > 100) {
+          return yield* new InvalidInput({ field: "neighbours", reason: "must be an integer from 1 to 100" })
+        }
+        const pages = yield* index.paragraphs(land.id, model)
+        if (pages.size === 0) return yield* new LandNotEmbedded({ landId: land.id, landName: land.name })
+        const ids = [...pages.keys()].sort((a, b) => a - b)
+        const store = similarityQueries(sql, land.id)
+        const vectors = vectorQueries(sql, land.id, model)
+
+        yield* store.clear([model, EXACT])
+        const exact = yield* store.exact(EXACT_BAND)
+        let similar = 0
+        yield* progress(0, ids.length, exact)
+        // A few more than asked: the nearest are often the paragraph itself and others of its own page.
+        const k = neighbours + 6
+        for (let i = 0; i < ids.length; i += CHUNK) {
+          const rows = yield* vectors.vectors(ids.slice(i, i + CHUNK))
+          if (rows.length === 0) continue
+          const dimension = rows[0]!.vector.length
+          const flat = new Float32Array(rows.length * dimension)
+          rows.forEach((r, j) => flat.set(r.vector, j * dimension))
+          const found = yield* index.searchMany(land.id, model, flat, rows.length, k)
+          const pairs: Array<Pair> = []
+          rows.forEach((r, j) => {
+            const page = pages.get(r.paragraphId)!
+            let kept = 0
+            for (const n of found[j]!) {
+              if (kept >= neighbours) break
+              if (n.paragraphId === r.paragraphId || n.expressionId === page) continue
+              kept++
+              if (n.score < threshold) continue
+              const score = Math.min(1, n.score)
+              pairs.push(page < n.expressionId
+                ? { source: r.paragraphId, target: n.paragraphId, score }
+                : { source: n.paragraphId, target: r.paragraphId, score })
+            }
+          })
+          similar += yield* store.insert(model, pairs)
+          yield* progress(Math.min(ids.length, i + CHUNK), ids.length, exact + similar)
+        }
+        const counts = yield* store.counts([model, EXACT])
+        return {
+          landId: land.id,
+          model,
+          threshold,
+          neighbours,
+          paragraphs: ids.length,
+          similar,
+          exact,
+          pagePairs: counts.pages,
+          domainPairs: counts.domains,
+          elapsedMs: (yield* Clock.currentTimeMillis) - startedAt
+        } satisfies PseudolinksReport
+      }).pipe(Effect.withSpan("Pseudolinks.compute", { attributes: { landId: land.id } }))
+
+    return { modelOf, compute } as const
+  })
+}) {}
