@@ -178,7 +178,7 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
       assert.include(same.map(pathOf), "/img/photo.jpg")
       assert.isTrue(same.every((m: { distance: number }) => m.distance === 0))
       const loose = (yield* list(`?nearDuplicatesOf=${shot.id}&maxDistance=64&limit=2&offset=1`)).body
-      assert.strictEqual(loose.total, 5)
+      assert.strictEqual(loose.total, 4) // one entry per file, however many pages show it
       assert.lengthOf(loose.items, 2)
       // An image without a perceptual hash (SVG) has no near-duplicates.
       assert.strictEqual((yield* list(`?nearDuplicatesOf=${item("/img/logo.svg").id}`)).body.total, 0)

@@ -103,9 +103,6 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.fill("input[name=terms]", "climat, réchauffement")
         await page.click("button:has-text('Create the land')")
         await page.waitForSelector(".chips li:has-text('réchauffement')")
-        // The semantic search is the embed stage's: this server does not offer it, so the console shows no such tab.
-        step("The semantic search is the embed stage's")
-        expect(await page.locator("nav.tabs a:has-text('Search')").count()).toBe(0)
         await page.fill("textarea[name=seeds]", `${a.url("/p/0")}\n${a.url("/gallery")}\nnot a url`)
         await page.click("button:has-text('Add the URLs (3)')")
         await page.waitForSelector("text=2 added, 0 already in the land, 1 refused.")
@@ -135,6 +132,18 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.waitForSelector("table.data td:has-text('completed')")
         await page.waitForSelector("ul.recent li")
         await shot(page, "04-crawl-done")
+
+        // The embed stage from the same form, then a search over the paragraphs it embedded (offline hash model).
+        step("An embed job, then a search")
+        await page.selectOption("select[name=kind]", "embed")
+        await page.click("button:has-text('Start the embed job')")
+        await page.waitForSelector(".progress[data-status=completed]:has(strong:has-text('embed'))", { timeout: 60_000 })
+        await page.click("nav.tabs a:has-text('Search')")
+        await page.fill("input[name=q]", "le climat")
+        await page.click("button:has-text('Search')")
+        await page.waitForSelector("ol.hits li a")
+        expect(await page.locator("ol.hits li p").first().textContent()).toContain("climat")
+        await shot(page, "04b-search")
 
         // The pages table: sorted by depth both ways, then filtered.
         step("The pages table: sorted by depth both wa")

@@ -221,6 +221,7 @@ onBothDatabases("readable pipeline", services, (it) => {
 
       // Interrupted between two pages (the archive is slow and polite), then resumed: each page done once.
       let started: number | undefined
+      const slowFrom = performance.now()
       const slow = readableLand(landId, readableOptions({ delayMs: 150, concurrency: 1 }), {
         onJob: (job) => Effect.sync(() => void (started = job.id))
       }).pipe(archiveAt(archive.origin))
@@ -231,13 +232,13 @@ onBothDatabases("readable pipeline", services, (it) => {
       expect(job.status).toBe("interrupted")
       const doneBefore = yield* jobOf(job.id)
       expect(doneBefore).toBeLessThan(6)
-      const resumedAt = performance.now()
       const resumed = yield* readableLand(landId, readableOptions({ delayMs: 150, concurrency: 1 }), {
         resumeJobId: job.id
       }).pipe(archiveAt(archive.origin))
       expect(resumed).toMatchObject({ jobId: job.id, status: "completed", pending: 0 })
       expect(yield* jobOf(job.id)).toBe(6)
-      const asked = archive.requests.filter((r) => r.at >= resumedAt)
+      // The archive's interval holds across the interruption: the host's pace belongs to the process, not the job.
+      const asked = archive.requests.filter((r) => r.at >= slowFrom)
       expect(asked.length).toBeGreaterThan(1)
       for (let i = 1; i < asked.length; i++) expect(asked[i]!.at - asked[i - 1]!.at).toBeGreaterThanOrEqual(140)
     }))
@@ -252,7 +253,7 @@ onBothDatabases("readable pipeline", services, (it) => {
       const summary = yield* readableLand(landId, readableOptions()).pipe(archiveAt(closed))
       expect(summary).toMatchObject({ status: "completed", failed: 2 })
       const pages = yield* pagesOf(landId, site)
-      expect(pages.get("/gone")!.readableError).toMatch(/^no readable content: no stored HTML; archive: NetworkError: /)
+      expect(pages.get("/gone")!.readableError).toMatch(/^no readable content: no stored HTML; archive: ConnectionRefused: /)
       // Nothing stored was lost: the 404 page keeps its crawl outcome.
       const sql = yield* SqlClient.SqlClient
       const [gone] = yield* sql<{ httpStatus: number; crawlState: string }>`

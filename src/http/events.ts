@@ -85,7 +85,11 @@ const eventsRoute = (
       const snapshot = (job: Job) =>
         Effect.map(progress.latest(job.id), Option.match({
           onNone: () => snapshotOf(job),
-          onSome: (live): JobEvent => ({ ...live, type: live.type === "final" ? "final" : "snapshot" })
+          // A final event of a job the row says runs again is its previous run's (a resumed job keeps its id).
+          onSome: (live): JobEvent =>
+            live.type === "final" && (job.status === "running" || job.status === "queued")
+              ? snapshotOf(job)
+              : { ...live, type: live.type === "final" ? "final" : "snapshot" }
         }))
       const first = target.right.jobs.length === 0 && target.right.idle !== null
         ? write(JSON.stringify(target.right.idle))

@@ -128,8 +128,11 @@ export const watchEvents = (path: `/api/v1/${string}/events`, onEvent: (e: JobEv
     socket = new WebSocket(`${scheme}://${location.host}${withToken(path)}`)
     socket.onopen = () => void (delay = 500)
     socket.onmessage = (m) => {
-      const event = JSON.parse(String(m.data)) as JobEvent | { type: "pong" }
-      if (event.type !== "pong") onEvent(event)
+      // A land at rest first says so ("idle", with its latest job as a snapshot); pongs answer our pings.
+      const event = JSON.parse(String(m.data)) as JobEvent | { type: "pong" } | { type: "idle"; latestJob: JobEvent | null }
+      if (event.type === "idle") {
+        if (event.latestJob !== null) onEvent(event.latestJob)
+      } else if (event.type !== "pong") onEvent(event)
     }
     socket.onclose = () => {
       if (stopped) return
@@ -144,37 +147,6 @@ export const watchEvents = (path: `/api/v1/${string}/events`, onEvent: (e: JobEv
   }
 }
 
-/** What this server offers beyond the API this console is built with (search, pseudolinks), read from its OpenAPI. */
-export interface Features {
-  readonly search: boolean
-  readonly pseudolinks: boolean
-  readonly similar: boolean
-}
-
-let features: Promise<Features> | undefined
-export const serverFeatures = () =>
-  features ??= fetch("/openapi.json").then((r) => r.json() as Promise<{ paths?: Record<string, unknown> }>).then(({ paths = {} }) => ({
-    search: "/api/v1/lands/{id}/search" in paths,
-    pseudolinks: "/api/v1/lands/{id}/jobs/pseudolinks" in paths,
-    similar: "/api/v1/expressions/{id}/similar" in paths
-  })).catch(() => ({ search: false, pseudolinks: false, similar: false }))
-
-/**
- * A route this build of the console does not know the schema of (added by the embed stage): plain JSON, shown as it
- * comes. Only called when serverFeatures() lists it.
- */
-export const untypedCall = async (
-  method: "GET" | "POST",
-  path: string,
-  options: { readonly params?: Params; readonly payload?: unknown } = {}
-): Promise<unknown> => {
-  const headers: Record<string, string> = { authorization: `Bearer ${session.token ?? ""}` }
-  if (options.payload !== undefined) headers["content-type"] = "application/json"
-  const res = await fetch(`${path}?${queryOf(options.params ?? {})}`, { method, headers, ...(options.payload === undefined ? {} : { body: JSON.stringify(options.payload) }) })
-  const body = await res.json().catch(() => null) as { error?: string; message?: string } | null
-  if (!res.ok) throw new ApiFailure(body?.error ?? "Server", body?.message ?? res.statusText, { status: res.status })
-  return body
-}
 
 type Compact<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> }
 

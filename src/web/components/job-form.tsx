@@ -1,17 +1,17 @@
 import { Effect, Schema } from "effect"
 import { useMemo, useState } from "preact/hooks"
+import { PseudolinksRequest } from "../../domain/search.js"
 import { CrawlRequest } from "../../http/api.js"
 import { EmbedOptions } from "../../streams/embed-options.js"
 import { MediaOptions } from "../../streams/media-options.js"
 import { ReadableOptions } from "../../streams/readable-options.js"
-import { call, type Features, untypedCall } from "../api.js"
+import { call } from "../api.js"
 import { useI18n } from "../i18n.js"
 import { initialValues, type OptionValue, optionFields, payloadOf } from "../options.js"
 import { ErrorBox, Field, useAction } from "./ui.js"
 
-// The kinds whose options this console knows from their schema; pseudolinks, when the server offers them, start with
-// the server's defaults. The form's values are decoded by the job's schema here (defaults filled in),
-// so a wrong value is named before the request.
+// Each job kind's options come from its request schema; the form's values are decoded by it here (defaults filled
+// in), so a wrong value is named before the request.
 const known = {
   crawl: {
     fields: optionFields(CrawlRequest),
@@ -32,16 +32,21 @@ const known = {
     fields: optionFields(EmbedOptions),
     start: (id: number, input: object) =>
       call((api) => Effect.flatMap(Schema.decodeUnknown(EmbedOptions)(input), (payload) => api.jobs.embed({ path: { id }, payload })))
+  },
+  pseudolinks: {
+    fields: optionFields(PseudolinksRequest),
+    start: (id: number, input: object) =>
+      call((api) => Effect.flatMap(Schema.decodeUnknown(PseudolinksRequest)(input), (payload) => api.search.pseudolinks({ path: { id }, payload })))
   }
 } as const
 
-type Kind = keyof typeof known | "pseudolinks"
+type Kind = keyof typeof known
 
-const fieldsOf = (kind: Kind) => (kind in known ? known[kind as keyof typeof known].fields : [])
+const fieldsOf = (kind: Kind) => known[kind].fields
 
-export const JobForm = ({ landId, features, onStarted }: { readonly landId: number; readonly features: Features | undefined; readonly onStarted: () => void }) => {
+export const JobForm = ({ landId, onStarted }: { readonly landId: number; readonly onStarted: () => void }) => {
   const { t, maybe } = useI18n()
-  const kinds: ReadonlyArray<Kind> = ["crawl", "readable", "media", "embed", ...(features?.pseudolinks ? ["pseudolinks" as const] : [])]
+  const kinds: ReadonlyArray<Kind> = ["crawl", "readable", "media", "embed", "pseudolinks"]
   const [kind, setKind] = useState<Kind>("crawl")
   const [values, setValues] = useState<Record<string, OptionValue>>(() => initialValues(fieldsOf("crawl")))
   const [started, setStarted] = useState<number | null>(null)
@@ -52,9 +57,7 @@ export const JobForm = ({ landId, features, onStarted }: { readonly landId: numb
     <form class="card" onSubmit={(e) => {
       e.preventDefault()
       void run(async () => {
-        const r = kind === "pseudolinks"
-          ? await untypedCall("POST", `/api/v1/lands/${landId}/jobs/${kind}`, { payload: {} }) as { jobId: number }
-          : await known[kind].start(landId, payloadOf(fields, values))
+        const r = await known[kind].start(landId, payloadOf(fields, values))
         setStarted(r.jobId)
         onStarted()
       })

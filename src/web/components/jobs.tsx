@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks"
-import { call, type Features, type JobEvent, watchEvents } from "../api.js"
+import { call, type JobEvent, watchEvents } from "../api.js"
 import { useI18n } from "../i18n.js"
 import { href } from "../router.js"
 import { JobForm } from "./job-form.js"
@@ -9,7 +9,7 @@ import { ErrorBox, useAction, useLoad } from "./ui.js"
 const RECENT = 8
 
 /** Start a job, watch it live over the land's WebSocket, see the last pages it stored, cancel, resume, history. */
-export const Jobs = ({ landId, features, onChange }: { readonly landId: number; readonly features: Features | undefined; readonly onChange: () => void }) => {
+export const Jobs = ({ landId, onChange }: { readonly landId: number; readonly onChange: () => void }) => {
   const { t, maybe, num, date } = useI18n()
   const history = useLoad(() => call((api) => api.jobs.landJobs({ path: { id: landId } })), [landId])
   const [tick, setTick] = useState(0)
@@ -37,7 +37,7 @@ export const Jobs = ({ landId, features, onChange }: { readonly landId: number; 
   const events = [...live.values()].sort((a, b) => b.jobId - a.jobId)
   return (
     <div>
-      <JobForm landId={landId} features={features} onStarted={history.reload} />
+      <JobForm landId={landId} onStarted={history.reload} />
       <ErrorBox error={action.error} />
       {events.length > 0 && (
         <div class="card">

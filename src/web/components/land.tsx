@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks"
-import { call, serverFeatures } from "../api.js"
+import { call } from "../api.js"
 import { type Key, useI18n } from "../i18n.js"
 import { go, href, type Route } from "../router.js"
 import { Dictionary } from "./dictionary.js"
@@ -22,11 +22,9 @@ type Tab = typeof tabs[number]
 export const LandView = ({ id, route }: { readonly id: number; readonly route: Route }) => {
   const { t, num } = useI18n()
   const land = useLoad(() => call((api) => api.lands.get({ path: { id } })), [id])
-  const features = useLoad(serverFeatures, [])
   const [editing, setEditing] = useState(false)
   const removal = useAction()
   const tab: Tab = tabs.find((x) => x === route.parts[2]) ?? "overview"
-  const shown = tabs.filter((x) => x !== "search" || features.data?.search === true)
   if (land.error && !land.data) return <ErrorBox error={land.error} />
   if (!land.data) return <p>{t("common.loading")}</p>
   const l = land.data
@@ -55,7 +53,7 @@ export const LandView = ({ id, route }: { readonly id: number; readonly route: R
         {t("land.counts", { pages: num(l.expressionCount), fetched: num(l.fetchedCount), failed: num(l.failedCount), domains: num(l.domainCount), media: num(l.mediaCount) })}
       </p>
       <nav class="tabs">
-        {shown.map((x) => <a class={x === tab ? "active" : ""} href={href(`/lands/${id}/${x}`)}>{t(`tab.${x}` as Key)}</a>)}
+        {tabs.map((x) => <a class={x === tab ? "active" : ""} href={href(`/lands/${id}/${x}`)}>{t(`tab.${x}` as Key)}</a>)}
       </nav>
       {tab === "overview" && (
         <div class="columns">
@@ -63,7 +61,7 @@ export const LandView = ({ id, route }: { readonly id: number; readonly route: R
           <Seeds landId={id} onChange={land.reload} />
         </div>
       )}
-      {tab === "jobs" && <Jobs landId={id} features={features.data} onChange={land.reload} />}
+      {tab === "jobs" && <Jobs landId={id} onChange={land.reload} />}
       {tab === "pages" && (route.parts[3] ? <PageDetail landId={id} id={Number(route.parts[3])} /> : <Pages landId={id} params={route.params} />)}
       {tab === "domains" && <Domains landId={id} />}
       {tab === "graph" && <GraphView landId={id} />}

@@ -1,8 +1,8 @@
 import type { LinkJson } from "../../http/dto.js"
-import { call, serverFeatures, untypedCall } from "../api.js"
+import { call } from "../api.js"
 import { useI18n } from "../i18n.js"
 import { href } from "../router.js"
-import { type Hit, Hits } from "./search.js"
+import { Hits } from "./search.js"
 import { ErrorBox, useLoad } from "./ui.js"
 
 const Links = ({ landId, links }: { readonly landId: number; readonly links: ReadonlyArray<typeof LinkJson.Type> }) => (
@@ -17,11 +17,8 @@ const Links = ({ landId, links }: { readonly landId: number; readonly links: Rea
 export const PageDetail = ({ landId, id }: { readonly landId: number; readonly id: number }) => {
   const { t, maybe, num, date } = useI18n()
   const page = useLoad(() => call((api) => api.lands.expression({ path: { id } })), [id])
-  // Pages like this one, once the land is embedded, on a server that offers it.
-  const similar = useLoad(async () =>
-    (await serverFeatures()).similar
-      ? await untypedCall("GET", `/api/v1/expressions/${id}/similar`, { params: { limit: 10 } }).catch(() => []) as ReadonlyArray<Hit>
-      : [], [id])
+  // Pages like this one; none until the land is embedded (the API says LandNotEmbedded).
+  const similar = useLoad(() => call((api) => api.search.similar({ path: { id }, urlParams: { limit: 10 } })).catch(() => []), [id])
   if (page.error) return <ErrorBox error={page.error} />
   const p = page.data
   if (!p) return <p>{t("common.loading")}</p>

@@ -1,11 +1,10 @@
 import { useState } from "preact/hooks"
-import { untypedCall } from "../api.js"
+import { call } from "../api.js"
 import { useI18n } from "../i18n.js"
 import { href } from "../router.js"
 import { ErrorBox, useAction } from "./ui.js"
 
-// The embed stage's answers (search hits, similar pages), read loosely: this console is built without their schema
-// and shows the fields they share.
+// What search hits and similar pages share, as the API gives them.
 export interface Hit {
   readonly expressionId: number
   readonly url: string
@@ -28,7 +27,7 @@ export const Hits = ({ landId, hits }: { readonly landId: number; readonly hits:
   )
 }
 
-/** Semantic search over the land's paragraphs: shown only when the server offers it. */
+/** Semantic search over the land's paragraphs (embedded by an embed job). */
 export const Search = ({ landId }: { readonly landId: number }) => {
   const { t } = useI18n()
   const [q, setQ] = useState("")
@@ -38,7 +37,7 @@ export const Search = ({ landId }: { readonly landId: number }) => {
     <div class="card">
       <form class="inline" onSubmit={(e) => {
         e.preventDefault()
-        void run(async () => setHits(await untypedCall("GET", `/api/v1/lands/${landId}/search`, { params: { q, limit: 20 } }) as ReadonlyArray<Hit>))
+        void run(async () => setHits(await call((api) => api.search.search({ path: { id: landId }, urlParams: { q, limit: 20 } }))))
       }}>
         <input name="q" type="search" placeholder={t("search.hint")} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         <button type="submit" class="primary" disabled={busy || q.trim() === ""}>{t("search.submit")}</button>
