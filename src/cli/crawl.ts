@@ -9,10 +9,7 @@ import { analyseAfterCrawl } from "../streams/media-analysis.js"
 import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
-import { decodeOptions, emit, runCommand } from "./output.js"
-
-const int = (name: string, description: string) =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 
 const summaryText = (landName: string, s: CrawlSummary) =>
   [

@@ -5,7 +5,7 @@ import { embedLand } from "../streams/embedding.js"
 import { EmbedOptions, type EmbedSummary } from "../streams/embed-options.js"
 import { withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
-import { decodeOptions, emit, runCommand } from "./output.js"
+import { decodeOptions, emit, optionalInt, runCommand } from "./output.js"
 
 export const embedSummaryText = (s: EmbedSummary) =>
   `Embedding of land ${s.landId} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
@@ -23,7 +23,7 @@ export const embedCommand = Command.make("embed", {
     Options.optional
   ),
   minrel: Options.float("minrel").pipe(Options.withDescription("only pages at least this relevant"), Options.optional),
-  limit: Options.integer("limit").pipe(Options.withDescription("embed at most this many pages in this run"), Options.optional),
+  limit: optionalInt("limit", "embed at most this many pages in this run"),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {

@@ -4,10 +4,7 @@ import { Lands } from "../services/Lands.js"
 import { analyseLandMedia } from "../streams/media-analysis.js"
 import { MediaOptions, type MediaSummary } from "../streams/media-options.js"
 import { networkOptions, withApp } from "./app.js"
-import { decodeOptions, emit, runCommand } from "./output.js"
-
-const int = (name: string, description: string) =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 
 export const mediaSummaryText = (s: MediaSummary) =>
   `Media analysis of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.analysed} analysed, ${s.failed} failed, ` +

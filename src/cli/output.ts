@@ -1,3 +1,4 @@
+import { Options } from "@effect/cli"
 import type { PlatformError } from "@effect/platform/Error"
 import { Console, Effect, ParseResult, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
@@ -61,3 +62,7 @@ export const decodeOptions = <A, I>(schema: Schema.Schema<A, I>, input: Record<s
       return new InvalidInput({ field: issue?.path.join(".") || "options", reason: issue?.message ?? e.message })
     })
   )
+
+/** An optional integer option with its help line. */
+export const optionalInt = (name: string, description: string) =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.optional)

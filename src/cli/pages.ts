@@ -4,7 +4,7 @@ import { CrawlState } from "../domain/expression.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
 import { Lands } from "../services/Lands.js"
 import { withApp } from "./app.js"
-import { decodeOptions, emit, plural, runCommand } from "./output.js"
+import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
 import { between } from "../streams/crawl-options.js"
 
 const PageListOptions = Schema.Struct({
@@ -36,7 +36,7 @@ export const pagesCommand = Command.make("pages", {
     Options.withDescription("order (default relevance, highest first; url, title and id ascending)"),
     Options.optional
   ),
-  limit: Options.integer("limit").pipe(Options.withDescription("at most this many pages (default 50)"), Options.optional),
+  limit: optionalInt("limit", "at most this many pages (default 50)"),
   json: Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {

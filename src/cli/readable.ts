@@ -5,10 +5,7 @@ import { readableLand } from "../streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../streams/readable-options.js"
 import { networkOptions, withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
-import { decodeOptions, emit, runCommand } from "./output.js"
-
-const int = (name: string, description: string) =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 
 export const readableSummaryText = (s: ReadableSummary) =>
   `Readable of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +

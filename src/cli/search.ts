@@ -6,7 +6,7 @@ import { SemanticSearch } from "../services/SemanticSearch.js"
 import { pseudolinksLand, type PseudolinksSummary } from "../streams/pseudolinks.js"
 import { withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
-import { decodeOptions, emit, plural, runCommand } from "./output.js"
+import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
 
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
@@ -49,7 +49,7 @@ export const pseudolinksCommand = Command.make("pseudolinks", {
     Options.withDescription("least cosine similarity of a pair (default: the model's; 0.4 for hash)"),
     Options.optional
   ),
-  neighbours: Options.integer("neighbours").pipe(Options.withDescription("nearest paragraphs looked at per paragraph (default 10)"), Options.optional),
+  neighbours: optionalInt("neighbours", "nearest paragraphs looked at per paragraph (default 10)"),
   json
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {
