@@ -62,7 +62,8 @@ layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { tim
         // from when each request leaves: 5 ms for the clocks of two threads).
         const at = seen.map((r) => r.at).sort((a, b) => a - b)
         const closest = Math.min(...at.slice(1).map((t, i) => t - at[i]!))
-        assert.isAtLeast(closest, DELAY_MS - 5, `closest requests ${closest.toFixed(1)} ms apart`)
+        // 20 ms: the loaded site thread logs arrivals late by up to that much (see polite-intervals.test.ts).
+        assert.isAtLeast(closest, DELAY_MS - 20, `closest requests ${closest.toFixed(1)} ms apart`)
       }))
   }
 )
