@@ -12,9 +12,7 @@ import { articlePage, sendHtml } from "./support/fixture-site.js"
 import { type LoggedRequest, type StaticRoute, startWorkerSite } from "./support/worker-site.js"
 
 const DELAY_MS = 200
-// The crawler spaces the sends; a site logs arrivals on a thread that the CPU load delays too, so a gap it logs is the
-// interval plus the difference of two arrival delays. 5 ms held in most runs, and once in CI the loaded site logged
-// 984 ms for a 1 s Crawl-delay: 20 ms covers that site-side jitter. The old scheduler failed by 55 ms at 200 ms.
+// A site logs arrivals on a thread that the CPU load delays too: 20 ms covers that site-side jitter.
 const TOLERANCE_MS = 20
 
 /**

@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { useMemo, useState } from "preact/hooks"
+import { useState } from "preact/hooks"
 import { PseudolinksRequest } from "../../domain/search.js"
 import { CrawlRequest } from "../../http/api.js"
 import { EmbedOptions } from "../../streams/embed-options.js"
@@ -42,16 +42,14 @@ const known = {
 
 type Kind = keyof typeof known
 
-const fieldsOf = (kind: Kind) => known[kind].fields
-
 export const JobForm = ({ landId, onStarted }: { readonly landId: number; readonly onStarted: () => void }) => {
   const { t, maybe } = useI18n()
   const kinds: ReadonlyArray<Kind> = ["crawl", "readable", "media", "embed", "pseudolinks"]
   const [kind, setKind] = useState<Kind>("crawl")
-  const [values, setValues] = useState<Record<string, OptionValue>>(() => initialValues(fieldsOf("crawl")))
+  const [values, setValues] = useState<Record<string, OptionValue>>(() => initialValues(known.crawl.fields))
   const [started, setStarted] = useState<number | null>(null)
   const { busy, error, run } = useAction()
-  const fields = useMemo(() => fieldsOf(kind), [kind])
+  const fields = known[kind].fields
   const set = (name: string, value: OptionValue) => setValues((v) => ({ ...v, [name]: value }))
   return (
     <form class="card" onSubmit={(e) => {
@@ -68,7 +66,7 @@ export const JobForm = ({ landId, onStarted }: { readonly landId: number; readon
           <select name="kind" value={kind} onChange={(e) => {
             const k = e.currentTarget.value as Kind
             setKind(k)
-            setValues(initialValues(fieldsOf(k)))
+            setValues(initialValues(known[k].fields))
           }}>
             {kinds.map((k) => <option value={k}>{maybe(`kind.${k}`) ?? k}</option>)}
           </select>

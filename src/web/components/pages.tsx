@@ -1,9 +1,9 @@
+import { useState } from "preact/hooks"
 import type { ExpressionFilters } from "../../http/api.js"
 import { CrawlState } from "../../domain/expression.js"
 import { call, compact } from "../api.js"
 import { type Key, useI18n } from "../i18n.js"
 import { go, href } from "../router.js"
-import { useState } from "preact/hooks"
 import { ErrorBox, Field, Pager, useLoad } from "./ui.js"
 
 type Sort = NonNullable<ExpressionFilters["sort"]>
@@ -34,7 +34,7 @@ export const Pages = ({ landId, params }: { readonly landId: number; readonly pa
   const update = (changes: Record<string, string | number | undefined>) => go(`/lands/${landId}/pages`, { ...current, offset: undefined, ...changes })
   return (
     <div>
-      <Filters key={params.toString()} landId={landId} current={current} onApply={update} />
+      <Filters key={params.toString()} landId={landId} current={{ ...current, state: state ?? "" }} onApply={update} />
       <ErrorBox error={pages.error} />
       {pages.data && (
         <>
