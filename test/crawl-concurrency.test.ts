@@ -64,7 +64,8 @@ onBothDatabases("concurrent writers", (db) => appOn(db, { fetcher: { timeoutMs: 
       assert.deepStrictEqual(counts[0], { n: 100 + targets.size, d: 100 + targets.size, m: 100 })
     }), { timeout: 120_000 })
 
-  // Each site is crawled by four lands at once, three requests each: a dozen writers race on every page's rows.
+  // Twelve crawls at once, three requests each, all reaching the same three sites: each land's pages and links must come
+  // out whole while the others write to the same tables.
   it.scoped("12 concurrent crawls over overlapping sites produce the same complete graph", () =>
     Effect.gen(function*() {
       const sites = [yield* startFixtureServer(), yield* startFixtureServer(), yield* startFixtureServer()]
