@@ -1,8 +1,9 @@
 import { BaseSequencer, type TestSpecification } from "vitest/node"
 
 /**
- * The files that take longest, longest first (their shares of a whole run's time, measured on the 2-core machine). Two forks share the files in the order given: a long file started last
- * runs alone at the end while the other fork idles, so the long ones go first and the short ones fill in after them.
+ * The files that take longest, longest first (by their share of a whole run on the 2-core machine). Two forks share the
+ * files in the order given: a long file started last runs alone at the end while the other fork idles, so the long
+ * ones go first and the short ones fill in after them.
  * Vitest orders by the durations of its last run where it has them, but CI runs a fresh clone: no such cache, and its
  * fallback (largest file first) put short files of long tests, such as the kill -9 test, last.
  */
