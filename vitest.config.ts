@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config"
+import { HeaviestFirst } from "./test/support/sequencer.js"
 
 // No database and no PostgreSQL to start: pure rules, politeness and the login limiter on the test clock, the fetcher
 // and robots on loopback, the extractor on the main thread; seconds (`npm run test:unit`).
@@ -33,6 +34,8 @@ export default defineConfig({
     // @effect/vitest testers as first loaded (layer() rewrites them in place).
     isolate: false,
     setupFiles: ["test/support/pristine-it.ts"],
+    // The longest files first (test/support/sequencer.ts).
+    sequence: { sequencer: HeaviestFirst },
     projects: [
       { extends: true, test: { name: "unit", include: unit } },
       {

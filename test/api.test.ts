@@ -185,7 +185,9 @@ onBothDatabases("HTTP API", apiServer, (it) => {
     Effect.gen(function*() {
       const base = yield* baseUrl
       const site = yield* startFixtureServer()
-      generatedSite(site, { pages: 30, latencyMs: 150 })
+      // Slow until the cancel, so that it lands mid-crawl; the resumed crawl needs no wait.
+      let latencyMs = 150
+      generatedSite(site, { pages: 30, latencyMs: () => latencyMs })
       const token = yield* userWithToken(base, "dave")
       const land = yield* call(base, "POST", "/api/v1/lands", { token, body: { name: "long", terms: "climat" } })
       yield* call(base, "POST", `/api/v1/lands/${land.body.id}/urls`, { token, body: { urls: [site.url("/p/0")] } })
@@ -207,6 +209,7 @@ onBothDatabases("HTTP API", apiServer, (it) => {
       const fetchedAtCancel = (yield* call(base, "GET", `/api/v1/lands/${land.body.id}/stats`, { token })).body.byState.fetched as number
       assert.isBelow(fetchedAtCancel, 30)
       assert.strictEqual((yield* call(base, "POST", `/api/v1/jobs/${jobId}/cancel`, { token })).status, 409)
+      latencyMs = 0
       const resumed = yield* call(base, "POST", `/api/v1/jobs/${jobId}/resume`, { token })
       assert.strictEqual(resumed.status, 202)
       assert.strictEqual(resumed.body.jobId, jobId)

@@ -64,12 +64,14 @@ onBothDatabases("concurrent writers", (db) => appOn(db, { fetcher: { timeoutMs: 
       assert.deepStrictEqual(counts[0], { n: 100 + targets.size, d: 100 + targets.size, m: 100 })
     }), { timeout: 120_000 })
 
-  it.scoped("20 concurrent crawls over overlapping sites produce the same complete graph", () =>
+  // Twelve crawls at once, three requests each, all reaching the same three sites: each land's pages and links must come
+  // out whole while the others write to the same tables.
+  it.scoped("12 concurrent crawls over overlapping sites produce the same complete graph", () =>
     Effect.gen(function*() {
       const sites = [yield* startFixtureServer(), yield* startFixtureServer(), yield* startFixtureServer()]
       const expected = new Set<string>()
       for (const site of sites) {
-        const links = generatedSite(site, { pages: 15, latencyMs: 5, others: sites.filter((o) => o !== site).map((o) => o.origin) })
+        const links = generatedSite(site, { pages: 10, latencyMs: 5, others: sites.filter((o) => o !== site).map((o) => o.origin) })
         for (const [from, hrefs] of links) {
           for (const href of hrefs) {
             const target = new URL(href, site.origin).href
@@ -79,7 +81,7 @@ onBothDatabases("concurrent writers", (db) => appOn(db, { fetcher: { timeoutMs: 
       }
       const lands = yield* Lands
       const sql = yield* SqlClient.SqlClient
-      const ids = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
+      const ids = yield* Effect.forEach(Array.from({ length: 12 }, (_, i) => i), (i) =>
         Effect.gen(function*() {
           const land = yield* lands.create({ name: `overlap-${i}`, terms: "climat" })
           yield* lands.addUrls(land, [sites[i % 3]!.url("/p/0")])
@@ -87,7 +89,7 @@ onBothDatabases("concurrent writers", (db) => appOn(db, { fetcher: { timeoutMs: 
         }))
       const options = Schema.decodeSync(CrawlOptions)({ delayMs: 0, concurrency: 3, depth: 100 })
       const summaries = yield* Effect.forEach(ids, (id) =>
-        crawlLand(id, options), { concurrency: 20 })
+        crawlLand(id, options), { concurrency: ids.length })
       for (const s of summaries) assert.strictEqual(s.status, "completed")
       const graphs = yield* Effect.forEach(ids, (id) =>
         sql<{ s: string; t: string }>`
@@ -97,7 +99,8 @@ onBothDatabases("concurrent writers", (db) => appOn(db, { fetcher: { timeoutMs: 
       const pages = yield* sql<{ landId: number; n: number; d: number }>`
         SELECT land_id, count(*)::int AS n, count(DISTINCT normalized_url)::int AS d FROM expressions
         WHERE land_id = ANY(${ids}::int[]) GROUP BY land_id`
-      for (const p of pages) assert.deepStrictEqual([p.n, p.d], [45, 45])
+      assert.strictEqual(pages.length, ids.length)
+      for (const p of pages) assert.deepStrictEqual([p.n, p.d], [30, 30])
       // every land reached the whole of the three sites through every one of their links
       for (const g of graphs) {
         assert.strictEqual(new Set(g).size, g.length)

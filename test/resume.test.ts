@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
-import { runMwi, runMwiProcess } from "./support/cli.js"
+import { runMwi } from "./support/cli.js"
 import { copyMigratedDataDir, throwAwayPgDatabase } from "./support/databases.js"
 import { type FixtureServer, startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
@@ -20,6 +20,10 @@ const inScope = <A, E>(self: Effect.Effect<A, E, Scope.Scope | Reactivity.Reacti
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-resume-"))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+// Enough pages that a crawl killed after KILL_AFTER of them still has most of its site ahead of it.
+const PAGES = 40
+const KILL_AFTER = 12
 
 const crawlArgs = (name: string) =>
   ["land", "crawl", "--name", name, "--delay-ms", "0", "--concurrency", "4", "--depth", "100", "--allow-private-network", "--json"]
@@ -46,7 +50,9 @@ type Rows = ReadonlyArray<Record<string, unknown>>
 const scenario = (env: Record<string, string>, queries: (sql: ReadonlyArray<string>) => Promise<ReadonlyArray<Rows>>) =>
   async () => {
     const site = await inScope(startFixtureServer())
-    generatedSite(site, { pages: 60, latencyMs: 40 })
+    // Slow until the kill, so that it lands mid-crawl; the resumed and the reference crawls need no wait.
+    let latencyMs = 40
+    generatedSite(site, { pages: PAGES, latencyMs: () => latencyMs })
     for (const name of ["killed", "clean"]) {
       const r = await runMwi(["land", "create", "--name", name, "--terms", "climat"], env)
       // The throw-away PostgreSQL database is empty until this first command migrates it, and says so.
@@ -55,22 +61,24 @@ const scenario = (env: Record<string, string>, queries: (sql: ReadonlyArray<stri
       await runMwi(["land", "addurl", "--land", name, "--urls", site.url("/p/0")], env)
     }
 
-    await crawlAndKill("killed", env, site, 20)
+    await crawlAndKill("killed", env, site, KILL_AFTER)
+    latencyMs = 0
     const firstRun = pagePaths(site)
     // what the killed run had stored before it died must not be fetched again
     const [fetched] = await queries([`SELECT normalized_url FROM expressions e JOIN lands l ON l.id = e.land_id
       WHERE l.name = 'killed' AND e.crawl_state = 'fetched'`])
     const stored = fetched!.map((r) => new URL(String(r.normalized_url)).pathname)
     expect(stored.length).toBeGreaterThan(0)
-    // the same binary again, as a user would after the kill; the set-up and the reference crawl run in this process
-    const resumed = await runMwiProcess(crawlArgs("killed"), env)
+    // the same command again, in this process: what is under test is what the killed process left in the database
+    // (its lock on the data folder included), not a second start of the binary (test/cli.test.ts runs that)
+    const resumed = await runMwi(crawlArgs("killed"), env)
     expect(resumed.stderr).toBe("")
     expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "completed", pending: 0 })
     const secondRun = pagePaths(site).slice(firstRun.length)
     for (const p of stored) expect(secondRun, `${p} was stored, then fetched again`).not.toContain(p)
 
     const clean = await runMwi(crawlArgs("clean"), env)
-    expect(JSON.parse(clean.stdout)).toMatchObject({ status: "completed", fetched: 60 })
+    expect(JSON.parse(clean.stdout)).toMatchObject({ status: "completed", fetched: PAGES })
 
     const graph = (name: string) => [
       `SELECT regexp_replace(normalized_url, '^.*/p/', '') AS p, depth, crawl_state, http_status
@@ -84,7 +92,7 @@ const scenario = (env: Record<string, string>, queries: (sql: ReadonlyArray<stri
       ...graph("clean"),
       `SELECT j.status FROM jobs j JOIN lands l ON l.id = j.land_id WHERE l.name = 'killed' ORDER BY j.id`
     ])
-    expect(killedPages!.length).toBe(60)
+    expect(killedPages!.length).toBe(PAGES)
     expect(killedPages!.every((p) => p.crawl_state === "fetched")).toBe(true)
     expect({ pages: killedPages, links: killedLinks }).toEqual({ pages: cleanPages, links: cleanLinks })
     expect(jobs!.map((j) => j.status)).toEqual(["interrupted", "completed"])

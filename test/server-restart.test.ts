@@ -7,6 +7,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
+import { copyMigratedDataDir } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
 
@@ -63,9 +64,11 @@ const until = async (f: () => Promise<boolean>, ms = 120_000) => {
 describe("a server restart with a running job", () => {
   it("marks the job interrupted, and resume finishes it from the database frontier", async () => {
     const site = await Effect.runPromise(Scope.extend(startFixtureServer(), scope).pipe(Effect.provide(Reactivity.layer)))
-    generatedSite(site, { pages: 40, latencyMs: 100 })
+    // One request at a time, 100 ms each until the kill, so that it lands mid-crawl; the resumed crawl needs no wait.
+    let latencyMs = 100
+    generatedSite(site, { pages: 40, latencyMs: () => latencyMs })
     const token = "mwi-test-admin-token-0123456789"
-    const env = { MWI_DATA_DIR: path.join(tmp, "data"), MWI_DATABASE_URL: "", MWI_ADMIN_TOKEN: token, MWI_ALLOW_PRIVATE_NETWORK: "1" }
+    const env = { MWI_DATA_DIR: copyMigratedDataDir(tmp), MWI_DATABASE_URL: "", MWI_ADMIN_TOKEN: token, MWI_ALLOW_PRIVATE_NETWORK: "1" }
     const port = await freePort()
     const first = await serve(env, port)
     const land = await api(port, "POST", "/lands", token, { name: "restart", terms: "climat" })
@@ -75,6 +78,7 @@ describe("a server restart with a running job", () => {
     await until(async () => site.requests.filter((r) => r.path.startsWith("/p/")).length >= 8)
     first.kill("SIGKILL")
     await new Promise((r) => first.once("exit", r))
+    latencyMs = 0
 
     const second = await serve(env, port)
     const job = await api(port, "GET", `/jobs/${jobId}`, token)

@@ -16,16 +16,8 @@ import {
   pageNodes
 } from "../domain/export-columns.js"
 import { corpusFile, MANIFEST, manifestCsv } from "../domain/export-corpus.js"
-import { csvHeader, csvLines, type CsvTable } from "../domain/export-csv.js"
-import {
-  gexfBetweenNodesAndEdges,
-  type GexfEdge,
-  gexfEdge,
-  gexfFooter,
-  gexfHeader,
-  gexfNode,
-  type GexfNodeSpec
-} from "../domain/export-gexf.js"
+import { csvHeader, csvLines } from "../domain/export-csv.js"
+import type { GexfEdge, GexfNodeSpec } from "../domain/export-gexf.js"
 import {
   describeFilters,
   type ExportCounts,
@@ -36,8 +28,9 @@ import {
   exportTypes,
   formatOf
 } from "../domain/export-types.js"
-import { makeZipWriter, type ZipWriter } from "../domain/export-zip.js"
+import type { ZipWriter } from "../domain/export-zip.js"
 import { domainPairCsv, pagePairCsv, pagePairEdge, paragraphPairCsv } from "../domain/export-pseudolinks.js"
+import { csvFile, gexfFile, zipArchive, zipEntry } from "./export/encode.js"
 import { pseudolinkMethods, pseudolinkStreams } from "./export/pseudolinks.js"
 import { exportQueries, type PageColumns, SOURCE_DOMAINS } from "./export/queries.js"
 import { allLands, LandRepo, type LandScope } from "./LandRepo.js"
@@ -80,7 +73,6 @@ const decodeType = (type: string) =>
     new InvalidInput({ field: "type", reason: `unknown export type "${type}": use one of ${exportTypes.join(", ")}` })
   ))
 
-
 /**
  * Land exports for Gephi, spreadsheets and text-analysis tools. Rows are read with keyset pagination in short queries,
  * so memory stays flat on a land of any size and the embedded database's single connection is never held for the
@@ -109,7 +101,6 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
       Effect.catchAll((e) => Effect.logDebug("export: table statistics left as they were", e)),
       Effect.withSpan("Exporter.freshenStatistics")
     )
-
 
     const exportLand = (
       landId: number,
@@ -165,47 +156,14 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
             return [rows, next] as const
           }).pipe(Effect.withSpan("Exporter.page", { attributes: { type: exportType, kind: "domainLinks" } })))
 
-        const csv = <Row>(table: CsvTable<Row>, rows: Stream.Stream<ReadonlyArray<Row>, SqlError>) =>
-          Stream.make(csvHeader(table)).pipe(Stream.concat(Stream.map(rows, (page) => csvLines(table, page))))
-
         const gexf = <Row>(
           spec: GexfNodeSpec<Row>,
           nodes: Stream.Stream<ReadonlyArray<Row>, SqlError>,
           edges: Stream.Stream<ReadonlyArray<GexfEdge>, SqlError>,
           what: string
-        ) =>
-          Stream.make(gexfHeader(spec, {
-            description: `${what} (${describeFilters(filters)})`,
-            lastModified: now
-          })).pipe(
-            Stream.concat(Stream.map(nodes, (page) => page.map((row) => gexfNode(spec, row)).join(""))),
-            Stream.concat(Stream.make(gexfBetweenNodesAndEdges)),
-            Stream.concat(Stream.map(edges, (page) => page.map(gexfEdge).join(""))),
-            Stream.concat(Stream.make(gexfFooter))
-          )
+        ) => gexfFile(spec, nodes, edges, { description: `${what} (${describeFilters(filters)})`, lastModified: now })
+        const archive = (body: (zip: ZipWriter) => Stream.Stream<Uint8Array, SqlError>) => zipArchive(now, body)
 
-        const entry = (zip: ZipWriter, name: string, data: Stream.Stream<Uint8Array, SqlError>) =>
-          Stream.suspend(() => {
-            const writer = zip.open(name)
-            return data.pipe(
-              Stream.map((chunk) => {
-                writer.push(chunk)
-                return zip.take()
-              }),
-              Stream.concat(Stream.sync(() => {
-                writer.close()
-                return zip.take()
-              }))
-            )
-          })
-
-        const archive = (body: (zip: ZipWriter) => Stream.Stream<Uint8Array, SqlError>) =>
-          Stream.suspend(() => {
-            const zip = makeZipWriter(now)
-            return body(zip).pipe(Stream.concat(Stream.sync(() => zip.finish())))
-          })
-
-        const text = (s: Stream.Stream<string, SqlError>) => Stream.map(s, (chunk) => utf8.encode(chunk))
         const similar = Stream.unwrap(Effect.map(pseudolinkMethods(sql, land.id), (methods) =>
           Stream.make(pseudolinkStreams(sql, land.id, filters, methods, tally))))
         const alike = <A>(pick: (s: ReturnType<typeof pseudolinkStreams>) => Stream.Stream<A, SqlError>) =>
@@ -214,34 +172,34 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
         const bytes = (): Stream.Stream<Uint8Array, SqlError> => {
           switch (exportType) {
             case "pagecsv":
-              return text(csv(pageCsv, pages({ tags: tagged })))
+              return csvFile(pageCsv, pages({ tags: tagged }))
             case "fullpagecsv":
-              return text(csv(fullPageCsv, pages({ tags: tagged, readable: true })))
+              return csvFile(fullPageCsv, pages({ tags: tagged, readable: true }))
             case "nodecsv":
-              return text(csv(domainCsv, domains))
+              return csvFile(domainCsv, domains)
             case "mediacsv":
-              return text(csv(mediaCsv, media))
+              return csvFile(mediaCsv, media)
             case "pagegexf":
-              return text(gexf(
+              return gexf(
                 pageNodes,
                 pages({}),
                 Stream.map(links, (page) => page.map((l) => ({ source: l.sourceId, target: l.targetId, weight: 1 }))),
                 `Pages of the land "${land.name}" and the links between them`
-              ))
+              )
             case "nodegexf":
-              return text(gexf(
+              return gexf(
                 domainNodes,
                 domains,
                 Stream.map(domainLinks, (page) =>
                   page.map((l) => ({ source: l.sourceDomainId, target: l.targetDomainId, weight: l.linkCount }))),
                 `Domains of the land "${land.name}", linked by the number of links between their pages`
-              ))
+              )
             case "nodelinkcsv":
               return archive((zip) =>
-                entry(zip, "pagesnodes.csv", text(csv(pageNodeCsv, pages({ dates: true })))).pipe(
-                  Stream.concat(entry(zip, "pageslinks.csv", text(csv(pageLinkCsv, links)))),
-                  Stream.concat(entry(zip, "domainnodes.csv", text(csv(domainNodeCsv, domains)))),
-                  Stream.concat(entry(zip, "domainlinks.csv", text(csv(domainLinkCsv, domainLinks))))
+                zipEntry(zip, "pagesnodes.csv", csvFile(pageNodeCsv, pages({ dates: true }))).pipe(
+                  Stream.concat(zipEntry(zip, "pageslinks.csv", csvFile(pageLinkCsv, links))),
+                  Stream.concat(zipEntry(zip, "domainnodes.csv", csvFile(domainNodeCsv, domains))),
+                  Stream.concat(zipEntry(zip, "domainlinks.csv", csvFile(domainLinkCsv, domainLinks)))
                 ))
             case "corpus":
               // One pass, so the manifest says exactly what the archive holds; it goes last, and its lines (about a
@@ -259,18 +217,18 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
                     manifest.push(utf8.encode(csvLines(manifestCsv, lines)))
                     return zip.take()
                   }),
-                  Stream.concat(entry(zip, MANIFEST, Stream.suspend(() => Stream.fromIterable(manifest.splice(0)))))
+                  Stream.concat(zipEntry(zip, MANIFEST, Stream.suspend(() => Stream.fromIterable(manifest.splice(0)))))
                 )
               })
             case "pseudolinks":
-              return text(csv(paragraphPairCsv, alike((p) => p.pairs)))
+              return csvFile(paragraphPairCsv, alike((p) => p.pairs))
             case "pseudolinkspage":
-              return text(csv(pagePairCsv, alike((p) => p.pagePairs)))
+              return csvFile(pagePairCsv, alike((p) => p.pagePairs))
             case "pseudolinksdomain":
-              return text(csv(domainPairCsv, alike((p) => p.domainPairs)))
+              return csvFile(domainPairCsv, alike((p) => p.domainPairs))
             case "pseudolinksgexf":
-              return text(gexf(pageNodes, pages({}), Stream.map(alike((p) => p.pagePairs), (page) => page.map(pagePairEdge)),
-                `Pages of the land "${land.name}", linked by their paragraphs alike (pseudolinks)`))
+              return gexf(pageNodes, pages({}), Stream.map(alike((p) => p.pagePairs), (page) => page.map(pagePairEdge)),
+                `Pages of the land "${land.name}", linked by their paragraphs alike (pseudolinks)`)
           }
         }
 

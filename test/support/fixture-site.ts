@@ -38,14 +38,22 @@ export const sendHtml = (res: ServerResponse, html: string, status = 200) => {
 /**
  * Registers a deterministic site of `pages` article pages (`/p/0` … ) on a fixture server: page i links to a few
  * pages of its own site and, when given, to the same path on the other sites, so a crawl discovers it all from `/p/0`.
- * Answers after `latencyMs`, like a real server. Returns each page's links, so tests can compute the expected graph.
+ * Answers after `latencyMs`, like a real server: a function is read at each request, so that a test can keep a crawl
+ * in flight until it has done what it needs mid-crawl (kill, cancel), then let the rest of the crawl go fast.
+ * Returns each page's links, so tests can compute the expected graph.
  */
 export const generatedSite = (
   server: { readonly route: (path: string, handler: (req: unknown, res: ServerResponse) => void) => void },
-  opts: { readonly pages: number; readonly linksPerPage?: number; readonly latencyMs?: number; readonly others?: ReadonlyArray<string> }
+  opts: {
+    readonly pages: number
+    readonly linksPerPage?: number
+    readonly latencyMs?: number | (() => number)
+    readonly others?: ReadonlyArray<string>
+  }
 ) => {
   const n = opts.pages
   const k = opts.linksPerPage ?? 3
+  const latency = opts.latencyMs ?? 0
   const linksOf = new Map<string, ReadonlyArray<string>>()
   for (let i = 0; i < n; i++) {
     const links: Array<readonly [string, string]> = [[`/p/${(i + 1) % n}`, `next ${(i + 1) % n}`]]
@@ -54,7 +62,7 @@ export const generatedSite = (
     linksOf.set(`/p/${i}`, links.map(([href]) => href))
     const html = articlePage({ title: `Climat page ${i}`, topic: "le climat", links })
     server.route(`/p/${i}`, (_req, res) => {
-      setTimeout(() => sendHtml(res, html), opts.latencyMs ?? 0)
+      setTimeout(() => sendHtml(res, html), typeof latency === "number" ? latency : latency())
     })
   }
   return linksOf
