@@ -10,6 +10,9 @@
 //                                       then the development set when present
 //   npx tsx bench/extract.ts held-out   one subset, page by page
 //   npx tsx bench/extract.ts snippets   the development set only
+//
+// The times are taken on this thread; the extraction workers run with a larger young generation (ExtractorPool.ts,
+// WORKER_LIMITS), so time as they run with `npx tsx --max-semi-space-size=32 bench/extract.ts`.
 
 import { Either } from "effect"
 import * as fs from "node:fs"

@@ -61,14 +61,21 @@ interface Thread {
   failure: string | null
 }
 
+// Parsing a page allocates a DOM object, and a Map, per node, attribute and text (linkedom), which live until the page
+// is done: with V8's default 16 MB semi-space, scavenges copy the same DOM again and again and took a quarter to a
+// third of the extraction time. A young generation of 96 MB (32 MB semi-spaces) holds a page's DOM: on the development
+// set, 10 to 15 % less CPU per page, the same output.
+const WORKER_LIMITS = { resourceLimits: { maxYoungGenerationSizeMb: 96 } }
+
 // Node 20 applies no loader hooks to a worker's entry, and neither tsx's ESM hooks registered inside the worker nor
 // `import.meta.resolve` (vitest) are available to load a TypeScript entry: tsx's CommonJS API loads it, as CommonJS
 // (Node 20.19 can require the ES-module dependencies).
 const spawn = (entry: URL): Worker => {
-  if (!entry.pathname.endsWith(".ts")) return new Worker(entry)
+  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, WORKER_LIMITS)
   const tsx = createRequire(import.meta.url).resolve("tsx/cjs/api")
   return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(entry))})`, {
-    eval: true
+    eval: true,
+    ...WORKER_LIMITS
   })
 }
 
