@@ -20,6 +20,7 @@ export interface VectorIndexSettings {
   /**
    * How long an index is trusted before the database is asked again whether its vectors changed (by another process:
    * this process's changes are followed at once). The search that finds it expired is answered first.
+   * Infinite (never asked) on the embedded database unless `MWI_VECTOR_INDEX_REFRESH_MS` says otherwise.
    */
   readonly refreshMs: number
   /** Threads of a batch search (pseudolinks, similar pages). */
@@ -37,7 +38,8 @@ export class VectorIndexConfig extends Context.Tag("mwi/VectorIndexConfig")<Vect
           ? path.resolve(dir.value)
           : target._tag === "Embedded" ? path.join(target.dataDir, "vectors") : null,
         maxVectors: yield* positiveInt("MWI_VECTOR_INDEX_MAX_VECTORS", 1_000_000),
-        refreshMs: yield* nonNegativeInt("MWI_VECTOR_INDEX_REFRESH_MS", 1000),
+        // An embedded database has no other process: all its changes are this process's own, followed at once.
+        refreshMs: yield* nonNegativeInt("MWI_VECTOR_INDEX_REFRESH_MS", target._tag === "Embedded" ? Number.POSITIVE_INFINITY : 1000),
         threads: Math.max(1, Math.min(4, os.availableParallelism()))
       }
       return { ...settings, ...overrides }
@@ -251,7 +253,7 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         const found = e.index.search(vectors, n, settings.threads) as unknown as BatchMatches
         return Array.from({ length: count }, (_, q) =>
           neighbours(e, found.keys, found.distances, q * n, q * n + Number(found.counts[q])))
-      })
+      }).pipe(Effect.withSpan("VectorIndex.searchMany", { attributes: { count } }))
 
     const pair = (m: Matches) => [m.keys, m.distances] as const
 
