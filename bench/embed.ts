@@ -5,7 +5,8 @@
 // A. The offline `hash` provider alone: paragraphs embedded per second (paragraphs split from generated pages of
 //    English and French prose), and the splitter's pages per second.
 // B. The cost of `crawl --embed`: the same crawl of a loopback site (pages answering after a network-like latency) on
-//    a fresh embedded PGlite, without and with the embed job beside it; the ratio of their durations.
+//    a fresh embedded PGlite, without and with the embed job beside it, in pairs (`--pairs=N`, default 5); the
+//    median of the pairs' ratios.
 // Results are printed and written to bench/results/embed.json.
 
 import { Effect, Layer, Logger, LogLevel, Schema } from "effect"
@@ -26,6 +27,7 @@ import { startFixtureServer } from "../test/support/fixture-server.js"
 import { generatedSite } from "../test/support/fixture-site.js"
 
 const quick = process.argv.includes("--quick")
+const PAIRS = Number(process.argv.find((a) => a.startsWith("--pairs="))?.split("=")[1] ?? 5)
 const here = path.dirname(fileURLToPath(import.meta.url))
 
 /** A page of prose: passages of both languages, reordered and numbered so that no two pages are the same. */
@@ -62,35 +64,54 @@ const crawlOnce = (origin: string, embed: boolean) =>
       const options = Schema.decodeSync(CrawlOptions)({ delayMs: 0, depth: 50, minrel: 0, concurrency: 10, perHost: 10 })
       const started = performance.now()
       const result = yield* crawlWithEmbed(land.id, embed, (hooks) => crawlLand(land.id, options, hooks))
-      return { ms: performance.now() - started, fetched: result.crawl.fetched, vectors: result.embed?.vectors ?? 0 }
+      return {
+        ms: performance.now() - started,
+        crawlMs: result.crawl.durationMs,
+        fetched: result.crawl.fetched,
+        vectors: result.embed?.vectors ?? 0
+      }
     })
     return yield* Effect.provide(run, app).pipe(Effect.ensuring(Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))))
   })
 
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const ratio = (x: number) => Math.round(x * 1000) / 1000
+
+/**
+ * Plain and inline crawls in pairs, each pair's order swapped from the previous one's, so that a machine whose speed
+ * drifts (it is shared) weighs on both alike; the ratio is taken pair by pair. `ms`: until the crawl and the embed job
+ * beside it are both done; `crawlMs`: the crawl job's own duration.
+ */
 const inlineBench = Effect.gen(function*() {
   const site = yield* startFixtureServer()
   const pages = quick ? 150 : 400
   generatedSite(site, { pages, latencyMs: 20 })
   site.route("/robots.txt", (_q, res) => res.writeHead(404).end())
-  // A first crawl warms the extraction threads and the code paths; then plain and inline runs alternate.
+  // A first crawl warms the extraction threads and the code paths.
   yield* crawlOnce(site.origin, false)
-  const plain: Array<number> = []
-  const inline: Array<number> = []
+  const pairs: Array<{ plain: { ms: number; crawlMs: number }; inline: { ms: number; crawlMs: number } }> = []
   let vectors = 0
-  for (let i = 0; i < (quick ? 1 : 2); i++) {
-    plain.push((yield* crawlOnce(site.origin, false)).ms)
-    const withEmbed = yield* crawlOnce(site.origin, true)
-    inline.push(withEmbed.ms)
-    vectors = withEmbed.vectors
+  for (let i = 0; i < (quick ? 2 : PAIRS); i++) {
+    const first = yield* crawlOnce(site.origin, i % 2 === 1)
+    const second = yield* crawlOnce(site.origin, i % 2 === 0)
+    const [plain, inline] = i % 2 === 0 ? [first, second] : [second, first]
+    vectors = inline.vectors
+    pairs.push({ plain, inline })
   }
-  const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const ratios = pairs.map((p) => p.inline.ms / p.plain.ms)
+  const crawlRatios = pairs.map((p) => p.inline.crawlMs / p.plain.crawlMs)
   return {
     pages,
     latencyMs: 20,
     vectors,
-    plainMs: Math.round(median(plain)),
-    inlineMs: Math.round(median(inline)),
-    ratio: Math.round((median(inline) / median(plain)) * 1000) / 1000
+    pairs: pairs.length,
+    plainMs: Math.round(median(pairs.map((p) => p.plain.ms))),
+    inlineMs: Math.round(median(pairs.map((p) => p.inline.ms))),
+    ratio: ratio(median(ratios)),
+    ratioMin: ratio(Math.min(...ratios)),
+    ratioMax: ratio(Math.max(...ratios)),
+    crawlOnlyRatio: ratio(median(crawlRatios)),
+    loadavg: os.loadavg().map((l) => +l.toFixed(1))
   }
 }).pipe(Effect.scoped)
 
@@ -98,7 +119,7 @@ const main = Effect.gen(function*() {
   const hash = hashBench()
   console.log(`hash provider: ${hash.paragraphsPerSecond} paragraphs/s (${hash.paragraphs} paragraphs of ${hash.averageChars} chars on average); splitter ${hash.splitPagesPerSecond} pages/s`)
   const inline = yield* inlineBench
-  console.log(`crawl of ${inline.pages} pages: ${inline.plainMs} ms, with --embed ${inline.inlineMs} ms (${inline.vectors} vectors): ratio ${inline.ratio}`)
+  console.log(`crawl of ${inline.pages} pages: ${inline.plainMs} ms, with --embed ${inline.inlineMs} ms (${inline.vectors} vectors): ratio ${inline.ratio} (${inline.ratioMin}–${inline.ratioMax} over ${inline.pairs} pairs; the crawl job alone ${inline.crawlOnlyRatio})`)
   fs.mkdirSync(path.join(here, "results"), { recursive: true })
   fs.writeFileSync(path.join(here, "results", "embed.json"), JSON.stringify({ cpus: os.cpus().length, quick, hash, inline }, null, 2) + "\n")
 })

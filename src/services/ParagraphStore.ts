@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
 import type { Paragraph } from "../domain/paragraphs.js"
 import { encodeVector } from "../domain/vector.js"
+import { VectorChanges } from "./VectorChanges.js"
 
 /** Which pages an embed job takes: a land's pages with readable text, at least this relevant (none: all). */
 export interface EmbedSelection {
@@ -42,6 +43,7 @@ export interface StoredVector {
 export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/ParagraphStore", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const changes = yield* VectorChanges
 
     const stale = sql`(e.paragraphs_hash IS DISTINCT FROM e.readable_hash)`
     const relevant = (s: EmbedSelection) =>
@@ -99,7 +101,7 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
           UPDATE expressions e SET paragraphs_hash = v.hash
           FROM unnest(${ids}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
           WHERE e.id = v.id AND e.readable_hash = v.hash`
-      })).pipe(Effect.withSpan("ParagraphStore.replace", { attributes: { pages: pages.length } }))
+      })).pipe(Effect.zipRight(changes.changed), Effect.withSpan("ParagraphStore.replace", { attributes: { pages: pages.length } }))
 
     /** The paragraphs of these pages that have no vector of the model yet, in reading order. */
     const missing = (expressionIds: ReadonlyArray<number>, model: string) =>
@@ -117,11 +119,12 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         FROM unnest(${vectors.map((v) => v.paragraphId)}::int[], ${vectors.map((v) => encodeVector(v.vector))}::bytea[])
           AS u(id, vector)
         JOIN paragraphs p ON p.id = u.id
-        ON CONFLICT DO NOTHING`.pipe(Effect.asVoid, Effect.withSpan("ParagraphStore.store", { attributes: { vectors: vectors.length } }))
+        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(changes.changed), Effect.withSpan("ParagraphStore.store", { attributes: { vectors: vectors.length } }))
 
     /** Forgets the paragraphs (and vectors) of pages whose text changed, before the next embed job splits them again. */
     const forget = (expressionIds: ReadonlyArray<number>) =>
-      expressionIds.length === 0 ? Effect.void : sql`DELETE FROM paragraphs WHERE expression_id = ANY(${expressionIds}::int[])`.pipe(Effect.asVoid)
+      expressionIds.length === 0 ? Effect.void : sql`DELETE FROM paragraphs WHERE expression_id = ANY(${expressionIds}::int[])`.pipe(
+        Effect.zipRight(changes.changed))
 
     /** The model the land's vectors were last made with, which search embeds its queries with. */
     const landModel = (landId: LandId) =>
@@ -143,5 +146,6 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
       )
 
     return { next, pendingCount, replace, missing, store, forget, landModel, setLandModel, counts } as const
-  })
+  }),
+  dependencies: [VectorChanges.Default]
 }) {}

@@ -68,6 +68,8 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
 
         yield* store.clear([model, EXACT])
         const exact = yield* store.exact(EXACT_BAND)
+        // Copies of one text are exact pairs already: as neighbours they would only take the places of edited copies.
+        const copies = yield* store.copies
         let similar = 0
         yield* progress(0, ids.length, exact)
         // A few more than asked: the nearest are often the paragraph itself and others of its own page.
@@ -86,6 +88,8 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
             for (const n of found[j]!) {
               if (kept >= neighbours) break
               if (n.paragraphId === r.paragraphId || n.expressionId === page) continue
+              const text = copies.get(r.paragraphId)
+              if (text !== undefined && copies.get(n.paragraphId) === text) continue
               kept++
               if (n.score < threshold) continue
               const score = Math.min(1, n.score)

@@ -4,6 +4,7 @@ import type { ExpressionId, JobId, LandId } from "../domain/ids.js"
 import type { ReadableFields } from "../domain/readable-merge.js"
 import type { PageGraph } from "../domain/page-outcome.js"
 import { PageStore, storableText } from "./PageStore.js"
+import { VectorChanges } from "./VectorChanges.js"
 
 /**
  * Which pages a readable job goes through: fetched pages of a land, optionally down to a depth, not yet processed in
@@ -90,6 +91,7 @@ const toPage = (r: Row): StoredPage => ({
 export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/ReadableStore", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const changes = yield* VectorChanges
     const pages = yield* PageStore
 
     const selected = (s: ReadableSelection) =>
@@ -115,7 +117,10 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/Readable
         const graphs = results.flatMap((r) => r._tag === "Updated" && r.graph !== null ? [r.graph] : [])
         const report = yield* pages.writeGraph(landId, graphs)
         // A new text's page loses its paragraphs and their vectors: the next embed job splits the new text.
-        if (graphs.length > 0) yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${graphs.map((g) => g.expressionId)}::int[])`
+        if (graphs.length > 0) {
+          yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${graphs.map((g) => g.expressionId)}::int[])`
+          yield* changes.changed
+        }
         // Media no longer shown by the new text go; those still shown keep their analysis.
         for (const g of graphs) {
           yield* sql`
@@ -157,5 +162,5 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/Readable
 
     return { next, pendingCount, write } as const
   }),
-  dependencies: [PageStore.Default]
+  dependencies: [PageStore.Default, VectorChanges.Default]
 }) {}

@@ -51,16 +51,15 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
         const [vector] = yield* embedder.embed([text])
         const size = yield* index.size(land.id, model)
         if (size === 0) return yield* new LandNotEmbedded({ landId: land.id, landName: land.name })
-        // Paragraphs of pages under `minrel` are dropped after the search: ask for more until enough remain.
-        for (let k = Math.max(limit * 3, 30); ; k *= 4) {
+        // The index holds every page: paragraphs of pages under `minrel` (left out by the query of their rows) and
+        // of pages deleted since the index was brought up to date are dropped, so more are asked until enough remain.
+        for (let k = options.minrel === undefined ? limit : Math.max(limit * 3, 30); ; k *= 4) {
           const found = yield* index.search(land.id, model, vector!, k)
-          const rows = new Map((yield* q.paragraphs(found.map((n) => n.paragraphId))).map((r) => [r.paragraphId, r]))
-          const hits: Array<SearchHit> = []
-          for (const n of found) {
+          const rows = new Map((yield* q.paragraphs(found.map((n) => n.paragraphId), options.minrel)).map((r) => [r.paragraphId, r]))
+          const hits = found.flatMap((n): Array<SearchHit> => {
             const row = rows.get(n.paragraphId)
-            if (row === undefined || (options.minrel !== undefined && (row.relevance ?? 0) < options.minrel)) continue
-            hits.push({ ...row, score: n.score })
-          }
+            return row === undefined ? [] : [{ ...row, score: n.score }]
+          })
           if (hits.length >= limit || k >= size) return hits.slice(0, limit)
         }
       }).pipe(Effect.withSpan("SemanticSearch.search", { attributes: { landId: land.id } }))

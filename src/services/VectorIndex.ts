@@ -6,6 +6,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import usearch, { type BatchMatches, type Index, type Matches } from "usearch"
 import { DatabaseTargetConfig } from "./Database.js"
+import { VectorChanges } from "./VectorChanges.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { nonNegativeInt, positiveInt } from "./config.js"
 import { sameStamp, vectorQueries, type VectorStamp } from "./search/vectors.js"
@@ -16,7 +17,11 @@ export interface VectorIndexSettings {
   readonly dir: string | null
   /** Vectors held in memory at most, all lands together: the least recently used indexes go first. */
   readonly maxVectors: number
-  /** How long an index is trusted before the database is asked again whether its vectors changed. */
+  /**
+   * How long an index is trusted before the database is asked again whether its vectors changed (by another process:
+   * this process's changes are followed at once). The search that finds it expired is answered first.
+   * Infinite (never asked) on the embedded database unless `MWI_VECTOR_INDEX_REFRESH_MS` says otherwise.
+   */
   readonly refreshMs: number
   /** Threads of a batch search (pseudolinks, similar pages). */
   readonly threads: number
@@ -33,7 +38,8 @@ export class VectorIndexConfig extends Context.Tag("mwi/VectorIndexConfig")<Vect
           ? path.resolve(dir.value)
           : target._tag === "Embedded" ? path.join(target.dataDir, "vectors") : null,
         maxVectors: yield* positiveInt("MWI_VECTOR_INDEX_MAX_VECTORS", 1_000_000),
-        refreshMs: yield* nonNegativeInt("MWI_VECTOR_INDEX_REFRESH_MS", 1000),
+        // An embedded database has no other process: all its changes are this process's own, followed at once.
+        refreshMs: yield* nonNegativeInt("MWI_VECTOR_INDEX_REFRESH_MS", target._tag === "Embedded" ? Number.POSITIVE_INFINITY : 1000),
         threads: Math.max(1, Math.min(4, os.availableParallelism()))
       }
       return { ...settings, ...overrides }
@@ -56,6 +62,10 @@ interface Entry {
   pages: Map<number, number>
   stamp: VectorStamp | null
   checkedAt: number
+  /** The generation of this process's vector changes the index has followed. */
+  seen: number
+  /** A check for other processes' changes runs in the background. */
+  checking: boolean
   usedAt: number
   /** Changed since saved. */
   dirty: boolean
@@ -92,6 +102,8 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
   scoped: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const settings = yield* VectorIndexConfig
+    const changes = yield* VectorChanges
+    const scope = yield* Effect.scope
     const entries = new Map<string, Entry>()
 
     const save = (entry: Entry) =>
@@ -178,6 +190,8 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
             pages: new Map(),
             stamp: null,
             checkedAt: 0,
+            seen: -1,
+            checking: false,
             usedAt: 0,
             dirty: false,
             lock: yield* Effect.makeSemaphore(1)
@@ -187,9 +201,25 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         const e = entry
         const now = yield* Clock.currentTimeMillis
         e.usedAt = now
-        if (fresh || e.stamp === null || now - e.checkedAt >= settings.refreshMs) {
-          yield* e.lock.withPermits(1)(refresh(e))
-          yield* evict(e)
+        const generation = yield* changes.generation
+        const update = e.lock.withPermits(1)(refresh(e)).pipe(
+          Effect.zipRight(evict(e)),
+          Effect.zipRight(Effect.sync(() => {
+            e.seen = Math.max(e.seen, generation)
+          }))
+        )
+        if (fresh || e.stamp === null || e.seen !== generation) yield* update
+        else if (now - e.checkedAt >= settings.refreshMs && !e.checking) {
+          // Another process's changes: looked for after this use, which the check (a count over the land's vectors,
+          // hundreds of milliseconds on a large land) would otherwise hold up.
+          e.checking = true
+          yield* update.pipe(
+            Effect.catchAll((error) => Effect.logWarning("vector index: not brought up to date", error)),
+            Effect.ensuring(Effect.sync(() => {
+              e.checking = false
+            })),
+            Effect.forkIn(scope)
+          )
         }
         return e
       })
@@ -223,7 +253,7 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         const found = e.index.search(vectors, n, settings.threads) as unknown as BatchMatches
         return Array.from({ length: count }, (_, q) =>
           neighbours(e, found.keys, found.distances, q * n, q * n + Number(found.counts[q])))
-      })
+      }).pipe(Effect.withSpan("VectorIndex.searchMany", { attributes: { count } }))
 
     const pair = (m: Matches) => [m.keys, m.distances] as const
 
@@ -235,5 +265,6 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
     const size = (landId: number, model: string) => Effect.map(current(landId, model), (e) => e.pages.size)
 
     return { search, searchMany, paragraphs, size, settings } as const
-  })
+  }),
+  dependencies: [VectorChanges.Default]
 }) {}

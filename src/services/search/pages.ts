@@ -27,11 +27,12 @@ export const searchQueries = (sql: SqlClient.SqlClient) => {
       Effect.map((rows) => rows[0]?.embeddingModel ?? null)
     )
 
-  const paragraphs = (ids: ReadonlyArray<number>) =>
+  /** These paragraphs with their page, those of pages at least `minrel` relevant only (when given). */
+  const paragraphs = (ids: ReadonlyArray<number>, minrel?: number) =>
     ids.length === 0 ? Effect.succeed([]) : sql<ParagraphRow>`
       SELECT p.id AS paragraph_id, p.expression_id, x.url, x.title, x.relevance, p.text
       FROM paragraphs p JOIN expressions x ON x.id = p.expression_id
-      WHERE p.id = ANY(${ids}::int[])`
+      WHERE p.id = ANY(${ids}::int[]) ${minrel === undefined ? sql`` : sql`AND COALESCE(x.relevance, 0) >= ${minrel}`}`
 
   const pages = (ids: ReadonlyArray<number>) =>
     ids.length === 0 ? Effect.succeed([]) : sql<PageRow>`

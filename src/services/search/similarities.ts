@@ -54,6 +54,16 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
         ON CONFLICT DO NOTHING RETURNING 1)
       SELECT count(*)::int AS n FROM added`.pipe(Effect.map((rows) => rows[0]?.n ?? 0))
 
+  /** The paragraphs whose normalised text is on several of the land's pages, with its hash (the exact pairs' texts). */
+  const copies = sql<{ id: number; textHash: string }>`
+    SELECT p.id, p.text_hash FROM paragraphs p JOIN expressions x ON x.id = p.expression_id
+    WHERE x.land_id = ${landId}
+      AND p.text_hash IN (
+        SELECT q.text_hash FROM paragraphs q JOIN expressions y ON y.id = q.expression_id
+        WHERE y.land_id = ${landId} GROUP BY q.text_hash HAVING count(DISTINCT q.expression_id) > 1)`.pipe(
+    Effect.map((rows) => new Map(rows.map((r) => [r.id, r.textHash])))
+  )
+
   /** Pairs of pages and pairs of domains linked by at least one stored pair of these methods. */
   const counts = (methods: ReadonlyArray<string>) =>
     sql<{ pages: number; domains: number }>`
@@ -67,5 +77,5 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
              (SELECT count(*) FROM (SELECT DISTINCT LEAST(da, db), GREATEST(da, db) FROM pairs WHERE da <> db) t)::int
                AS domains`.pipe(Effect.map((rows) => rows[0] ?? { pages: 0, domains: 0 }))
 
-  return { clear, insert, exact, counts }
+  return { clear, insert, exact, copies, counts }
 }
