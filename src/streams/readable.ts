@@ -50,7 +50,8 @@ interface ArchiveHealth {
   unreachable: string | null
 }
 
-const UNANSWERED = "archive: "
+// The failures where the archive gave no answer at all (a body too large or a redirect loop is an answer).
+const NO_ANSWER: ReadonlySet<string> = new Set(["FetchTimeout", "NetworkError", "HostNotFound", "ConnectionRefused", "TlsFailure", "PrivateAddress"])
 
 const passOf = (job: Job): number | null =>
   typeof job.parameters["passFrom"] === "number" ? job.parameters["passFrom"] : null
@@ -152,15 +153,14 @@ const readablePipeline = (
     const fromArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
       health.unreachable !== null
         ? Effect.succeed(Either.left(`the archive was not asked: it was unreachable (${health.unreachable})`))
-        : askArchive(page).pipe(Effect.tap((answer) => answer._tag === "Right" || !answer.left.startsWith(UNANSWERED) ? Effect.sync(() => {
-          health.failuresInARow = 0
-        }) : Effect.void))
+        : askArchive(page)
 
     const askArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
       Effect.gen(function*() {
         const asked = availabilityUrl(archive, page.url, page.fetchedAt)
         const answer = yield* polite(asked, (paced) =>
           fetcher.fetchBytes(asked, { maxBytes: AVAILABILITY_MAX_BYTES, ...paced }))
+        health.failuresInARow = 0
         if (answer.status < 200 || answer.status >= 300 || answer.body === null) {
           return Either.left(`the archive's availability API answered HTTP ${answer.status}`)
         }
@@ -180,13 +180,14 @@ const readablePipeline = (
           ? Either.right(extraction)
           : Either.left(`the archive's snapshot ${snapshot.timestamp} has no readable text`)
       }).pipe(Effect.catchAll((failure) =>
-        typeof failure === "string" ? Effect.succeed(Either.left(failure)) : Effect.gen(function*() {
+        Effect.gen(function*() {
+          if (typeof failure === "string") return Either.left(failure)
           const reason = failureReason(failure)
-          if (++health.failuresInARow >= ARCHIVE_DOWN_AFTER && health.unreachable === null) {
+          if (NO_ANSWER.has(failure._tag) && ++health.failuresInARow >= ARCHIVE_DOWN_AFTER && health.unreachable === null) {
             health.unreachable = reason.slice(0, 200)
             yield* tracker.stage(`archive unreachable (${failure._tag}): going on without it`)
           }
-          return Either.left(`${UNANSWERED}${reason}`)
+          return Either.left(`archive: ${reason}`)
         })
       ))
 
