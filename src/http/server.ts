@@ -22,7 +22,8 @@ const HealthRoute = HttpLayerRouter.add("GET", "/health", Effect.gen(function*()
   )
 }))
 
-const OpenApiRoute = HttpLayerRouter.add("GET", "/openapi.json", HttpServerResponse.json(OpenApi.fromApi(MwiApiDocument)))
+// Built at the first request (then cached by OpenApi), not when a CLI command imports the server's modules.
+const OpenApiRoute = HttpLayerRouter.add("GET", "/openapi.json", Effect.suspend(() => HttpServerResponse.json(OpenApi.fromApi(MwiApiDocument))))
 
 const MetricsRoute = HttpLayerRouter.add("GET", "/metrics", Effect.map(prometheusText, (text) =>
   HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })))
