@@ -71,7 +71,7 @@ describe("mwi land embed (in process, embedded database)", () => {
       expect(embedded.stderr).toBe("")
       expect(JSON.parse(embedded.stdout)).toMatchObject({ status: "completed", pages: 2, pending: 0, model: "hash/ngrams-v1/512" })
       const text = yield* run(["land", "embed", "--name", "v"])
-      expect(text.stdout).toMatch(/^Embedding of land \d+ completed \(job \d+, model hash\/ngrams-v1\/512\): 0 pages embedded/)
+      expect(text.stdout).toMatch(/^Embedding of land v completed \(job \d+, model hash\/ngrams-v1\/512\): 0 pages embedded/)
       const missing = yield* Effect.promise(() => runMwi(["land", "embed", "--name", "v", "--provider", "openai"], { ...env, OPENAI_API_KEY: "" }))
       expect(missing.code).toBe(1)
       expect(missing.stderr.trim()).toBe("mwi: the openai provider needs an API key: set OPENAI_API_KEY in the environment (or use --provider hash, offline)")

@@ -124,7 +124,8 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
       assert.deepInclude(job.body.result, { analysed: 5, failed: 2, skipped: 1, rows: 10, pending: 0 })
       assert.deepInclude(job.body.parameters, { delayMs: 0, concurrency: 4, perHost: 4, maxBytes: 10 * 1024 * 1024 })
       const landJobs = yield* call(base, "GET", `/api/v1/lands/${landId}/jobs`, { token })
-      assert.deepStrictEqual(landJobs.body.map((j: { kind: string }) => j.kind), ["media", "crawl"])
+      assert.deepStrictEqual(landJobs.body.items.map((j: { kind: string }) => j.kind), ["media", "crawl"])
+      assert.strictEqual(landJobs.body.total, 2)
 
       const all = yield* list("")
       assert.deepInclude(all.body, { total: 10, limit: 50, offset: 0 })

@@ -48,7 +48,7 @@ describe("mwi land medianalyse", () => {
 
     const again = await runMwi(["land", "medianalyse", "--name", "pics", "--allow-private-network"], env)
     expect(again.code).toBe(0)
-    expect(again.stdout).toMatch(/^Media analysis of land 1 completed \(job \d+\): 0 analysed, 0 failed, 0 recorded without decoding \(SVG\), 0 media rows written, 0 still pending/)
+    expect(again.stdout).toMatch(/^Media analysis of land pics completed \(job \d+\): 0 analysed, 0 failed, 0 recorded without decoding \(SVG\), 0 media rows written, 0 still pending/)
   }, 600_000)
 
   it("refuses bad options and unknown lands with one line", async () => {

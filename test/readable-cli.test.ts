@@ -57,7 +57,7 @@ describe("mwi land readable", () => {
     })
     const text = await runMwi(["land", "readable", "--name", "r", "--merge", "preserve_existing", "--no-archive"], env())
     expect(text.code).toBe(0)
-    expect(text.stdout).toMatch(/^Readable of land 1 completed \(job \d+\): 0 updated, 1 unchanged, 1 failed; sources: 1 Readability, 0 archive, 0 heuristic;/)
+    expect(text.stdout).toMatch(/^Readable of land r completed \(job \d+\): 0 updated, 1 unchanged, 1 failed; sources: 1 Readability, 0 archive, 0 heuristic;/)
   }, 600_000)
 
   it("refuses bad options, a bad archive address and unknown lands with one line", async () => {

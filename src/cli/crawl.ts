@@ -1,7 +1,6 @@
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option, Queue } from "effect"
+import { Console, Effect, Option } from "effect"
 import { Lands } from "../services/Lands.js"
-import { type JobEvent, Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { crawlWithEmbed } from "../streams/embedding.js"
@@ -10,6 +9,7 @@ import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
+import { followJobs } from "./progress.js"
 
 const summaryText = (landName: string, s: CrawlSummary) =>
   [
@@ -38,23 +38,6 @@ export const nothingFetched = (s: CrawlSummary): string | null => {
   const hint = HINTS[main.reason]
   return `nothing could be fetched: ${main.count} × ${main.reason}` + (hint === undefined ? "" : `; ${hint}`)
 }
-
-// Each kind's own counter names, in the event's order: "12 fetched, 0 failed, … 3 queued - 5.2 pages/s".
-const progressLine = (e: JobEvent) =>
-  [...Object.entries(e.counters).filter(([name]) => name !== "queued"), ["queued", e.counters.queued] as const]
-    .map(([name, n]) => `${n} ${name}`).join(", ") + ` - ${e.perSecond} ${e.unit}/s`
-
-/** The live line of a job on a terminal (the caller only starts it on one). */
-export const progressBar = (jobOf: () => number | undefined) =>
-  Effect.gen(function*() {
-    const progress = yield* Progress
-    const events = yield* progress.subscribe
-    return yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
-      const e = yield* Queue.take(events)
-      if (e.jobId !== jobOf() || e.type !== "progress") return
-      process.stderr.write(`\r\x1b[K${progressLine(e)}`)
-    })))
-  })
 
 export const crawlCommand = Command.make("crawl", {
   name: Options.text("name").pipe(Options.withDescription("the land's name")),
@@ -94,17 +77,13 @@ export const crawlCommand = Command.make("crawl", {
     })
     const lands = yield* Lands
     const land = yield* lands.getByName(o.name)
-    let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
-    const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
-      onJob: (job) => Effect.sync(() => {
-        jobId ??= job.id
-      })
-    })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
-    const media = yield* analyseAfterCrawl(land.id, options, summary)
+    const { crawl: summary, embed, media } = yield* Effect.scoped(Effect.gen(function*() {
+      yield* followJobs(land, o.json, { crawl: options.limit })
+      const run = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks))
+      return { ...run, media: yield* analyseAfterCrawl(land.id, options, run.crawl) }
+    }))
     yield* emit(o.json, { ...summary, ...(media === null ? {} : { media }), ...(embed === null ? {} : { embed }) }, () =>
-      [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
+      [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(land.name, media)]), ...(embed === null ? [] : [embedSummaryText(land.name, embed)])]
         .join("\n"))
     if (embed !== null && embed.status !== "completed") yield* Console.error(`mwi: embedding ${embed.status}`)
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
@@ -114,4 +93,4 @@ export const crawlCommand = Command.make("crawl", {
       yield* Console.error(o.json ? JSON.stringify({ error: "NothingFetched", message: nothing }) : `mwi: ${nothing}`)
       process.exitCode = 1
     }
-  }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))
+  })))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

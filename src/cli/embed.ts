@@ -4,11 +4,11 @@ import { Lands } from "../services/Lands.js"
 import { embedLand } from "../streams/embedding.js"
 import { EmbedOptions, type EmbedSummary } from "../streams/embed-options.js"
 import { withApp } from "./app.js"
-import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, optionalInt, runCommand } from "./output.js"
+import { followJobs } from "./progress.js"
 
-export const embedSummaryText = (s: EmbedSummary) =>
-  `Embedding of land ${s.landId} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
+export const embedSummaryText = (landName: string, s: EmbedSummary) =>
+  `Embedding of land ${landName} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
   `${s.empty} without paragraphs, ${s.paragraphs} paragraphs split, ${s.vectors} vectors stored, ` +
   `${s.pending} pages still pending; ${(s.durationMs / 1000).toFixed(1)} s, ${s.vectorsPerSecond} vectors/s`
 
@@ -34,16 +34,9 @@ export const embedCommand = Command.make("embed", {
       limit: Option.getOrUndefined(o.limit)
     })
     const land = yield* (yield* Lands).getByName(o.name)
-    let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
-    const summary = yield* embedLand(land.id, options, {
-      onJob: (job) => Effect.sync(() => {
-        jobId = job.id
-      })
-    })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
-    yield* emit(o.json, summary, embedSummaryText)
+    const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json, { embed: options.limit }), embedLand(land.id, options)))
+    yield* emit(o.json, summary, (s) => embedSummaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: embedding ${summary.status}`)
-  }).pipe(Effect.scoped)))).pipe(
+  })))).pipe(
   Command.withDescription("split a land's readable pages into paragraphs and store a vector of each (see README: Embeddings)")
 )

@@ -1,12 +1,13 @@
 import { Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Exit, Option, Random, Sink, Stream } from "effect"
+import { Clock, Effect, Exit, Option, Random, Sink, Stream } from "effect"
 import { describeFilters, type ExportCounts, exportTypes, FileUnwritable } from "../domain/export-types.js"
 import { Exporter } from "../services/Exporter.js"
 import { Lands } from "../services/Lands.js"
 import { withApp } from "./app.js"
 import { emit, platformReason, plural, runCommand } from "./output.js"
+import { type ProgressDisplay, progressDisplay } from "./progress.js"
 
 
 /**
@@ -62,6 +63,24 @@ const countsText = (counts: ExportCounts) =>
     kind === "withoutText" ? `${n} ${n === 1 ? "page" : "pages"} without readable text` : plural(n, countWords[kind] ?? kind)
   ).join(", ")
 
+/** Shows the bytes of an export as they are written (its total is known only at its end), from before the first. */
+const withProgress = (display: ProgressDisplay, land: string, type: string) =>
+<E, R>(stream: Stream.Stream<Uint8Array, E, R>) =>
+  Stream.unwrap(Effect.gen(function*() {
+    const startedAt = yield* Clock.currentTimeMillis
+    let written = 0
+    const show = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const elapsedMs = now - startedAt
+      const perSecond = elapsedMs > 0 ? Math.round(written / (elapsedMs / 1000)) : 0
+      return display.set("export", { land, kind: `export ${type}`, done: written, total: null, unit: "bytes", perSecond, elapsedMs, failed: 0, stage: null })
+    })
+    yield* show
+    return Stream.tap(stream, (chunk) => Effect.suspend(() => {
+      written += chunk.length
+      return show
+    }))
+  }))
+
 export const exportCommand = Command.make("export", {
   name: Options.text("name").pipe(Options.withDescription("the land's name")),
   type: Options.text("type").pipe(Options.withDescription(`the export: ${exportTypes.join(", ")}`)),
@@ -92,7 +111,10 @@ export const exportCommand = Command.make("export", {
     }
     const file = yield* exporter.export(land.id, o.type, filters)
     const target = yield* targetPath(o.out, file.filename)
-    const bytes = yield* writeFileAtomically(target, file.stream)
+    const bytes = yield* Effect.scoped(Effect.gen(function*() {
+      const display = yield* progressDisplay(o.json)
+      return yield* writeFileAtomically(target, file.stream.pipe(withProgress(display, land.name, file.type)))
+    }))
     const counts = yield* file.counts
     const report = { land: { id: land.id, name: land.name }, type: file.type, path: target, bytes, counts, filters: file.filters }
     yield* emit(o.json, report, (r) =>

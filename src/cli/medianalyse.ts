@@ -5,9 +5,10 @@ import { analyseLandMedia } from "../streams/media-analysis.js"
 import { MediaOptions, type MediaSummary } from "../streams/media-options.js"
 import { networkOptions, withApp } from "./app.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
+import { followJobs } from "./progress.js"
 
-export const mediaSummaryText = (s: MediaSummary) =>
-  `Media analysis of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.analysed} analysed, ${s.failed} failed, ` +
+export const mediaSummaryText = (landName: string, s: MediaSummary) =>
+  `Media analysis of land ${landName} ${s.status} (job ${s.jobId}): ${s.analysed} analysed, ${s.failed} failed, ` +
   `${s.skipped} recorded without decoding (SVG), ${s.rows} media rows written, ${s.pending} still pending; ` +
   `${(s.durationMs / 1000).toFixed(1)} s, ${s.filesPerSecond} files/s`
 
@@ -32,8 +33,8 @@ export const medianalyseCommand = Command.make("medianalyse", {
       maxBytes: Option.getOrUndefined(o.maxBytes)
     })
     const land = yield* (yield* Lands).getByName(o.name)
-    const summary = yield* analyseLandMedia(land.id, options)
-    yield* emit(o.json, summary, mediaSummaryText)
+    const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json), analyseLandMedia(land.id, options)))
+    yield* emit(o.json, summary, (s) => mediaSummaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: media analysis ${summary.status}`)
   })))).pipe(
   Command.withDescription("analyse the images, video and audio of a land's pages: size, format, colours, EXIF, hashes")

@@ -4,14 +4,15 @@ import { Lands } from "../services/Lands.js"
 import { readableLand } from "../streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../streams/readable-options.js"
 import { networkOptions, withApp } from "./app.js"
-import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
+import { followJobs } from "./progress.js"
 
-export const readableSummaryText = (s: ReadableSummary) =>
-  `Readable of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +
+export const readableSummaryText = (landName: string, s: ReadableSummary) =>
+  `Readable of land ${landName} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +
   `${s.failed} failed; sources: ${s.sources.readability} Readability, ${s.sources.archive} archive, ` +
   `${s.sources.heuristic} heuristic; ${s.discovered} discovered, ${s.pending} still pending; ` +
-  `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
+  `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s` +
+  (s.archiveUnreachable === null ? "" : `\nThe web archive was unreachable, and not asked for the pages after: ${s.archiveUnreachable}`)
 
 export const readableCommand = Command.make("readable", {
   name: Options.text("name").pipe(Options.withDescription("the land's name")),
@@ -43,16 +44,9 @@ export const readableCommand = Command.make("readable", {
       delayMs: Option.getOrUndefined(o.delayMs)
     })
     const land = yield* (yield* Lands).getByName(o.name)
-    let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
-    const summary = yield* readableLand(land.id, options, {
-      onJob: (job) => Effect.sync(() => {
-        jobId = job.id
-      })
-    })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
-    yield* emit(o.json, summary, readableSummaryText)
+    const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json, { readable: options.limit }), readableLand(land.id, options)))
+    yield* emit(o.json, summary, (s) => readableSummaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: readable ${summary.status}`)
-  }).pipe(Effect.scoped)))).pipe(
+  })))).pipe(
   Command.withDescription("re-extract the readable text of a land's pages: Readability, then the web archive, then a heuristic")
 )

@@ -5,7 +5,7 @@ import { Lands } from "../services/Lands.js"
 import { SemanticSearch } from "../services/SemanticSearch.js"
 import { pseudolinksLand, type PseudolinksSummary } from "../streams/pseudolinks.js"
 import { withApp } from "./app.js"
-import { progressBar } from "./crawl.js"
+import { followJobs } from "./progress.js"
 import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
 
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
@@ -34,10 +34,10 @@ export const searchCommand = Command.make("search", {
     yield* emit(o.json, hits, hitsText(o.query))
   })))).pipe(Command.withDescription("find the paragraphs of a land nearest to a text (the land's embedding model)"))
 
-const summaryText = (s: PseudolinksSummary) => {
+const summaryText = (landName: string, s: PseudolinksSummary) => {
   const r = s.report
-  if (r === null) return `Pseudolinks of land ${s.landId} ${s.status} (job ${s.jobId})`
-  return `Pseudolinks of land ${s.landId} ${s.status} (job ${s.jobId}): ${plural(r.paragraphs, "paragraph")} of ${r.model}, ` +
+  if (r === null) return `Pseudolinks of land ${landName} ${s.status} (job ${s.jobId})`
+  return `Pseudolinks of land ${landName} ${s.status} (job ${s.jobId}): ${plural(r.paragraphs, "paragraph")} of ${r.model}, ` +
     `${plural(r.similar, "similar pair")} (similarity ≥ ${r.threshold}, ${r.neighbours} nearest each), ` +
     `${plural(r.exact, "exact duplicate pair")}; ${plural(r.pagePairs, "page pair")}, ${plural(r.domainPairs, "domain pair")}; ` +
     `${(s.durationMs / 1000).toFixed(1)} s`
@@ -58,16 +58,9 @@ export const pseudolinksCommand = Command.make("pseudolinks", {
       neighbours: Option.getOrUndefined(o.neighbours)
     })
     const land = yield* (yield* Lands).getByName(o.name)
-    let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
-    const summary = yield* pseudolinksLand(land.id, options, {
-      onJob: (job) => Effect.sync(() => {
-        jobId = job.id
-      })
-    })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
-    yield* emit(o.json, summary, summaryText)
+    const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json), pseudolinksLand(land.id, options)))
+    yield* emit(o.json, summary, (s) => summaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: pseudolinks ${summary.status}`)
-  }).pipe(Effect.scoped)))).pipe(
+  })))).pipe(
   Command.withDescription("find passages reused across a land's pages (nearest paragraphs and exact duplicates) and store them")
 )

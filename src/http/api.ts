@@ -181,7 +181,7 @@ export class LandsGroup extends HttpApiGroup.make("lands")
   .middleware(Authentication)
   .prefix("/api/v1") {}
 
-const BooleanFromString = Schema.BooleanFromString.annotations({ description: "true or false" })
+const BooleanFromString = Schema.BooleanFromString.annotations({ description: "true or false", jsonSchema: { type: "boolean" } })
 
 export const MediaFilters = Schema.Struct({
   ...Pagination,
@@ -230,7 +230,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
     .addError(apiError(EmbeddingRateLimited))
     .addError(apiError(EmbeddingServerError))
     .addError(apiError(EmbeddingBadResponse)))
-  .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.addSuccess(Schema.Array(JobJson)).addError(landNotFound))
+  .add(HttpApiEndpoint.get("landJobs")`/lands/${id}/jobs`.setUrlParams(Schema.Struct(Pagination)).addSuccess(Page(JobJson)).addError(landNotFound))
   .add(HttpApiEndpoint.get("get")`/jobs/${id}`.addSuccess(JobJson).addError(jobNotFound))
   .add(HttpApiEndpoint.post("cancel")`/jobs/${id}/cancel`.addSuccess(JobJson).addError(jobNotFound).addError(apiError(JobNotRunning)))
   .add(HttpApiEndpoint.post("resume")`/jobs/${id}/resume`.addSuccess(Started, { status: 202 })

@@ -9,13 +9,13 @@ import { caller } from "./auth.js"
 import { errorResponse, orDatabaseError, pathNotFound } from "./errors.js"
 import { IdParam, IntParam, NumberParam } from "./params.js"
 
-const QUERY = { minrel: NumberParam(0), depth: IntParam(0, 1000), http: IntParam(100, 599) }
+export const ExportNumbers = { minrel: NumberParam(0), depth: IntParam(0, 1000), http: IntParam(100, 599) }
 
 /** A numeric query parameter, strictly spelt (see params.ts); absent or empty is unset. */
-const numberParam = (query: URLSearchParams, name: keyof typeof QUERY) => {
+const numberParam = (query: URLSearchParams, name: keyof typeof ExportNumbers) => {
   const value = query.get(name)
   if (value === null || value === "") return Effect.succeed(undefined)
-  return Schema.decodeUnknown(QUERY[name])(value).pipe(
+  return Schema.decodeUnknown(ExportNumbers[name])(value).pipe(
     Effect.mapError(() => new InvalidInput({ field: name, reason: `must be a ${name === "minrel" ? "finite number" : "decimal integer"} in range` }))
   )
 }

@@ -156,7 +156,12 @@ export const JobsHandlers = HttpApiBuilder.group(MwiApi, "jobs", (h) =>
       .handle("readable", ({ path, payload }) => start(path.id, (land) => supervisor.startReadable(land, payload)))
       .handle("embed", ({ path, payload }) =>
         start(path.id, (land) => supervisor.startEmbed(land, payload), InvalidInput, ...embeddingErrors))
-      .handle("landJobs", ({ path }) => Effect.flatMap(ownLand(path.id), (land) => jobs.listByLand(land.id)).pipe(orDatabaseError))
+      .handle("landJobs", ({ path, urlParams: { limit = 50, offset = 0 } }) =>
+        Effect.flatMap(ownLand(path.id), (land) =>
+          Effect.all({ items: jobs.listByLand(land.id, limit, offset), total: jobs.countByLand(land.id) })).pipe(
+          Effect.map((page) => ({ ...page, limit, offset })),
+          orDatabaseError
+        ))
       .handle("get", ({ path }) => ownJob(path.id).pipe(orDatabaseError))
       .handle("cancel", ({ path }) => Effect.zipRight(ownJob(path.id), supervisor.cancel(path.id)).pipe(orDatabaseError))
       .handle("resume", ({ path }) =>

@@ -1,4 +1,4 @@
-import { HttpApiSwagger, HttpLayerRouter, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiSwagger, HttpLayerRouter, OpenApi, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Metric } from "effect"
 import { InvalidInput } from "../domain/errors.js"
@@ -10,6 +10,7 @@ import { errorResponse, pathNotFound } from "./errors.js"
 import { guardInput } from "./input-guard.js"
 import { JobEventsRoute, LandEventsRoute } from "./events.js"
 import { ExportRoute } from "./export-route.js"
+import { MwiApiDocument } from "./routes-api.js"
 import { AccountHandlers, AuthHandlers, JobsHandlers, LandsHandlers, MediaHandlers } from "./handlers.js"
 import { SearchHandlers } from "./search-handlers.js"
 
@@ -20,6 +21,9 @@ const HealthRoute = HttpLayerRouter.add("GET", "/health", Effect.gen(function*()
     Effect.catchAll(() => Effect.succeed(HttpServerResponse.unsafeJson({ status: "error", database: "unreachable" }, { status: 503 })))
   )
 }))
+
+// Built at the first request (then cached by OpenApi), not when a CLI command imports the server's modules.
+const OpenApiRoute = HttpLayerRouter.add("GET", "/openapi.json", Effect.suspend(() => HttpServerResponse.json(OpenApi.fromApi(MwiApiDocument))))
 
 const MetricsRoute = HttpLayerRouter.add("GET", "/metrics", Effect.map(prometheusText, (text) =>
   HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })))
@@ -70,12 +74,14 @@ const ApiMiddleware = HttpLayerRouter.middleware<{ handles: HttpServerError.Rout
     return res
   }), { global: true })
 
-const Routes = Layer.mergeAll(
-  HttpLayerRouter.addHttpApi(MwiApi, { openapiPath: "/openapi.json" }).pipe(
+/** Every route of the server, for `serve` (and for a test that lists them). */
+export const Routes = Layer.mergeAll(
+  HttpLayerRouter.addHttpApi(MwiApi).pipe(
     Layer.provide([AuthHandlers, AccountHandlers, LandsHandlers, MediaHandlers, JobsHandlers, SearchHandlers]),
     Layer.provide(AuthenticationLive)
   ),
-  HttpApiSwagger.layerHttpLayerRouter({ api: MwiApi, path: "/docs" }),
+  HttpApiSwagger.layerHttpLayerRouter({ api: MwiApiDocument, path: "/docs" }),
+  OpenApiRoute,
   HealthRoute,
   MetricsRoute,
   JobEventsRoute,

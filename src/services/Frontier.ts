@@ -86,10 +86,12 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
             lower(coalesce(error, '') || ' ' || coalesce(http_status::text, ''))) > 0`}
         RETURNING id`.pipe(Effect.map((rs) => rs.length))
 
+    // Claimed URLs are still to do: without them the count drops by a whole claim at each one and climbs back as
+    // pages are stored (0 → 21 → 3), and a job's total (done + to do) jumps with it.
     const pendingCount = (landId: LandId, maxDepth: number) =>
       sql<{ n: number }>`
         SELECT count(*)::int AS n FROM expressions
-        WHERE land_id = ${landId} AND crawl_state = 'pending' AND depth <= ${maxDepth}`.pipe(
+        WHERE land_id = ${landId} AND crawl_state IN ('pending', 'claimed') AND depth <= ${maxDepth}`.pipe(
         Effect.map((rs) => rs[0]?.n ?? 0)
       )
 

@@ -79,8 +79,11 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
         Effect.flatMap((js) => js[0] ? Effect.succeed(js[0]) : Effect.fail(new JobNotFound({ id })))
       )
 
-    const listByLand = (landId: LandId, limit = 100) =>
-      many(sql`SELECT * FROM jobs WHERE land_id = ${landId} ORDER BY id DESC LIMIT ${limit}`)
+    const listByLand = (landId: LandId, limit = 100, offset = 0) =>
+      many(sql`SELECT * FROM jobs WHERE land_id = ${landId} ORDER BY id DESC LIMIT ${limit} OFFSET ${offset}`)
+
+    const countByLand = (landId: LandId) =>
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE land_id = ${landId}`.pipe(Effect.map((rs) => rs[0]?.n ?? 0))
 
     const start = (id: JobId) =>
       sql`UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, now()), heartbeat_at = now(),
@@ -118,6 +121,6 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
       many(sql`SELECT * FROM jobs WHERE land_id = ${landId} AND kind = ${kind} AND status = 'running'
                  AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
 
-    return { create, get, listByLand, start, report, finish, interruptStale, liveOnLand } as const
+    return { create, get, listByLand, countByLand, start, report, finish, interruptStale, liveOnLand } as const
   })
 }) {}

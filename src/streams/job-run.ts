@@ -143,7 +143,13 @@ export const runJob = <S, E, R>(
 
     const tracker: JobTracker = {
       job,
-      count: (f) => Ref.update(counters, f),
+      // An item finished leaves what remains to do: `queued` follows at once, not at the next heartbeat (a second
+      // later), so done + queued stays steady between two counts of the database.
+      count: (f) =>
+        Ref.update(counters, (c) => {
+          const next = f(c)
+          return { ...next, queued: Math.max(0, next.queued - (finished(next) - finished(c))) }
+        }),
       stage: (name) => Ref.set(stage, name)
     }
     yield* Metric.increment(runningJobs)

@@ -36,6 +36,8 @@ export const ReadableSummary = Schema.Struct({
   failed: Schema.Int,
   /** Which source won, over the pages processed by this run. */
   sources: Schema.Struct({ readability: Schema.Int, archive: Schema.Int, heuristic: Schema.Int }),
+  /** Why the web archive was given up during this run (it answered nothing several times in a row), else null. */
+  archiveUnreachable: Schema.NullOr(Schema.String),
   /** New expressions created from rebuilt links. */
   discovered: Schema.Int,
   /** Selected pages not processed yet (left by --limit, or by an interruption). */

@@ -29,6 +29,9 @@ interface Processed {
 }
 
 const READ_BATCH = 50
+// Archive requests in a row that get no answer at all (host not found, refused, timed out) before the archive is taken
+// as unreachable: the job goes on without it rather than waiting out a timeout for every page.
+const ARCHIVE_DOWN_AFTER = 3
 const WRITE_BATCH = 25
 // The availability answer is a small JSON document.
 const AVAILABILITY_MAX_BYTES = 1024 * 1024
@@ -40,6 +43,15 @@ const archiveBase = Effect.gen(function*() {
     }
     return base
   })
+
+/** Whether the archive answers: once it is unreachable, no page asks it any more. */
+interface ArchiveHealth {
+  failuresInARow: number
+  unreachable: string | null
+}
+
+// The failures where the archive gave no answer at all (a body too large or a redirect loop is an answer).
+const NO_ANSWER: ReadonlySet<string> = new Set(["FetchTimeout", "NetworkError", "HostNotFound", "ConnectionRefused", "TlsFailure", "PrivateAddress"])
 
 const passOf = (job: Job): number | null =>
   typeof job.parameters["passFrom"] === "number" ? job.parameters["passFrom"] : null
@@ -74,6 +86,7 @@ export const readableLand = (landId: LandId, options: ReadableOptions, hooks: Jo
       : passOf(yield* jobs.get(hooks.resumeJobId)) ?? hooks.resumeJobId
     const selection: ReadableSelection = { landId: land.id, passFrom, maxDepth: options.depth }
     const tally = { readability: 0, archive: 0, heuristic: 0 }
+    const archive: ArchiveHealth = { failuresInARow: 0, unreachable: null }
     return yield* runJob<
       ReadableSummary,
       SqlError | LandNotFound,
@@ -91,12 +104,13 @@ export const readableLand = (landId: LandId, options: ReadableOptions, hooks: Jo
         unchanged: f.counters.skipped,
         failed: f.counters.failed,
         sources: { ...tally },
+        archiveUnreachable: archive.unreachable,
         discovered: f.counters.discovered,
         pending: f.counters.queued,
         durationMs: f.elapsedMs,
         pagesPerSecond: f.perSecond
       })
-    }, hooks, (tracker) => readablePipeline(tracker, selection, land.lang, options, base, tally))
+    }, hooks, (tracker) => readablePipeline(tracker, selection, land.lang, options, base, tally, archive))
   })
 
 const readablePipeline = (
@@ -105,7 +119,8 @@ const readablePipeline = (
   landLangs: ReadonlyArray<string>,
   options: ReadableOptions,
   archive: string,
-  tally: Record<Winner, number>
+  tally: Record<Winner, number>,
+  health: ArchiveHealth
 ) =>
   Effect.gen(function*() {
     const store = yield* ReadableStore
@@ -136,10 +151,16 @@ const readablePipeline = (
 
     /** The archive's closest capture of the page, extracted as if it had been served by the page's own address. */
     const fromArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
+      health.unreachable !== null
+        ? Effect.succeed(Either.left(`the archive was not asked: it was unreachable (${health.unreachable})`))
+        : askArchive(page)
+
+    const askArchive = (page: StoredPage): Effect.Effect<Either.Either<Extraction, string>> =>
       Effect.gen(function*() {
         const asked = availabilityUrl(archive, page.url, page.fetchedAt)
         const answer = yield* polite(asked, (paced) =>
           fetcher.fetchBytes(asked, { maxBytes: AVAILABILITY_MAX_BYTES, ...paced }))
+        health.failuresInARow = 0
         if (answer.status < 200 || answer.status >= 300 || answer.body === null) {
           return Either.left(`the archive's availability API answered HTTP ${answer.status}`)
         }
@@ -159,7 +180,15 @@ const readablePipeline = (
           ? Either.right(extraction)
           : Either.left(`the archive's snapshot ${snapshot.timestamp} has no readable text`)
       }).pipe(Effect.catchAll((failure) =>
-        Effect.succeed(Either.left(typeof failure === "string" ? failure : `archive: ${failureReason(failure)}`))
+        Effect.gen(function*() {
+          if (typeof failure === "string") return Either.left(failure)
+          const reason = failureReason(failure)
+          if (NO_ANSWER.has(failure._tag) && ++health.failuresInARow >= ARCHIVE_DOWN_AFTER && health.unreachable === null) {
+            health.unreachable = reason.slice(0, 200)
+            yield* tracker.stage(`archive unreachable (${failure._tag}): going on without it`)
+          }
+          return Either.left(`archive: ${reason}`)
+        })
       ))
 
     const merged = (page: StoredPage, x: Extraction, winner: Winner): Processed => {

@@ -4,14 +4,16 @@ import { useI18n } from "../i18n.js"
 import { href } from "../router.js"
 import { JobForm } from "./job-form.js"
 import { JobProgress } from "./progress.js"
-import { ErrorBox, useAction, useLoad } from "./ui.js"
+import { ErrorBox, Pager, useAction, useLoad } from "./ui.js"
 
 const RECENT = 8
+const HISTORY = 20
 
 /** Start a job, watch it live over the land's WebSocket, see the last pages it stored, cancel, resume, history. */
 export const Jobs = ({ landId, onChange }: { readonly landId: number; readonly onChange: () => void }) => {
   const { t, maybe, num, date } = useI18n()
-  const history = useLoad(() => call((api) => api.jobs.landJobs({ path: { id: landId } })), [landId])
+  const [offset, setOffset] = useState(0)
+  const history = useLoad(() => call((api) => api.jobs.landJobs({ path: { id: landId }, urlParams: { limit: HISTORY, offset } })), [landId, offset])
   const [tick, setTick] = useState(0)
   const recent = useLoad(() => call((api) => api.lands.expressions({ path: { id: landId }, urlParams: { sort: "fetched", order: "desc", limit: RECENT } })), [landId, tick])
   const [live, setLive] = useState<ReadonlyMap<number, JobEvent>>(new Map())
@@ -62,7 +64,7 @@ export const Jobs = ({ landId, onChange }: { readonly landId: number; readonly o
         <table class="data">
           <thead><tr><th>#</th><th>{t("jobs.kind")}</th><th>{t("jobs.status")}</th><th class="n">{t("jobs.progress")}</th><th>{t("jobs.counters")}</th><th>{t("jobs.started")}</th><th>{t("jobs.finished")}</th><th /></tr></thead>
           <tbody>
-            {history.data?.map((j) => (
+            {history.data?.items.map((j) => (
               <tr key={j.id}>
                 <td>{j.id}</td>
                 <td>{maybe(`kind.${j.kind}`) ?? j.kind}</td>
@@ -79,7 +81,8 @@ export const Jobs = ({ landId, onChange }: { readonly landId: number; readonly o
             ))}
           </tbody>
         </table>
-        {history.data?.length === 0 && <p class="empty">{t("jobs.none")}</p>}
+        {history.data?.total === 0 && <p class="empty">{t("jobs.none")}</p>}
+        {history.data && history.data.total > HISTORY && <Pager total={history.data.total} limit={HISTORY} offset={offset} onOffset={setOffset} />}
       </div>
     </div>
   )
