@@ -16,6 +16,7 @@ import { Frontier } from "./services/Frontier.js"
 import { JobRepo } from "./services/JobRepo.js"
 import { LandRepo } from "./services/LandRepo.js"
 import { Lands } from "./services/Lands.js"
+import { LocalAdmin } from "./services/LocalAdmin.js"
 import { MediaAnalyzer } from "./services/MediaAnalyzer.js"
 import { MediaRepo } from "./services/MediaRepo.js"
 import { NetworkGuard } from "./services/NetworkGuard.js"
@@ -79,7 +80,8 @@ export const RepositoriesLive = Layer.mergeAll(
   JobRepo.Default,
   MediaRepo.Default,
   ExpressionQueries.Default,
-  ParagraphStore.Default
+  ParagraphStore.Default,
+  LocalAdmin.Default
 )
 
 /** CPU work off the main thread: extraction threads, image decoding. */

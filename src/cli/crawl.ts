@@ -1,6 +1,5 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Queue } from "effect"
-import { Lands } from "../services/Lands.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
@@ -10,6 +9,7 @@ import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 const summaryText = (landName: string, s: CrawlSummary) =>
   [
@@ -57,7 +57,7 @@ export const progressBar = (jobOf: () => number | undefined) =>
   })
 
 export const crawlCommand = Command.make("crawl", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   depth: int("depth", "deepest level to crawl, seeds are 0 (default 3)"),
   limit: int("limit", "fetch at most this many pages in this run"),
   http: int("http", "re-crawl stored pages that answered this HTTP status"),
@@ -92,8 +92,7 @@ export const crawlCommand = Command.make("crawl", {
       retryReason: Option.getOrUndefined(o.reason),
       embed: o.embed
     })
-    const lands = yield* Lands
-    const land = yield* lands.getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {

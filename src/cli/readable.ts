@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { Lands } from "../services/Lands.js"
 import { readableLand } from "../streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../streams/readable-options.js"
 import { networkOptions, withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 export const readableSummaryText = (s: ReadableSummary) =>
   `Readable of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +
@@ -14,7 +14,7 @@ export const readableSummaryText = (s: ReadableSummary) =>
   `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`
 
 export const readableCommand = Command.make("readable", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   limit: int("limit", "process at most this many pages in this run"),
   depth: int("depth", "only pages at most this deep"),
   merge: Options.choice("merge", ["smart_merge", "mercury_priority", "preserve_existing"]).pipe(
@@ -42,7 +42,7 @@ export const readableCommand = Command.make("readable", {
       perHost: Option.getOrUndefined(o.perHost),
       delayMs: Option.getOrUndefined(o.delayMs)
     })
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
     const summary = yield* readableLand(land.id, options, {
