@@ -10,6 +10,7 @@ import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 import { landOptions, selectLand } from "./land-option.js"
+import { setExitCode, showsProgress, writeStderr } from "./terminal.js"
 
 const summaryText = (landName: string, s: CrawlSummary) =>
   [
@@ -52,7 +53,7 @@ export const progressBar = (jobOf: () => number | undefined) =>
     return yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const e = yield* Queue.take(events)
       if (e.jobId !== jobOf() || e.type !== "progress") return
-      process.stderr.write(`\r\x1b[K${progressLine(e)}`)
+      yield* writeStderr(`\r\x1b[K${progressLine(e)}`)
     })))
   })
 
@@ -94,13 +95,13 @@ export const crawlCommand = Command.make("crawl", {
     })
     const land = yield* selectLand(o.name, o.id)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
+    if (yield* showsProgress(o.json)) yield* progressBar(() => jobId)
     const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
       onJob: (job) => Effect.sync(() => {
         jobId ??= job.id
       })
     })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+    if (yield* showsProgress(o.json)) yield* writeStderr("\r\x1b[K")
     const media = yield* analyseAfterCrawl(land.id, options, summary)
     yield* emit(o.json, { ...summary, ...(media === null ? {} : { media }), ...(embed === null ? {} : { embed }) }, () =>
       [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(media)]), ...(embed === null ? [] : [embedSummaryText(embed)])]
@@ -111,6 +112,6 @@ export const crawlCommand = Command.make("crawl", {
     const nothing = nothingFetched(summary)
     if (nothing !== null) {
       yield* Console.error(o.json ? JSON.stringify({ error: "NothingFetched", message: nothing }) : `mwi: ${nothing}`)
-      process.exitCode = 1
+      yield* setExitCode(1)
     }
   }).pipe(Effect.scoped)))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

@@ -6,6 +6,7 @@ import { withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, optionalInt, runCommand } from "./output.js"
 import { landOptions, selectLand } from "./land-option.js"
+import { showsProgress, writeStderr } from "./terminal.js"
 
 export const embedSummaryText = (s: EmbedSummary) =>
   `Embedding of land ${s.landId} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
@@ -35,13 +36,13 @@ export const embedCommand = Command.make("embed", {
     })
     const land = yield* selectLand(o.name, o.id)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
+    if (yield* showsProgress(o.json)) yield* progressBar(() => jobId)
     const summary = yield* embedLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id
       })
     })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+    if (yield* showsProgress(o.json)) yield* writeStderr("\r\x1b[K")
     yield* emit(o.json, summary, embedSummaryText)
     if (summary.status !== "completed") yield* Console.error(`mwi: embedding ${summary.status}`)
   }).pipe(Effect.scoped)))).pipe(

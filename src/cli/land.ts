@@ -17,6 +17,7 @@ import { medianalyseCommand } from "./medianalyse.js"
 import { pagesCommand } from "./pages.js"
 import { readableCommand } from "./readable.js"
 import { pseudolinksCommand, searchCommand } from "./search.js"
+import { CliProcess, setExitCode } from "./terminal.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
@@ -81,7 +82,7 @@ const remove = Command.make("delete", {
     const lands = yield* Lands
     const land = yield* selectLand(o.name, o.id)
     // Only a person at a terminal is asked; scripts (no TTY) mean what they run.
-    if (!o.yes && process.stdin.isTTY && !o.json) {
+    if (!o.yes && (yield* CliProcess).stdinIsTTY && !o.json) {
       const sure = yield* Prompt.confirm({
         message: `Delete land "${land.name}" and its ${plural(land.expressionCount, "expression")}?`,
         initial: false
@@ -138,7 +139,7 @@ const addurl = Command.make("addurl", {
     ].join("\n"))
     if (report.invalid.length > 0) {
       yield* Effect.forEach(report.invalid, (i) => Console.error(`mwi: invalid URL "${i.input}": ${i.reason}`))
-      process.exitCode = 1
+      yield* setExitCode(1)
     }
   })))).pipe(Command.withDescription("add seed URLs (depth 0) to a land"))
 

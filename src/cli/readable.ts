@@ -6,6 +6,7 @@ import { networkOptions, withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 import { landOptions, selectLand } from "./land-option.js"
+import { showsProgress, writeStderr } from "./terminal.js"
 
 export const readableSummaryText = (s: ReadableSummary) =>
   `Readable of land ${s.landId} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +
@@ -44,13 +45,13 @@ export const readableCommand = Command.make("readable", {
     })
     const land = yield* selectLand(o.name, o.id)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
+    if (yield* showsProgress(o.json)) yield* progressBar(() => jobId)
     const summary = yield* readableLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id
       })
     })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+    if (yield* showsProgress(o.json)) yield* writeStderr("\r\x1b[K")
     yield* emit(o.json, summary, readableSummaryText)
     if (summary.status !== "completed") yield* Console.error(`mwi: readable ${summary.status}`)
   }).pipe(Effect.scoped)))).pipe(

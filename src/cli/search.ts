@@ -7,6 +7,7 @@ import { withApp } from "./app.js"
 import { progressBar } from "./crawl.js"
 import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
 import { landOptions, selectLand } from "./land-option.js"
+import { showsProgress, writeStderr } from "./terminal.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 
@@ -58,13 +59,13 @@ export const pseudolinksCommand = Command.make("pseudolinks", {
     })
     const land = yield* selectLand(o.name, o.id)
     let jobId: number | undefined
-    if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
+    if (yield* showsProgress(o.json)) yield* progressBar(() => jobId)
     const summary = yield* pseudolinksLand(land.id, options, {
       onJob: (job) => Effect.sync(() => {
         jobId = job.id
       })
     })
-    if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+    if (yield* showsProgress(o.json)) yield* writeStderr("\r\x1b[K")
     yield* emit(o.json, summary, summaryText)
     if (summary.status !== "completed") yield* Console.error(`mwi: pseudolinks ${summary.status}`)
   }).pipe(Effect.scoped)))).pipe(
