@@ -1,10 +1,15 @@
-import { NodeHttpServer } from "@effect/platform-node"
-import { Layer } from "effect"
+import type { HttpServer } from "@effect/platform"
+import { type NodeContext, NodeHttpServer } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { Context, Effect, Layer } from "effect"
+import { Application } from "./cli/app.js"
+import { runLocal } from "./cli/index.js"
+import { type ServerCli, serveLocalCli } from "./cli/remote-run.js"
 import { createServer } from "node:http"
 import { HttpAppLive } from "./http/server.js"
 import { Accounts } from "./services/Accounts.js"
 import { CrawlerHttpClient } from "./services/CrawlerHttpClient.js"
-import { DatabaseLive } from "./services/Database.js"
+import { DatabaseInfo, DatabaseLive } from "./services/Database.js"
 import { DictionaryRepo } from "./services/DictionaryRepo.js"
 import { Embedders } from "./services/Embedders.js"
 import { ExpressionQueries } from "./services/ExpressionQueries.js"
@@ -16,6 +21,7 @@ import { Frontier } from "./services/Frontier.js"
 import { JobRepo } from "./services/JobRepo.js"
 import { LandRepo } from "./services/LandRepo.js"
 import { Lands } from "./services/Lands.js"
+import { LocalAdmin } from "./services/LocalAdmin.js"
 import { MediaAnalyzer } from "./services/MediaAnalyzer.js"
 import { MediaRepo } from "./services/MediaRepo.js"
 import { NetworkGuard } from "./services/NetworkGuard.js"
@@ -79,7 +85,8 @@ export const RepositoriesLive = Layer.mergeAll(
   JobRepo.Default,
   MediaRepo.Default,
   ExpressionQueries.Default,
-  ParagraphStore.Default
+  ParagraphStore.Default,
+  LocalAdmin.Default
 )
 
 /** CPU work off the main thread: extraction threads, image decoding. */
@@ -110,9 +117,30 @@ export interface Listen {
 /** The HTTP API and WebSocket progress, with the job supervisor, served over the application's services. */
 export const HttpLive = HttpAppLive.pipe(Layer.provideMerge(JobSupervisor.Default))
 
+type App = Layer.Layer.Success<ReturnType<typeof AppLive>>
+
+/**
+ * The CLI of the server's data folder runs its commands on the server's services (src/cli/remote-run.ts); a command
+ * with its own network options gets its own services over the server's database.
+ */
+const LocalCliLive = (options: AppOptions): Layer.Layer<ServerCli, never, App | HttpServer.HttpServer> =>
+  serveLocalCli((served: Context.Context<App>) => (argv): Effect.Effect<void, unknown, NodeContext.NodeContext> => {
+    // The database exists by now, whoever created it: the CLI is not told it is new.
+    const app = Context.add(served, DatabaseInfo, { ...Context.get(served, DatabaseInfo), created: false })
+    return runLocal(argv).pipe(Effect.provideService(Application, {
+      app: (own: AppOptions = {}) =>
+        Object.keys(own).length === 0
+          ? Layer.succeedContext(app)
+          : ServicesLive({ ...options, ...own }).pipe(Layer.provideMerge(Layer.succeedContext(Context.pick(SqlClient.SqlClient, DatabaseInfo)(app)))),
+      workers: Layer.succeedContext(Context.pick(ExtractorPool, MediaAnalyzer)(app)),
+      server: () => Layer.die("the server runs no second server for its CLI")
+    }))
+  })
+
 /** The server: `HttpLive` listening on a TCP port, on the configured database. */
 export const ServerLive = (listen: Listen, options: AppOptions = {}) =>
   HttpLive.pipe(
+    Layer.provide(LocalCliLive(options)),
     Layer.provide(NodeHttpServer.layer(createServer, listen)),
     Layer.provideMerge(AppLive(options))
   )

@@ -1,4 +1,6 @@
 import { Console, Effect } from "effect"
+import { Console as NodeConsole } from "node:console"
+import type { Writable } from "node:stream"
 
 // @effect/cli prints its help and usage errors itself, in ANSI colours, without our `mwi:` prefix and whatever
 // --json says. The console of `mwi` (src/main.ts) makes them like every other line: plain text into pipes and files,
@@ -32,3 +34,31 @@ export const cliConsole = (
 export const withCliConsole = (argv: ReadonlyArray<string>) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Effect.console, (base) =>
     Effect.withConsole(self, cliConsole(base, argv, { stdout: process.stdout.isTTY, stderr: process.stderr.isTTY })))
+
+/** An Effect Console writing to the given streams, as the global one writes to the process's. */
+export const consoleOn = (stdout: Writable, stderr: Writable): Console.Console => {
+  const c = new NodeConsole({ stdout, stderr, colorMode: false })
+  const run = (f: () => void) => Effect.sync(f)
+  return {
+    [Console.TypeId]: Console.TypeId,
+    assert: (condition, ...args) => run(() => c.assert(condition, ...args)),
+    clear: run(() => c.clear()),
+    count: (label) => run(() => c.count(label)),
+    countReset: (label) => run(() => c.countReset(label)),
+    debug: (...args) => run(() => c.debug(...args)),
+    dir: (item, options) => run(() => c.dir(item, options)),
+    dirxml: (...args) => run(() => c.dirxml(...args)),
+    error: (...args) => run(() => c.error(...args)),
+    group: (options) => run(() => (options?.collapsed ? c.groupCollapsed(options.label) : c.group(options?.label))),
+    groupEnd: run(() => c.groupEnd()),
+    info: (...args) => run(() => c.info(...args)),
+    log: (...args) => run(() => c.log(...args)),
+    table: (data, properties) => run(() => c.table(data, properties)),
+    time: (label) => run(() => c.time(label)),
+    timeEnd: (label) => run(() => c.timeEnd(label)),
+    timeLog: (label, ...args) => run(() => c.timeLog(label, ...args)),
+    trace: (...args) => run(() => c.trace(...args)),
+    warn: (...args) => run(() => c.warn(...args)),
+    unsafe: c
+  }
+}

@@ -1,6 +1,5 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { Lands } from "../services/Lands.js"
 import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { crawlWithEmbed } from "../streams/embedding.js"
@@ -10,6 +9,8 @@ import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
+import { landOptions, selectLand } from "./land-option.js"
+import { setExitCode } from "./terminal.js"
 
 const summaryText = (landName: string, s: CrawlSummary) =>
   [
@@ -40,7 +41,7 @@ export const nothingFetched = (s: CrawlSummary): string | null => {
 }
 
 export const crawlCommand = Command.make("crawl", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   depth: int("depth", "deepest level to crawl, seeds are 0 (default 3)"),
   limit: int("limit", "fetch at most this many pages in this run"),
   http: int("http", "re-crawl stored pages that answered this HTTP status"),
@@ -75,8 +76,7 @@ export const crawlCommand = Command.make("crawl", {
       retryReason: Option.getOrUndefined(o.reason),
       embed: o.embed
     })
-    const lands = yield* Lands
-    const land = yield* lands.getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const { crawl: summary, embed, media } = yield* Effect.scoped(Effect.gen(function*() {
       yield* followJobs(land, o.json, { crawl: options.limit })
       const run = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks))
@@ -91,6 +91,6 @@ export const crawlCommand = Command.make("crawl", {
     const nothing = nothingFetched(summary)
     if (nothing !== null) {
       yield* Console.error(o.json ? JSON.stringify({ error: "NothingFetched", message: nothing }) : `mwi: ${nothing}`)
-      process.exitCode = 1
+      yield* setExitCode(1)
     }
   })))).pipe(Command.withDescription("crawl a land's frontier: fetch, extract, score, follow links"))

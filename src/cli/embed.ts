@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { Lands } from "../services/Lands.js"
 import { embedLand } from "../streams/embedding.js"
 import { EmbedOptions, type EmbedSummary } from "../streams/embed-options.js"
 import { withApp } from "./app.js"
 import { decodeOptions, emit, optionalInt, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 export const embedSummaryText = (landName: string, s: EmbedSummary) =>
   `Embedding of land ${landName} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
@@ -13,7 +13,7 @@ export const embedSummaryText = (landName: string, s: EmbedSummary) =>
   `${s.pending} pages still pending; ${(s.durationMs / 1000).toFixed(1)} s, ${s.vectorsPerSecond} vectors/s`
 
 export const embedCommand = Command.make("embed", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   provider: Options.choice("provider", ["hash", "openai", "mistral"]).pipe(
     Options.withDescription("the embedding provider (default MWI_EMBED_PROVIDER, else hash: offline, lexical)"),
     Options.optional
@@ -33,7 +33,7 @@ export const embedCommand = Command.make("embed", {
       minrel: Option.getOrUndefined(o.minrel),
       limit: Option.getOrUndefined(o.limit)
     })
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json, { embed: options.limit }), embedLand(land.id, options)))
     yield* emit(o.json, summary, (s) => embedSummaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: embedding ${summary.status}`)

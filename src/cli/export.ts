@@ -4,10 +4,10 @@ import type { PlatformError } from "@effect/platform/Error"
 import { Clock, Effect, Exit, Option, Random, Sink, Stream } from "effect"
 import { describeFilters, type ExportCounts, exportTypes, FileUnwritable } from "../domain/export-types.js"
 import { Exporter } from "../services/Exporter.js"
-import { Lands } from "../services/Lands.js"
 import { withApp } from "./app.js"
 import { emit, platformReason, plural, runCommand } from "./output.js"
 import { type ProgressDisplay, progressDisplay } from "./progress.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 
 /**
@@ -82,7 +82,7 @@ const withProgress = (display: ProgressDisplay, land: string, type: string) =>
   }))
 
 export const exportCommand = Command.make("export", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   type: Options.text("type").pipe(Options.withDescription(`the export: ${exportTypes.join(", ")}`)),
   minrel: Options.float("minrel").pipe(
     Options.withDescription("pages with at least this relevance (default 1; 0 takes every page, unscored ones too)"),
@@ -100,9 +100,8 @@ export const exportCommand = Command.make("export", {
   json: Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {
-    const lands = yield* Lands
     const exporter = yield* Exporter
-    const land = yield* lands.getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const filters = {
       minrel: o.minrel,
       intraDomainEdges: o.intraDomain,

@@ -6,22 +6,25 @@ import type { DictionaryEntry, LandSummary } from "../domain/land.js"
 import { splitUrlList } from "../domain/land-input.js"
 import { Lands, type TermsReport, type UrlsReport } from "../services/Lands.js"
 import { allLands } from "../services/LandRepo.js"
+import { LocalAdmin } from "../services/LocalAdmin.js"
 import { emit, formatDate, platformReason, plural, runCommand } from "./output.js"
 import { withApp } from "./app.js"
 import { crawlCommand } from "./crawl.js"
+import { landOptions, selectLand } from "./land-option.js"
 import { embedCommand } from "./embed.js"
 import { exportCommand } from "./export.js"
 import { medianalyseCommand } from "./medianalyse.js"
 import { pagesCommand } from "./pages.js"
 import { readableCommand } from "./readable.js"
 import { pseudolinksCommand, searchCommand } from "./search.js"
+import { CliProcess, setExitCode } from "./terminal.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 const name = Options.text("name").pipe(Options.withDescription("the land's name"))
-const landOpt = Options.text("land").pipe(Options.withDescription("the land's name"))
 
 const landLines = (land: LandSummary) => [
-  `${land.name} (id ${land.id}) - created ${formatDate(land.createdAt)} - languages ${land.lang.join(", ")}`,
+  `${land.name} (id ${land.id}${land.ownerName === null ? "" : `, owner ${land.ownerName}`}) - created ${formatDate(land.createdAt)} - ` +
+  `languages ${land.lang.join(", ")}`,
   ...(land.description ? [`  ${land.description}`] : []),
   `  ${plural(land.termCount, "term")} in the dictionary`,
   `  ${plural(land.expressionCount, "expression")}: ${land.pendingCount} to crawl, ${land.fetchedCount} fetched, ` +
@@ -42,7 +45,9 @@ const create = Command.make("create", {
       name: o.name,
       description: Option.getOrUndefined(o.desc),
       lang: Option.getOrUndefined(o.lang),
-      terms: Option.getOrUndefined(o.terms)
+      terms: Option.getOrUndefined(o.terms),
+      // The CLI acts as the local administrator (none yet: the server's first start adopts the land).
+      ownerId: Option.getOrNull(yield* (yield* LocalAdmin).id)
     })
     yield* emit(o.json, land, (l) => [`Land "${l.name}" created (id ${l.id})`, ...landLines(l).slice(1)].join("\n"))
   })))).pipe(Command.withDescription("create a land"))
@@ -60,24 +65,24 @@ const list = Command.make("list", {
 const termsLine = (terms: ReadonlyArray<DictionaryEntry>) =>
   terms.length === 0 ? "  no term yet" : `  terms: ${terms.map((t) => t.weight === 1 ? t.term : `${t.term} (×${t.weight})`).join(", ")}`
 
-const show = Command.make("show", { name, json }, (o) =>
+const show = Command.make("show", { ...landOptions(), json }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
-    const land = yield* lands.getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const terms = yield* lands.terms(land)
     yield* emit(o.json, { ...land, terms }, () => [...landLines(land), termsLine(terms)].join("\n"))
   })))).pipe(Command.withDescription("show a land with its counts and dictionary"))
 
 const remove = Command.make("delete", {
-  name,
+  ...landOptions(),
   yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("do not ask for confirmation")),
   json
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
-    const land = yield* lands.getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     // Only a person at a terminal is asked; scripts (no TTY) mean what they run.
-    if (!o.yes && process.stdin.isTTY && !o.json) {
+    if (!o.yes && (yield* CliProcess).stdinIsTTY && !o.json) {
       const sure = yield* Prompt.confirm({
         message: `Delete land "${land.name}" and its ${plural(land.expressionCount, "expression")}?`,
         initial: false
@@ -90,13 +95,13 @@ const remove = Command.make("delete", {
   })))).pipe(Command.withDescription("delete a land and everything in it"))
 
 const addterm = Command.make("addterm", {
-  land: landOpt,
+  ...landOptions("land"),
   terms: Options.text("terms").pipe(Options.withDescription(`comma-separated: "a, b, multi word"`)),
   json
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {
     const lands = yield* Lands
-    const land = yield* lands.getByName(o.land)
+    const land = yield* selectLand(o.land, o.id, "land")
     const report = yield* lands.addTerms(land, o.terms)
     yield* emit(o.json, report, (r: TermsReport) => [
       ...r.added.map((t) => `Term "${t}" added to land ${land.name}`),
@@ -112,7 +117,7 @@ const readUrlFile = (path: string) =>
   )
 
 const addurl = Command.make("addurl", {
-  land: landOpt,
+  ...landOptions("land"),
   urls: Options.text("urls").pipe(Options.withDescription(`seed URLs separated by spaces: "u1 u2"`), Options.optional),
   path: Options.text("path").pipe(Options.withDescription("a file of URLs, one per line (# comments)"), Options.optional),
   json
@@ -123,7 +128,7 @@ const addurl = Command.make("addurl", {
     }
     const fromFile = Option.isSome(o.path) ? splitUrlList(yield* readUrlFile(o.path.value)) : []
     const lands = yield* Lands
-    const land = yield* lands.getByName(o.land)
+    const land = yield* selectLand(o.land, o.id, "land")
     const urls = [...(Option.isSome(o.urls) ? splitUrlList(o.urls.value) : []), ...fromFile]
     if (urls.length === 0) return yield* new InvalidInput({ field: "urls", reason: "no URL given" })
     const report = yield* lands.addUrls(land, urls)
@@ -134,7 +139,7 @@ const addurl = Command.make("addurl", {
     ].join("\n"))
     if (report.invalid.length > 0) {
       yield* Effect.forEach(report.invalid, (i) => Console.error(`mwi: invalid URL "${i.input}": ${i.reason}`))
-      process.exitCode = 1
+      yield* setExitCode(1)
     }
   })))).pipe(Command.withDescription("add seed URLs (depth 0) to a land"))
 

@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { Lands } from "../services/Lands.js"
 import { analyseLandMedia } from "../streams/media-analysis.js"
 import { MediaOptions, type MediaSummary } from "../streams/media-options.js"
 import { networkOptions, withApp } from "./app.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 export const mediaSummaryText = (landName: string, s: MediaSummary) =>
   `Media analysis of land ${landName} ${s.status} (job ${s.jobId}): ${s.analysed} analysed, ${s.failed} failed, ` +
@@ -13,7 +13,7 @@ export const mediaSummaryText = (landName: string, s: MediaSummary) =>
   `${(s.durationMs / 1000).toFixed(1)} s, ${s.filesPerSecond} files/s`
 
 export const medianalyseCommand = Command.make("medianalyse", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   depth: int("depth", "only the media of pages at most this deep"),
   minrel: Options.float("minrel").pipe(Options.withDescription("only the media of pages at least this relevant"), Options.optional),
   concurrency: int("concurrency", "downloads in flight at once (default 8)"),
@@ -32,7 +32,7 @@ export const medianalyseCommand = Command.make("medianalyse", {
       delayMs: Option.getOrUndefined(o.delayMs),
       maxBytes: Option.getOrUndefined(o.maxBytes)
     })
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json), analyseLandMedia(land.id, options)))
     yield* emit(o.json, summary, (s) => mediaSummaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: media analysis ${summary.status}`)

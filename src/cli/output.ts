@@ -2,6 +2,7 @@ import { Options } from "@effect/cli"
 import type { PlatformError } from "@effect/platform/Error"
 import { Console, Effect, ParseResult, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
+import { setExitCode } from "./terminal.js"
 
 /**
  * A file system failure in a few words: `missing` names what was not found ("file", "folder"), `unusable` says what a
@@ -49,9 +50,7 @@ export const formatDate = (d: Date) => d.toISOString().slice(0, 16).replace("T",
 export const runCommand = <A, E, R>(json: boolean, body: Effect.Effect<A, E, R>) =>
   body.pipe(
     Effect.asVoid,
-    Effect.catchAll((e) => reportFailure(e, json).pipe(Effect.zipRight(Effect.sync(() => {
-      process.exitCode = 1
-    }))))
+    Effect.catchAll((e) => reportFailure(e, json).pipe(Effect.zipRight(setExitCode(1))))
   )
 
 /** Command options through their Schema: the first problem becomes `invalid <option>: <reason>`. */

@@ -2,10 +2,10 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option, Schema } from "effect"
 import { CrawlState } from "../domain/expression.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
-import { Lands } from "../services/Lands.js"
 import { withApp } from "./app.js"
 import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
 import { between } from "../streams/crawl-options.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 const PageListOptions = Schema.Struct({
   state: Schema.optional(CrawlState),
@@ -29,7 +29,7 @@ const pageLine = (p: PageRow) =>
 
 /** `mwi land pages`: what a land's crawl did, page by page, with the reason of every page not fetched. */
 export const pagesCommand = Command.make("pages", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   state: Options.choice("state", CrawlState.literals).pipe(Options.withDescription("only pages in this state"), Options.optional),
   minrel: Options.float("minrel").pipe(Options.withDescription("only pages with at least this relevance"), Options.optional),
   sort: Options.choice("sort", ["relevance", "depth", "fetched", "title", "url", "id"]).pipe(
@@ -45,7 +45,7 @@ export const pagesCommand = Command.make("pages", {
       minrel: Option.getOrUndefined(o.minrel),
       limit: Option.getOrUndefined(o.limit)
     })
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const sort = Option.getOrElse(o.sort, () => "relevance" as const)
     const page = yield* (yield* ExpressionQueries).list(land.id, {
       ...q,

@@ -2,6 +2,7 @@ import { Console, Effect, Queue, Ref } from "effect"
 import { type JobKind, tallyOf } from "../domain/job.js"
 import { nonNegativeInt } from "../services/config.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
+import { CliProcess } from "./terminal.js"
 
 /** Where a piece of work stands, as the progress display shows it. */
 export interface ProgressSnapshot {
@@ -119,16 +120,17 @@ export const progressDisplay = (json: boolean) =>
     }
     const everyMs = yield* nonNegativeInt("MWI_PROGRESS_MS", 5000)
     if (json || everyMs === 0) return display
-    const terminal = process.stderr.isTTY === true
+    const proc = yield* CliProcess
+    const terminal = proc.stderrIsTTY
     const draw = terminal
-      ? Effect.sync(() => process.stderr.write(`\r\x1b[K${renderTerminalLine([...shown.values()], process.stderr.columns ?? 80)}`))
+      ? Effect.sync(() => proc.writeStderr(`\r\x1b[K${renderTerminalLine([...shown.values()], proc.stderrColumns)}`))
       : Effect.suspend(() => Effect.forEach([...shown.values()], (s) => Console.error(renderLine(s)), { discard: true }))
     yield* Effect.gen(function*() {
       yield* Effect.sleep(terminal ? REDRAW_MS : everyMs)
       if (shown.size > 0 && (yield* Ref.getAndSet(changed, false))) yield* draw
     }).pipe(Effect.forever, Effect.forkScoped)
     // The line is erased before the command prints its result; a log keeps its lines.
-    if (terminal) yield* Effect.addFinalizer(() => Effect.sync(() => process.stderr.write("\r\x1b[K")))
+    if (terminal) yield* Effect.addFinalizer(() => Effect.sync(() => proc.writeStderr("\r\x1b[K")))
     return display
   })
 

@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { Lands } from "../services/Lands.js"
 import { readableLand } from "../streams/readable.js"
 import { ReadableOptions, type ReadableSummary } from "../streams/readable-options.js"
 import { networkOptions, withApp } from "./app.js"
 import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
+import { landOptions, selectLand } from "./land-option.js"
 
 export const readableSummaryText = (landName: string, s: ReadableSummary) =>
   `Readable of land ${landName} ${s.status} (job ${s.jobId}): ${s.updated} updated, ${s.unchanged} unchanged, ` +
@@ -15,7 +15,7 @@ export const readableSummaryText = (landName: string, s: ReadableSummary) =>
   (s.archiveUnreachable === null ? "" : `\nThe web archive was unreachable, and not asked for the pages after: ${s.archiveUnreachable}`)
 
 export const readableCommand = Command.make("readable", {
-  name: Options.text("name").pipe(Options.withDescription("the land's name")),
+  ...landOptions(),
   limit: int("limit", "process at most this many pages in this run"),
   depth: int("depth", "only pages at most this deep"),
   merge: Options.choice("merge", ["smart_merge", "mercury_priority", "preserve_existing"]).pipe(
@@ -43,7 +43,7 @@ export const readableCommand = Command.make("readable", {
       perHost: Option.getOrUndefined(o.perHost),
       delayMs: Option.getOrUndefined(o.delayMs)
     })
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json, { readable: options.limit }), readableLand(land.id, options)))
     yield* emit(o.json, summary, (s) => readableSummaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: readable ${summary.status}`)

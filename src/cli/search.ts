@@ -1,14 +1,13 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { PseudolinksRequest, type SearchHit } from "../domain/search.js"
-import { Lands } from "../services/Lands.js"
 import { SemanticSearch } from "../services/SemanticSearch.js"
 import { pseudolinksLand, type PseudolinksSummary } from "../streams/pseudolinks.js"
 import { withApp } from "./app.js"
 import { followJobs } from "./progress.js"
 import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
+import { landOptions, selectLand } from "./land-option.js"
 
-const name = Options.text("name").pipe(Options.withDescription("the land's name"))
 const json = Options.boolean("json").pipe(Options.withDescription("print a machine-readable JSON result"))
 
 const excerpt = (text: string, max = 200) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`)
@@ -22,14 +21,14 @@ const hitsText = (query: string) => (hits: ReadonlyArray<SearchHit>) =>
     ).join("\n")
 
 export const searchCommand = Command.make("search", {
-  name,
+  ...landOptions(),
   query: Options.text("query").pipe(Options.withDescription("the text to find passages like")),
   limit: Options.integer("limit").pipe(Options.withDescription("how many paragraphs (default 10, at most 500)"), Options.withDefault(10)),
   minrel: Options.float("minrel").pipe(Options.withDescription("only paragraphs of pages with at least this relevance"), Options.optional),
   json
 }, (o) =>
   runCommand(o.json, withApp()(Effect.gen(function*() {
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const hits = yield* (yield* SemanticSearch).search(land, o.query, { limit: o.limit, minrel: Option.getOrUndefined(o.minrel) })
     yield* emit(o.json, hits, hitsText(o.query))
   })))).pipe(Command.withDescription("find the paragraphs of a land nearest to a text (the land's embedding model)"))
@@ -44,7 +43,7 @@ const summaryText = (landName: string, s: PseudolinksSummary) => {
 }
 
 export const pseudolinksCommand = Command.make("pseudolinks", {
-  name,
+  ...landOptions(),
   threshold: Options.float("threshold").pipe(
     Options.withDescription("least cosine similarity of a pair (default: the model's; 0.4 for hash)"),
     Options.optional
@@ -57,7 +56,7 @@ export const pseudolinksCommand = Command.make("pseudolinks", {
       threshold: Option.getOrUndefined(o.threshold),
       neighbours: Option.getOrUndefined(o.neighbours)
     })
-    const land = yield* (yield* Lands).getByName(o.name)
+    const land = yield* selectLand(o.name, o.id)
     const summary = yield* Effect.scoped(Effect.zipRight(followJobs(land, o.json), pseudolinksLand(land.id, options)))
     yield* emit(o.json, summary, (s) => summaryText(land.name, s))
     if (summary.status !== "completed") yield* Console.error(`mwi: pseudolinks ${summary.status}`)

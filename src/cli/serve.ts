@@ -2,6 +2,7 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Layer, Option } from "effect"
 import { Accounts } from "../services/Accounts.js"
 import { DatabaseTargetConfig, describeTarget } from "../services/Database.js"
+import { LocalAdmin } from "../services/LocalAdmin.js"
 import { Application } from "./app.js"
 import { runCommand } from "./output.js"
 
@@ -40,6 +41,7 @@ export const serveCommand = Command.make("serve", {
     const Announce = Layer.effectDiscard(Effect.gen(function*() {
       const address = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
       const login = yield* (yield* Accounts).bootstrap
+      yield* (yield* LocalAdmin).adoptOwnerless
       const routes = {
         console: `${address}/`,
         docs: `${address}/docs`,

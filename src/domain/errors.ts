@@ -23,10 +23,15 @@ export class DuplicateLand extends Schema.TaggedError<DuplicateLand>()("Duplicat
 
 export class AmbiguousLandName extends Schema.TaggedError<AmbiguousLandName>()("AmbiguousLandName", {
   name: Schema.String,
-  ids: Schema.Array(Schema.Number)
+  ids: Schema.Array(Schema.Number),
+  /** Each land's owner, in the order of `ids` (null: a land without owner). */
+  owners: Schema.optional(Schema.Array(Schema.NullOr(Schema.String)))
 }) {
   override get message() {
-    return `several lands are named "${this.name}" (ids ${this.ids.join(", ")}), one per owner`
+    const lands = this.ids.map((id, i) => `id ${id}${this.owners?.[i] ? ` of ${this.owners[i]}` : ""}`)
+    const owner = this.owners?.find((o) => o !== null)
+    return `several lands are named "${this.name}" (${lands.join(", ")}): pick one with --id ${this.ids[0]}` +
+      (owner === undefined ? "" : ` or --name ${owner}/${this.name}`)
   }
 }
 

@@ -14,6 +14,8 @@ export class Land extends Schema.Class<Land>("Land")({
 /** A land with the counts `land list` and `land show` print. */
 export class LandSummary extends Schema.Class<LandSummary>("LandSummary")({
   ...Land.fields,
+  /** The owner's username (null for a land made by the CLI before any account existed). */
+  ownerName: Schema.NullOr(Schema.String),
   termCount: Schema.Int,
   expressionCount: Schema.Int,
   pendingCount: Schema.Int,

@@ -1,13 +1,12 @@
 import { HttpLayerRouter, HttpRouter, HttpServerResponse, Socket } from "@effect/platform"
 import { Effect, Metric, Option, Schema, Stream } from "effect"
 import { DatabaseError, JobNotFound, LandNotFound } from "../domain/errors.js"
-import type { UserId } from "../domain/ids.js"
 import { isFinished, type Job, unitOf } from "../domain/job.js"
 import { caller } from "./auth.js"
 import { errorResponse, pathNotFound } from "./errors.js"
 import { IdParam } from "./params.js"
 import { JobRepo } from "../services/JobRepo.js"
-import { LandRepo, ownerScope } from "../services/LandRepo.js"
+import { LandRepo, scopeOf } from "../services/LandRepo.js"
 import { websocketConnections } from "../services/Metrics.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
 
@@ -64,7 +63,7 @@ const eventsRoute = (
       const events = yield* progress.subscribe
       const target = yield* Effect.either(which(id.value))
       if (target._tag === "Left") return notFound
-      const owned = yield* Effect.either((yield* LandRepo).find(target.right.landId, ownerScope(user.right.id as UserId)))
+      const owned = yield* Effect.either((yield* LandRepo).find(target.right.landId, scopeOf(user.right)))
       if (owned._tag === "Left") return notFound
 
       if (req.headers["upgrade"]?.toLowerCase() !== "websocket") {

@@ -1,10 +1,9 @@
 import { HttpLayerRouter, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
-import type { UserId } from "../domain/ids.js"
 import { contentDisposition } from "../domain/export-types.js"
 import { Exporter } from "../services/Exporter.js"
-import { ownerScope } from "../services/LandRepo.js"
+import { scopeOf } from "../services/LandRepo.js"
 import { caller } from "./auth.js"
 import { errorResponse, orDatabaseError, pathNotFound } from "./errors.js"
 import { IdParam, IntParam, NumberParam } from "./params.js"
@@ -41,7 +40,7 @@ export const ExportRoute = HttpLayerRouter.add("GET", "/api/v1/lands/:id/export"
     }
     const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
     const intraDomainEdges = query.get("intraDomain") === "true" || query.get("intraDomain") === "1"
-    return yield* exporter.export(id.value, query.get("type") ?? "", { ...filters, intraDomainEdges }, ownerScope(user.id as UserId))
+    return yield* exporter.export(id.value, query.get("type") ?? "", { ...filters, intraDomainEdges }, scopeOf(user))
   }).pipe(orDatabaseError, Effect.either)
   if (file._tag === "Left") return errorResponse(file.left)
   return HttpServerResponse.stream(file.right.stream, {

@@ -6,7 +6,7 @@ import type { LandId, UserId } from "../domain/ids.js"
 import { Accounts } from "../services/Accounts.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
 import { JobRepo } from "../services/JobRepo.js"
-import { ownerScope } from "../services/LandRepo.js"
+import { scopeOf } from "../services/LandRepo.js"
 import { Lands } from "../services/Lands.js"
 import { MediaRepo } from "../services/MediaRepo.js"
 import {
@@ -25,14 +25,14 @@ import { onlyErrors, orDatabaseError } from "./errors.js"
 export const ownLand = (id: number) =>
   Effect.gen(function*() {
     const user = yield* CurrentUser
-    return yield* (yield* Lands).find(id, ownerScope(user.id as UserId))
+    return yield* (yield* Lands).find(id, scopeOf(user))
   })
 
 /** The same with the land's counts, for the land's own representation. */
 const ownLandSummary = (id: number) =>
   Effect.gen(function*() {
     const user = yield* CurrentUser
-    return yield* (yield* Lands).get(id, ownerScope(user.id as UserId))
+    return yield* (yield* Lands).get(id, scopeOf(user))
   })
 
 // The peer address, not X-Forwarded-For: a header the client writes would let it dodge the per-address login limit.
@@ -79,7 +79,7 @@ export const LandsHandlers = HttpApiBuilder.group(MwiApi, "lands", (h) =>
       .handle("list", ({ urlParams }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
-          const query = { scope: ownerScope(user.id as UserId), nameContains: urlParams.name, limit: urlParams.limit ?? 50, offset: urlParams.offset ?? 0 }
+          const query = { scope: scopeOf(user), nameContains: urlParams.name, limit: urlParams.limit ?? 50, offset: urlParams.offset ?? 0 }
           return { items: yield* lands.list(query), total: yield* lands.count(query), limit: query.limit, offset: query.offset }
         }).pipe(orDatabaseError))
       .handle("get", ({ path }) => ownLandSummary(path.id).pipe(orDatabaseError))

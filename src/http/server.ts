@@ -5,6 +5,7 @@ import { InvalidInput } from "../domain/errors.js"
 import { httpRequests, prometheusText } from "../services/Metrics.js"
 import { MwiApi } from "./api.js"
 import { AuthenticationLive } from "./auth.js"
+import { CliRoute } from "../cli/remote-run.js"
 import { ConsoleRoutes } from "./console-route.js"
 import { errorResponse, pathNotFound } from "./errors.js"
 import { guardInput } from "./input-guard.js"
@@ -87,6 +88,7 @@ export const Routes = Layer.mergeAll(
   JobEventsRoute,
   LandEventsRoute,
   ExportRoute,
+  CliRoute,
   ConsoleRoutes,
   ApiMiddleware
 )

@@ -37,6 +37,7 @@ export class LandRepo extends Effect.Service<LandRepo>()("mwi/LandRepo", {
 
     const summary = sql`
       l.*,
+      (SELECT u.username FROM users u WHERE u.id = l.owner_id) AS owner_name,
       (SELECT count(*)::int FROM land_dictionaries d WHERE d.land_id = l.id) AS term_count,
       (SELECT count(*)::int FROM expressions e WHERE e.land_id = l.id) AS expression_count,
       (SELECT count(*)::int FROM expressions e WHERE e.land_id = l.id AND e.crawl_state IN ('pending', 'claimed')) AS pending_count,
@@ -123,16 +124,28 @@ export class LandRepo extends Effect.Service<LandRepo>()("mwi/LandRepo", {
         )
       )
 
-    const findIdsByName = (name: string, scope: LandScope) =>
-      sql<{ id: number }>`SELECT l.id FROM lands l WHERE l.name = ${name} AND ${scopeFilter(scope)} ORDER BY l.id`
+    const findIdsByName = (name: string, scope: LandScope, owner?: string) =>
+      sql<{ id: number; ownerName: string | null }>`
+        SELECT l.id, u.username AS owner_name FROM lands l LEFT JOIN users u ON u.id = l.owner_id
+        WHERE l.name = ${name} AND ${scopeFilter(scope)} AND ${owner === undefined ? sql`TRUE` : sql`u.username = ${owner}`}
+        ORDER BY l.id`
+
+    // `owner/name` when the name itself is no land's: land names may hold a slash, usernames cannot.
+    const findIds = (name: string, scope: LandScope) =>
+      Effect.flatMap(findIdsByName(name, scope), (rows) => {
+        const slash = name.indexOf("/")
+        return rows.length > 0 || slash < 0 ? Effect.succeed(rows) : findIdsByName(name.slice(slash + 1), scope, name.slice(0, slash))
+      })
 
     /** The CLI names lands; names are unique per owner, so a name shared by two owners must be disambiguated. */
     const getByName = (name: string, scope: LandScope = allLands) =>
-      findIdsByName(name, scope).pipe(
+      findIds(name, scope).pipe(
         Effect.flatMap((rows): Effect.Effect<LandSummary, LandNotFound | AmbiguousLandName | SqlError> => {
           const [first] = rows
           if (first === undefined) return Effect.fail(new LandNotFound({ land: name }))
-          if (rows.length > 1) return Effect.fail(new AmbiguousLandName({ name, ids: rows.map((r) => r.id) }))
+          if (rows.length > 1) {
+            return Effect.fail(new AmbiguousLandName({ name, ids: rows.map((r) => r.id), owners: rows.map((r) => r.ownerName) }))
+          }
           return get(first.id, scope)
         }),
         Effect.withSpan("LandRepo.getByName")
@@ -165,3 +178,7 @@ export class LandRepo extends Effect.Service<LandRepo>()("mwi/LandRepo", {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => "\\" + c)
 
 export const ownerScope = (ownerId: UserId): LandScope => ({ _tag: "owner", ownerId })
+
+/** What an API caller sees: an administrator every land, anyone else their own. */
+export const scopeOf = (user: { readonly id: number; readonly isAdmin: boolean }): LandScope =>
+  user.isAdmin ? allLands : ownerScope(user.id as UserId)

@@ -1,11 +1,11 @@
 import { ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
-import { Cause, ConfigProvider, Console, Effect, Exit, Logger, LogLevel } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Logger, LogLevel } from "effect"
 import { execFile } from "node:child_process"
-import { Console as NodeConsole } from "node:console"
 import * as path from "node:path"
 import { Writable } from "node:stream"
 import { Application } from "../../src/cli/app.js"
+import { consoleOn } from "../../src/cli/console.js"
 import { runCli } from "../../src/cli/index.js"
 import { AppLive, ServerLive, WorkersLive } from "../../src/layers.js"
 
@@ -38,34 +38,6 @@ const collector = () => {
     }
   })
   return { stream, text: () => text }
-}
-
-/** An Effect Console writing to the given streams, as the global one writes to the process's. */
-const consoleOn = (stdout: Writable, stderr: Writable): Console.Console => {
-  const c = new NodeConsole({ stdout, stderr, colorMode: false })
-  const run = (f: () => void) => Effect.sync(f)
-  return {
-    [Console.TypeId]: Console.TypeId,
-    assert: (condition, ...args) => run(() => c.assert(condition, ...args)),
-    clear: run(() => c.clear()),
-    count: (label) => run(() => c.count(label)),
-    countReset: (label) => run(() => c.countReset(label)),
-    debug: (...args) => run(() => c.debug(...args)),
-    dir: (item, options) => run(() => c.dir(item, options)),
-    dirxml: (...args) => run(() => c.dirxml(...args)),
-    error: (...args) => run(() => c.error(...args)),
-    group: (options) => run(() => (options?.collapsed ? c.groupCollapsed(options.label) : c.group(options?.label))),
-    groupEnd: run(() => c.groupEnd()),
-    info: (...args) => run(() => c.info(...args)),
-    log: (...args) => run(() => c.log(...args)),
-    table: (data, properties) => run(() => c.table(data, properties)),
-    time: (label) => run(() => c.time(label)),
-    timeEnd: (label) => run(() => c.timeEnd(label)),
-    timeLog: (label, ...args) => run(() => c.timeLog(label, ...args)),
-    trace: (...args) => run(() => c.trace(...args)),
-    warn: (...args) => run(() => c.warn(...args)),
-    unsafe: c
-  }
 }
 
 /**

@@ -46,7 +46,10 @@ export const LandList = () => {
             <tbody>
               {lands.data.items.map((l) => (
                 <tr key={l.id}>
-                  <td><a href={href(`/lands/${l.id}`)}>{l.name}</a><div class="muted">{l.description}</div></td>
+                  <td>
+                    <a href={href(`/lands/${l.id}`)}>{l.name}</a>
+                    <div class="muted">{l.ownerName === null ? "" : `${t("lands.owner", { owner: l.ownerName })} `}{l.description}</div>
+                  </td>
                   <td>{l.lang.join(", ")}</td>
                   <td class="n">{num(l.termCount)}</td>
                   <td class="n">{num(l.expressionCount)}</td>

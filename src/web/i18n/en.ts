@@ -32,6 +32,7 @@ export const en = {
   "lands.domains": "Domains",
   "lands.media": "Media",
   "lands.updated": "Updated",
+  "lands.owner": "({owner})",
   "land.name": "Name",
   "land.description": "Description",
   "land.languages": "Languages",

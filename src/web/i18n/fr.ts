@@ -34,6 +34,7 @@ export const fr: Readonly<Record<keyof typeof en, string>> = {
   "lands.domains": "Domaines",
   "lands.media": "Médias",
   "lands.updated": "Modifié",
+  "lands.owner": "({owner})",
   "land.name": "Nom",
   "land.description": "Description",
   "land.languages": "Langues",
