@@ -58,7 +58,7 @@ export const serveLocalCli = <App>(
     return { runCommand: runCommand(app as Context.Context<App>), secret }
   }))
 
-const RunRequest = Schema.Struct({
+export const RunRequest = Schema.Struct({
   args: Schema.Array(Schema.String).pipe(Schema.maxItems(500)),
   stdinIsTTY: Schema.Boolean,
   stdoutIsTTY: Schema.Boolean,

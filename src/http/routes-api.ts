@@ -7,6 +7,7 @@ import { packageVersion } from "../version.js"
 import { Authentication, MwiApi } from "./api.js"
 import { describeOperations, withoutSchemaIds } from "./api-docs.js"
 import { apiError, documentDecodeFailures } from "./errors.js"
+import { RunRequest } from "../cli/remote-run.js"
 import { ExportNumbers } from "./export-route.js"
 import { IdParam } from "./params.js"
 
@@ -113,6 +114,20 @@ export class ServerRoutesGroup extends HttpApiGroup.make("server")
       "A WebSocket of the events of every job of a land, for as long as the client stays: the server never closes it " +
         "(jobs started later are followed too). When no job runs, the first message is `idle`, with the latest job as it ended."
     )))
+  .add(HttpApiEndpoint.post("cli", "/api/v1/cli")
+    .setPayload(RunRequest)
+    .addSuccess(HttpApiSchema.Text({ contentType: "application/x-ndjson" }))
+    .annotate(OpenApi.Summary, "Run a CLI command on this server's data folder")
+    .annotate(OpenApi.Transform, (op) => ({
+      ...op,
+      description: "For the `mwi` CLI of the machine only: while this server holds an embedded (PGlite) data folder, a " +
+        "CLI started on that folder sends its command here and prints what comes back. Authenticated by the secret " +
+        "the server writes to `mwi-server.json` in the folder (readable by its user only), not by an API token; " +
+        "answers 404 when the server runs on PostgreSQL. The answer is NDJSON, one event per line: `{\"o\": text}` " +
+        "(standard output), `{\"e\": text}` (standard error), `{\"w\": text}` (a progress line), then " +
+        "`{\"exit\": code}`.",
+      responses: { ...without(op, "503").responses, 401: { description: "not the secret of this server's data folder" }, 404: { description: "this server holds no embedded data folder" } }
+    })))
   .add(HttpApiEndpoint.get("health", "/health")
     .addSuccess(Schema.Struct({ status: Schema.Literal("ok"), database: Schema.Literal("reachable") }))
     .annotate(OpenApi.Summary, "Health check")
