@@ -13,6 +13,7 @@ import { ExtractorPool } from "./services/ExtractorPool.js"
 import { Fetcher } from "./services/Fetcher.js"
 import { FetcherConfig, type FetcherSettings } from "./services/FetcherConfig.js"
 import { Frontier } from "./services/Frontier.js"
+import { HostLeases } from "./services/HostLeases.js"
 import { JobRepo } from "./services/JobRepo.js"
 import { LandRepo } from "./services/LandRepo.js"
 import { Lands } from "./services/Lands.js"
@@ -29,6 +30,7 @@ import { Pseudolinks } from "./services/Pseudolinks.js"
 import { SemanticSearch } from "./services/SemanticSearch.js"
 import { VectorIndex, VectorIndexConfig, type VectorIndexSettings } from "./services/VectorIndex.js"
 import { WebArchive } from "./services/WebArchive.js"
+import { WorkerRegistry } from "./services/WorkerRegistry.js"
 import { JobSupervisor } from "./streams/supervisor.js"
 
 // The application, composed once. Every layer reads its settings from `Config` (the environment); the options below
@@ -79,7 +81,8 @@ export const RepositoriesLive = Layer.mergeAll(
   JobRepo.Default,
   MediaRepo.Default,
   ExpressionQueries.Default,
-  ParagraphStore.Default
+  ParagraphStore.Default,
+  WorkerRegistry.Default
 )
 
 /** CPU work off the main thread: extraction threads, image decoding. */
@@ -95,7 +98,7 @@ export const SearchLive = (options: AppOptions = {}) =>
 
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options)).pipe(
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options), HostLeases.Default).pipe(
     Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
   )
 

@@ -15,6 +15,7 @@ import readable from "./migrations/0003_readable.js"
 import frontierByHost from "./migrations/0004_frontier_by_host.js"
 import embeddings from "./migrations/0005_embeddings.js"
 import pseudolinks from "./migrations/0006_pseudolinks.js"
+import workers from "./migrations/0007_workers.js"
 
 const snakeToCamel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
 const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())
@@ -26,7 +27,8 @@ export const migrations = {
   "0003_readable": readable,
   "0004_frontier_by_host": frontierByHost,
   "0005_embeddings": embeddings,
-  "0006_pseudolinks": pseudolinks
+  "0006_pseudolinks": pseudolinks,
+  "0007_workers": workers
 }
 
 /** Where the data lives, as given by the configuration; printed by commands so the user knows which one they hit. */
