@@ -56,7 +56,7 @@ const closestGap = (log: ReadonlyArray<LoggedRequest>) => {
 }
 
 describe("several workers crawling one land on PostgreSQL", () => {
-  it.live("a land crawl and two `mwi worker`s share the hosts; one killed with -9, the job still completes", () =>
+  it.live("a land crawl, a second one joining it and `mwi worker`s share the hosts; a worker killed with -9, the job still completes", () =>
     Effect.gen(function*() {
       const url = yield* throwAwayPgDatabase
       const db = layerFor({ _tag: "Server", url: Redacted.make(url) })
@@ -78,10 +78,14 @@ describe("several workers crawling one land on PostgreSQL", () => {
       const workers = yield* Effect.forEach([0, 1], () => mwi(["worker", "--concurrency", "1"], env))
       // Both waiting before the crawl starts: a loaded machine takes seconds to start a process.
       yield* until(Effect.sync(() => workers.every((w) => w.output().includes("waiting for crawls"))), "the workers to start")
-      const crawl = yield* mwi([
+      const crawlArgs = [
         "land", "crawl", "--name", land.name, "--depth", "20", "--minrel", "0", "--delay-ms", String(DELAY_MS),
         "--concurrency", "1", "--json"
-      ], env)
+      ]
+      const crawl = yield* mwi(crawlArgs, env)
+      // The same command again while the crawl runs joins it rather than being refused.
+      yield* until(Effect.map(sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status = 'running'`, (r) => r[0]!.n > 0), "the crawl to start")
+      const joining = yield* mwi(crawlArgs, env)
 
       // Kill -9 a worker that holds hosts, in the middle of the crawl.
       const holders = sql<{ worker: string; claimed: number }>`
@@ -95,7 +99,7 @@ describe("several workers crawling one land on PostgreSQL", () => {
         victim = (yield* holders).find((h) => workerPids.includes(pidOf(h.worker)))
         return fetched >= 8 && victim !== undefined
       }), "a worker holding hosts mid-crawl").pipe(
-        Effect.tapDefect(() => Effect.sync(() => console.error([crawl, ...workers].map((c) => c.output()).join("\n----\n"))))
+        Effect.tapDefect(() => Effect.sync(() => console.error([crawl, joining, ...workers].map((c) => c.output()).join("\n----\n"))))
       )
       const killed = workers.find((w) => w.process.pid === pidOf(victim!.worker))!
       // What it may have fetched and not stored: its claims, read just before the kill.
@@ -107,6 +111,10 @@ describe("several workers crawling one land on PostgreSQL", () => {
       assert.strictEqual(code, 0, crawl.output())
       const summary = JSON.parse(crawl.output().slice(crawl.output().indexOf("{")))
       assert.strictEqual(summary.status, "completed")
+      assert.strictEqual(yield* Effect.promise(() => joining.exited), 0, joining.output())
+      assert.include(joining.output(), `joining the crawl already running on land shared (job ${summary.jobId})`)
+      const joined = JSON.parse(joining.output().slice(joining.output().indexOf("{")))
+      assert.deepStrictEqual([joined.jobId, joined.status], [summary.jobId, "completed"])
       const job = (yield* sql<{ status: string }>`SELECT status FROM jobs WHERE id = ${summary.jobId}`)[0]!
       assert.strictEqual(job.status, "completed")
 
@@ -131,7 +139,7 @@ describe("several workers crawling one land on PostgreSQL", () => {
       }
       // Each worker took part: the hosts were shared.
       const served = new Set((yield* sql<{ worker: string }>`SELECT DISTINCT claimed_worker AS worker FROM expressions`).map((r) => r.worker))
-      assert.isAtLeast(served.size, 2)
+      assert.isAtLeast(served.size, 3)
 
       // The surviving worker stops cleanly on SIGTERM, giving its hosts back.
       const survivor = workers.find((w) => w !== killed)!

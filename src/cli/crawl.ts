@@ -6,6 +6,7 @@ import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { crawlWithEmbed } from "../streams/embedding.js"
 import { analyseAfterCrawl } from "../streams/media-analysis.js"
+import { joiningOptions, runningCrawlOn } from "../streams/worker.js"
 import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
@@ -96,6 +97,16 @@ export const crawlCommand = Command.make("crawl", {
     const land = yield* lands.getByName(o.name)
     let jobId: number | undefined
     if (process.stderr.isTTY && !o.json) yield* progressBar(() => jobId)
+    // On a PostgreSQL server, a crawl already running on the land is joined, on its own options.
+    const running = yield* runningCrawlOn(land.id)
+    if (Option.isSome(running)) {
+      jobId = running.value.id
+      yield* Console.error(`mwi: joining the crawl already running on land ${land.name} (job ${jobId})`)
+      const joined = yield* joiningOptions(running.value, Option.getOrUndefined(o.concurrency))
+      const summary = yield* crawlLand(land.id, joined, { resumeJobId: running.value.id })
+      if (process.stderr.isTTY && !o.json) process.stderr.write("\r\x1b[K")
+      return yield* emit(o.json, summary, () => summaryText(land.name, summary))
+    }
     const { crawl: summary, embed } = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks), {
       onJob: (job) => Effect.sync(() => {
         jobId ??= job.id

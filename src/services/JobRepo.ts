@@ -135,8 +135,9 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
       many(sql`SELECT * FROM jobs WHERE land_id = ${landId} AND kind = ${kind} AND status = 'running'
                  AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
 
-    /** Crawls running on the database, for a worker to join. */
+    /** Crawls running on the database, for a worker to join (not one this process started or joined last). */
     const runningCrawls = many(sql`SELECT * FROM jobs WHERE kind = 'crawl' AND status = 'running'
+                                     AND worker IS DISTINCT FROM ${thisWorker}
                                      AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS}) ORDER BY id`)
 
     return { create, get, listByLand, start, report, finish, interruptStale, liveOnLand, runningCrawls } as const

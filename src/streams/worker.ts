@@ -1,5 +1,6 @@
-import { Effect, FiberSet, Schema } from "effect"
+import { Effect, FiberSet, Option, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
+import type { LandId } from "../domain/ids.js"
 import type { Job } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { WorkerRegistry } from "../services/WorkerRegistry.js"
@@ -15,6 +16,8 @@ export interface WorkerOptions {
   /** Told when this process starts working on a job and when it stops (the job ended, or the worker stops). */
   readonly onJoin?: ((job: Job) => Effect.Effect<void>) | undefined
   readonly onLeave?: ((summary: CrawlSummary) => Effect.Effect<void>) | undefined
+  /** Jobs this process runs already by other means (the server's own). */
+  readonly runsAlready?: ((jobId: number) => boolean) | undefined
 }
 
 /** The options a running crawl was started with, for a worker joining it. */
@@ -22,6 +25,13 @@ export const joiningOptions = (job: Job, concurrency?: number) =>
   Schema.decodeUnknown(CrawlOptions)({ ...job.parameters, ...(concurrency === undefined ? {} : { concurrency }) }).pipe(
     Effect.mapError(() => new InvalidInput({ field: "parameters", reason: `job ${job.id} has unreadable parameters` }))
   )
+
+/** On a PostgreSQL server, the crawl running on the land (another process's), which a new crawl joins. */
+export const runningCrawlOn = (landId: LandId) =>
+  Effect.gen(function*() {
+    if (!(yield* WorkerRegistry).shared) return Option.none<Job>()
+    return Option.fromNullable((yield* (yield* JobRepo).liveOnLand(landId, "crawl"))[0])
+  })
 
 /**
  * Works on the running crawls of a PostgreSQL server until interrupted: joins each (the hosts it leases, the URLs it
@@ -52,7 +62,7 @@ export const workOnRunningCrawls = (options: WorkerOptions = {}) =>
       )
     yield* Effect.forever(Effect.gen(function*() {
       for (const job of yield* jobs.runningCrawls) {
-        if (working.has(job.id)) continue
+        if (working.has(job.id) || options.runsAlready?.(job.id)) continue
         working.add(job.id)
         yield* FiberSet.run(fibers, join(job))
       }
