@@ -3,6 +3,7 @@
 // it: pages requested over the span from the first page request to the last. Needs a PostgreSQL server:
 // MWI_BENCH_PG_URL (a database the bench may create databases from), else it starts one with .ci/pg.sh.
 //   npx tsx bench/workers.ts [--quick]
+import { Reactivity } from "@effect/experimental"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
@@ -131,6 +132,6 @@ const main = Effect.gen(function*() {
   const out = path.join(root, "bench", "results", "workers.json")
   fs.mkdirSync(path.dirname(out), { recursive: true })
   fs.writeFileSync(out, JSON.stringify(summary, null, 2) + "\n")
-}).pipe(Effect.scoped, Effect.provide(NodeContext.layer))
+}).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeContext.layer, Reactivity.layer)))
 
 await Effect.runPromise(main as Effect.Effect<void, unknown>)

@@ -4,7 +4,7 @@ import { JobAlreadyRunning } from "../domain/errors.js"
 import type { JobId, LandId } from "../domain/ids.js"
 import { countersOf, type Job, type JobKind, type JobStatus, type JobTally, tallyOf, unitOf } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
-import { frontierSize, runningJobs } from "../services/Metrics.js"
+import { frontierSize, jobItemsDone, runningJobs } from "../services/Metrics.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
 import { WorkerRegistry } from "../services/WorkerRegistry.js"
 
@@ -135,6 +135,7 @@ export const runJob = <S, E, R>(
       const row = yield* jobs.report(job.id, minus(c, yield* Ref.get(reported)), total === 0 ? 1 : (total - remaining) / total, yield* Ref.get(stage))
       if (row === null) return
       yield* Ref.set(reported, row.totals)
+      yield* Metric.set(Metric.tagged(Metric.tagged(jobItemsDone, "job", String(job.id)), "kind", spec.kind), row.totals.done)
       yield* Ref.update(counters, (now) => plus(row.totals, minus(now, c)))
       if (shared && row.status !== "running") yield* Deferred.succeed(endedElsewhere, row.status)
     })
