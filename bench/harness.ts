@@ -6,6 +6,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { performance } from "node:perf_hooks"
 import { NetworkLive, RepositoriesLive } from "../src/layers.js"
+import { HostLeases } from "../src/services/HostLeases.js"
 import { layerFor } from "../src/services/Database.js"
 import { Lands } from "../src/services/Lands.js"
 import { Progress } from "../src/services/Progress.js"
@@ -122,7 +123,8 @@ const freshDatabase = (template: string) =>
 // server, so a crawl's figures do not include the workers' start-up. The sites are on loopback; everything else
 // (timeouts, retries) is the crawler's configuration as a user has it.
 const services = (template: string) =>
-  Layer.mergeAll(Lands.Default, Progress.Default, RepositoriesLive, NetworkLive({ allowPrivateNetwork: true })).pipe(
+  Layer.mergeAll(Lands.Default, Progress.Default, HostLeases.Default).pipe(
+    Layer.provideMerge(Layer.merge(RepositoriesLive, NetworkLive({ allowPrivateNetwork: true }))),
     Layer.provideMerge(freshDatabase(template))
   )
 

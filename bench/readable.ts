@@ -18,6 +18,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LandId } from "../src/domain/ids.js"
 import { NetworkLive, RepositoriesLive } from "../src/layers.js"
+import { HostLeases } from "../src/services/HostLeases.js"
 import { layerFor } from "../src/services/Database.js"
 import { Progress } from "../src/services/Progress.js"
 import { WebArchive } from "../src/services/WebArchive.js"
@@ -56,13 +57,13 @@ const tempDir = Effect.acquireRelease(
 // The extraction workers are shared by every measurement (started and warmed up once, as in a long-running server);
 // each measurement gets its own database.
 const services = (dataDir: string, archiveUrl: string) =>
-  Layer.mergeAll(
-    Lands.Default,
-    Progress.Default,
-    RepositoriesLive,
-    NetworkLive({ allowPrivateNetwork: true, fetcher: { timeoutMs: 30_000, retries: 0 } }),
-    WebArchive.layer({ url: archiveUrl })
-  ).pipe(Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir })))
+  Layer.mergeAll(Lands.Default, Progress.Default, HostLeases.Default, WebArchive.layer({ url: archiveUrl })).pipe(
+    Layer.provideMerge(Layer.merge(
+      RepositoriesLive,
+      NetworkLive({ allowPrivateNetwork: true, fetcher: { timeoutMs: 30_000, retries: 0 } })
+    )),
+    Layer.provideMerge(layerFor({ _tag: "Embedded", dataDir }))
+  )
 
 export const runReadableBench = (options: { readonly quick: boolean }) =>
   Effect.gen(function*() {

@@ -18,6 +18,7 @@ import { ExtractorPool } from "./services/ExtractorPool.js"
 import { Fetcher } from "./services/Fetcher.js"
 import { FetcherConfig, type FetcherSettings } from "./services/FetcherConfig.js"
 import { Frontier } from "./services/Frontier.js"
+import { HostLeases } from "./services/HostLeases.js"
 import { JobRepo } from "./services/JobRepo.js"
 import { LandRepo } from "./services/LandRepo.js"
 import { Lands } from "./services/Lands.js"
@@ -35,6 +36,7 @@ import { Pseudolinks } from "./services/Pseudolinks.js"
 import { SemanticSearch } from "./services/SemanticSearch.js"
 import { VectorIndex, VectorIndexConfig, type VectorIndexSettings } from "./services/VectorIndex.js"
 import { WebArchive } from "./services/WebArchive.js"
+import { WorkerRegistry } from "./services/WorkerRegistry.js"
 import { JobSupervisor } from "./streams/supervisor.js"
 
 // The application, composed once. Every layer reads its settings from `Config` (the environment); the options below
@@ -86,7 +88,8 @@ export const RepositoriesLive = Layer.mergeAll(
   MediaRepo.Default,
   ExpressionQueries.Default,
   ParagraphStore.Default,
-  LocalAdmin.Default
+  LocalAdmin.Default,
+  WorkerRegistry.Default
 )
 
 /** CPU work off the main thread: extraction threads, image decoding. */
@@ -102,7 +105,7 @@ export const SearchLive = (options: AppOptions = {}) =>
 
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options)).pipe(
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options), HostLeases.Default).pipe(
     Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
   )
 

@@ -4,6 +4,7 @@ import { crawlLand } from "../streams/crawl.js"
 import { CrawlOptions, type CrawlSummary } from "../streams/crawl-options.js"
 import { crawlWithEmbed } from "../streams/embedding.js"
 import { analyseAfterCrawl } from "../streams/media-analysis.js"
+import { joiningOptions, runningCrawlOn } from "../streams/worker.js"
 import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
@@ -77,6 +78,17 @@ export const crawlCommand = Command.make("crawl", {
       embed: o.embed
     })
     const land = yield* selectLand(o.name, o.id)
+    // On a PostgreSQL server, a crawl already running on the land is joined, on its own options.
+    const running = yield* runningCrawlOn(land.id)
+    if (Option.isSome(running)) {
+      yield* Console.error(`mwi: joining the crawl already running on land ${land.name} (job ${running.value.id})`)
+      const joined = yield* joiningOptions(running.value, Option.getOrUndefined(o.concurrency))
+      const summary = yield* Effect.scoped(Effect.zipRight(
+        followJobs(land, o.json, { crawl: joined.limit }),
+        crawlLand(land.id, joined, { resumeJobId: running.value.id })
+      ))
+      return yield* emit(o.json, summary, () => summaryText(land.name, summary))
+    }
     const { crawl: summary, embed, media } = yield* Effect.scoped(Effect.gen(function*() {
       yield* followJobs(land, o.json, { crawl: options.limit })
       const run = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks))

@@ -7,10 +7,11 @@ import { runCommand } from "./output.js"
 import { liveServer, runOnServer } from "./remote-client.js"
 import { serveCommand } from "./serve.js"
 import { packageVersion } from "../version.js"
+import { workerCommand } from "./worker.js"
 
 export const mwi = Command.make("mwi").pipe(
   Command.withDescription("MyWebIntelligence: map how a topic lives on the web"),
-  Command.withSubcommands([landCommand, dbCommand, serveCommand, extractCommand])
+  Command.withSubcommands([landCommand, dbCommand, serveCommand, extractCommand, workerCommand])
 )
 
 /** Runs a command in this process. */

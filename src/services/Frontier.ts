@@ -21,6 +21,8 @@ export interface ClaimRequest {
   readonly perHost: number
   /** Hosts whose queue in memory is full: none of their URLs this time. */
   readonly excludeDomains: ReadonlyArray<number>
+  /** Several workers on one land (PostgreSQL): only URLs of the hosts this worker holds, claimed in its name. */
+  readonly worker?: string | undefined
 }
 
 /**
@@ -36,7 +38,8 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
     // URLs. The UPDATE re-checks the state, so under concurrent claimers a row is taken by one of them only.
     const claim = (r: ClaimRequest) =>
       r.limit <= 0 ? Effect.succeed([] as ReadonlyArray<ClaimedUrl>) : sql<ClaimedUrl>`
-        UPDATE expressions e SET crawl_state = 'claimed', claimed_by = ${r.jobId}, claimed_at = now()
+        UPDATE expressions e SET crawl_state = 'claimed', claimed_by = ${r.jobId}, claimed_at = now(),
+          claimed_worker = ${r.worker ?? null}
         FROM (
           SELECT p.id FROM domains d
           CROSS JOIN LATERAL (
@@ -45,6 +48,7 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
             ORDER BY x.depth, x.id LIMIT ${r.perHost}
           ) p
           WHERE d.land_id = ${r.landId} AND d.id <> ALL(${[...r.excludeDomains]}::int[])
+            AND ${r.worker === undefined ? sql`TRUE` : sql`EXISTS (SELECT 1 FROM host_leases l WHERE l.host = d.host AND l.worker = ${r.worker})`}
           ORDER BY p.rn, p.depth, p.id
           LIMIT ${r.limit}
         ) picked
@@ -57,6 +61,31 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
         UPDATE expressions SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL
         WHERE crawl_state = 'claimed' AND claimed_by = ANY(${[...jobIds]}::int[])
         RETURNING id`.pipe(Effect.map((rs) => rs.length))
+
+    /** Gives one worker's unfinished claims of a job back to the frontier, leaving its peers' in flight. */
+    const releaseWorker = (jobId: number, worker: string) =>
+      sql<{ id: number }>`
+        UPDATE expressions SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL, claimed_worker = NULL
+        WHERE crawl_state = 'claimed' AND claimed_by = ${jobId} AND claimed_worker = ${worker}
+        RETURNING id`.pipe(Effect.map((rs) => rs.length))
+
+    /**
+     * Marks a crawl completed when its frontier is empty and no URL of the land is claimed (in flight on any worker),
+     * both read in one statement: a store that adds links also ends its claims, in one transaction. True when the job
+     * is over, marked now or before by another worker.
+     */
+    const completeIfDrained = (jobId: number, landId: LandId, maxDepth: number) =>
+      sql<{ status: string }>`
+        WITH done AS (
+          UPDATE jobs SET status = 'completed', finished_at = now()
+          WHERE id = ${jobId} AND status = 'running'
+            AND NOT EXISTS (SELECT 1 FROM expressions
+                            WHERE land_id = ${landId} AND crawl_state = 'pending' AND depth <= ${maxDepth})
+            AND NOT EXISTS (SELECT 1 FROM expressions WHERE land_id = ${landId} AND crawl_state = 'claimed')
+          RETURNING status)
+        SELECT status FROM done UNION ALL SELECT status FROM jobs WHERE id = ${jobId}`.pipe(
+        Effect.map((rs) => rs.some((r) => r.status !== "running"))
+      )
 
     /** Claims whose job row is gone or finished (a crash between claim and job update): back to pending. */
     const releaseOrphans = (landId: LandId) =>
@@ -95,6 +124,6 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
         Effect.map((rs) => rs[0]?.n ?? 0)
       )
 
-    return { claim, release, releaseOrphans, requeueStatus, requeueStates, pendingCount } as const
+    return { claim, release, releaseWorker, completeIfDrained, releaseOrphans, requeueStatus, requeueStates, pendingCount } as const
   })
 }) {}

@@ -12,7 +12,7 @@ import { orDieOnParse } from "./sql-errors.js"
 export const STALE_AFTER_SECONDS = 30
 
 /** This process, as written in the jobs it runs: host, pid and a token that tells apart a later process with the same pid. */
-const thisWorker = `${os.hostname()}:${process.pid}:${crypto.randomBytes(6).toString("hex")}`
+export const thisWorker = `${os.hostname()}:${process.pid}:${crypto.randomBytes(6).toString("hex")}`
 
 const workerIsDead = (worker: string | null): boolean => {
   if (worker === null) return false
@@ -90,27 +90,44 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
                           finished_at = NULL, error = NULL, worker = ${thisWorker}
           WHERE id = ${id}`.pipe(Effect.asVoid)
 
-    const report = (id: JobId, counters: JobTally, progress: number, stage: string | null) =>
-      sql`UPDATE jobs SET queued = ${counters.queued}, fetched = ${counters.done}, failed = ${counters.failed},
-                          skipped = ${counters.skipped}, discovered = ${counters.discovered},
-                          progress = ${progress}, stage = ${stage}, heartbeat_at = now()
-          WHERE id = ${id}`.pipe(Effect.asVoid)
+    /**
+     * Adds what this process counted since its last report (`added`; the queue is set, not added), so that several
+     * processes working on one job add up; answers the job's totals and status.
+     */
+    const report = (id: JobId, added: JobTally, progress: number, stage: string | null) =>
+      sql<{ fetched: number; failed: number; skipped: number; discovered: number; status: JobStatus }>`
+        UPDATE jobs SET queued = ${added.queued}, fetched = fetched + ${added.done}, failed = failed + ${added.failed},
+                        skipped = skipped + ${added.skipped}, discovered = discovered + ${added.discovered},
+                        progress = ${progress}, stage = ${stage}, heartbeat_at = now()
+        WHERE id = ${id}
+        RETURNING fetched, failed, skipped, discovered, status`.pipe(
+        Effect.map((rs) => {
+          const r = rs[0]
+          return r === undefined ? null : {
+            totals: { queued: added.queued, done: r.fetched, failed: r.failed, skipped: r.skipped, discovered: r.discovered },
+            status: r.status
+          }
+        })
+      )
 
-    const finish = (id: JobId, status: JobStatus, result: Record<string, unknown> | null, error: string | null) =>
+    /** Writes a job's end; with `onlyIfRunning`, only over a running job or one already in that state (a shared job). */
+    const finish = (id: JobId, status: JobStatus, result: Record<string, unknown> | null, error: string | null, onlyIfRunning = false) =>
       sql`UPDATE jobs SET status = ${status}, result = ${result === null ? null : JSON.stringify(result)}::jsonb,
                           error = ${error}, finished_at = now(), heartbeat_at = now()
-          WHERE id = ${id}`.pipe(Effect.asVoid)
+          WHERE id = ${id} AND (${!onlyIfRunning} OR status IN ('running', ${status}))`.pipe(Effect.asVoid)
 
     /**
      * Running jobs of a land whose process is gone become interrupted: a process of this host that no longer exists,
-     * or (another host's) a heartbeat silent for too long.
+     * or (another host's) a heartbeat silent for too long. A job several workers share is dead once all of them are.
      */
     const interruptStale = (landId?: LandId) =>
       Effect.gen(function*() {
-        const running = yield* sql<{ id: number; worker: string | null; stale: boolean }>`
-          SELECT id, worker, (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})) AS stale
+        const running = yield* sql<{ id: number; worker: string | null; stale: boolean; helpers: ReadonlyArray<string> }>`
+          SELECT id, worker, (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})) AS stale,
+            ARRAY(SELECT w.id FROM worker_jobs wj JOIN workers w ON w.id = wj.worker
+                  WHERE wj.job_id = jobs.id AND w.heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS})) AS helpers
           FROM jobs WHERE ${landId === undefined ? sql`TRUE` : sql`land_id = ${landId}`} AND status IN ('running', 'queued')`
-        const dead = running.filter((j) => j.stale || workerIsDead(j.worker)).map((j) => j.id)
+        const dead = running.filter((j) => j.stale || [j.worker, ...j.helpers].every(workerIsDead)).map((j) => j.id)
         if (dead.length === 0) return []
         yield* sql`UPDATE jobs SET status = 'interrupted', finished_at = now()
                    WHERE id = ANY(${dead}::int[]) AND status IN ('running', 'queued')`
@@ -121,6 +138,11 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
       many(sql`SELECT * FROM jobs WHERE land_id = ${landId} AND kind = ${kind} AND status = 'running'
                  AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
 
-    return { create, get, listByLand, countByLand, start, report, finish, interruptStale, liveOnLand } as const
+    /** Crawls running on the database, for a worker to join (not one this process started or joined last). */
+    const runningCrawls = many(sql`SELECT * FROM jobs WHERE kind = 'crawl' AND status = 'running'
+                                     AND worker IS DISTINCT FROM ${thisWorker}
+                                     AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS}) ORDER BY id`)
+
+    return { create, get, listByLand, countByLand, start, report, finish, interruptStale, liveOnLand, runningCrawls } as const
   })
 }) {}

@@ -15,6 +15,9 @@ export const websocketConnections = Metric.gauge("mwi_websocket_connections", { 
 export const hostInterval = Metric.gauge("mwi_host_interval_ms", {
   description: "Interval between request starts of a host whose answers raised it (429, 503, slowness), by host"
 })
+export const jobItemsDone = Metric.gauge("mwi_job_items_done", {
+  description: "Items done by a job (pages fetched by a crawl), all its workers together, as its row had them at the last report"
+})
 export const httpRequests = Metric.counter("mwi_http_requests_total", { description: "HTTP requests served", incremental: true })
 
 /** A page's terminal state by HTTP status class ("2xx" … "5xx"), or "failed"/"skipped" without one. */

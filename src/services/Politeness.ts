@@ -228,6 +228,11 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             yield* Queue.take(host.wake)
             continue
           }
+          // A host handed over by another process may not be free yet: even its robots.txt waits.
+          if (head.ready === undefined && host.nextStartAt > (yield* Clock.currentTimeMillis)) {
+            yield* Effect.sleep(host.nextStartAt - (yield* Clock.currentTimeMillis))
+            continue
+          }
           head.ready ??= head.work.prepare === undefined
             ? { intervalFloorMs: 0, requestedAt: null }
             : yield* head.work.prepare
@@ -326,6 +331,24 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
         }
       })
 
-    return { lane } as const
+    /** No work of the host queued or in flight in this process. */
+    const idle = (name: string) => !hosts.has(name)
+
+    /** When the host may be sent its next request, by this process's reckoning (0: now). */
+    const freeAt = (name: string) => hosts.get(name)?.nextStartAt ?? retired.get(name)?.nextStartAt ?? 0
+
+    /** Another process sent the host requests until lately: none from here before `at`. */
+    const holdUntil = (name: string, at: number) =>
+      Effect.gen(function*() {
+        const live = hosts.get(name)
+        if (live !== undefined) return void (live.nextStartAt = Math.max(live.nextStartAt, at))
+        const past = retired.get(name)
+        const now = yield* Clock.currentTimeMillis
+        retired.set(name, past === undefined
+          ? { lastStartAt: -Infinity, nextStartAt: at, pace: initialPace, at: now }
+          : { ...past, nextStartAt: Math.max(past.nextStartAt, at), at: now })
+      })
+
+    return { lane, idle, freeAt, holdUntil } as const
   })
 }) {}

@@ -8,11 +8,13 @@ import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import type { ExtractorPool } from "../services/ExtractorPool.js"
 import type { Fetcher } from "../services/Fetcher.js"
 import { type ClaimedUrl, Frontier } from "../services/Frontier.js"
+import { HostLeases } from "../services/HostLeases.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { countPage } from "../services/Metrics.js"
 import { PageStore } from "../services/PageStore.js"
 import { Politeness } from "../services/Politeness.js"
 import type { Robots } from "../services/Robots.js"
+import { WorkerRegistry } from "../services/WorkerRegistry.js"
 import type { CrawlOptions, CrawlSummary } from "./crawl-options.js"
 import { makeExtractStage } from "./extract.js"
 import { type Fetched, makeFetchStage } from "./fetch.js"
@@ -26,6 +28,10 @@ import { runPipeline } from "./pipeline.js"
 const STORE_BATCH = 25
 const STORE_WINDOW = "500 millis"
 const HOST_BUFFER = 4
+// A worker sharing a crawl with others holds twice as many hosts as it has requests in flight, and looks for more work
+// this often while it has none (its hosts dry, the others' busy).
+const HOSTS_PER_SLOT = 2
+const IDLE_POLL = "200 millis"
 
 // The main thread still runs synchronous work (the embedded database's statements, relevance): on a scheduler that
 // yields to the event loop (setImmediate) between fibers' steps, timers and sockets run between two of them instead
@@ -40,6 +46,8 @@ const yieldingScheduler = Scheduler.makeBatched((run) => setImmediate(run))
 export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks = {}) =>
   Effect.gen(function*() {
     const frontier = yield* Frontier
+    const registry = yield* WorkerRegistry
+    const leases = yield* HostLeases
     const land = yield* (yield* LandRepo).find(landId)
     // Edges written by this run and why pages were not fetched, for the summary.
     const links = { count: 0 }
@@ -48,7 +56,7 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
     return yield* runJob<
       CrawlSummary,
       SqlError | LandNotFound,
-      Fetcher | Robots | Politeness | Frontier | PageStore | DictionaryRepo | LandRepo | ExtractorPool
+      Fetcher | Robots | Politeness | Frontier | PageStore | DictionaryRepo | LandRepo | ExtractorPool | HostLeases
     >({
       kind: "crawl",
       landId: land.id,
@@ -61,7 +69,11 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
           if (!resumed && options.http !== null) yield* frontier.requeueStatus(land.id, options.http, options.depth)
           if (!resumed) requeued = yield* frontier.requeueStates(land.id, options.retry, options.retryReason, options.depth)
         }),
-      release: (job) => frontier.release([job.id]),
+      release: (job) =>
+        registry.shared
+          ? Effect.zipRight(frontier.releaseWorker(job.id, registry.id), leases.releaseAll(land.id, options.depth))
+          : frontier.release([job.id]),
+      shared: true,
       summarize: (f) => ({
         jobId: f.job.id,
         landId: land.id,
@@ -77,7 +89,10 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
         requeued,
         problems: [...problems].map(([reason, p]) => ({ reason, ...p })).sort((a, b) => b.count - a.count)
       })
-    }, hooks, (tracker) => crawlPipeline(tracker, land.id, options, { links, problems }).pipe(Effect.withScheduler(yieldingScheduler)))
+    }, hooks, (tracker) =>
+      crawlPipeline(tracker, land.id, options, { links, problems }, registry.shared ? registry.id : undefined).pipe(
+        Effect.withScheduler(yieldingScheduler)
+      ))
   })
 
 interface RunTally {
@@ -88,7 +103,11 @@ interface RunTally {
 /** The kind of a stored reason (`HostNotFound: ...` → `HostNotFound`). */
 const reasonKind = (error: string) => error.split(":", 1)[0]!
 
-const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, { links, problems }: RunTally) =>
+/**
+ * `worker` set, the crawl is shared with other processes (PostgreSQL): it claims URLs only of the hosts it holds, and
+ * runs until the job's frontier is empty and nothing is in flight on any worker, not only on this one.
+ */
+const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOptions, { links, problems }: RunTally, worker?: string) =>
   Effect.gen(function*() {
     const frontier = yield* Frontier
     const store = yield* PageStore
@@ -144,13 +163,27 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
           maxDepth: options.depth,
           limit: room,
           perHost: hostBuffer,
-          excludeDomains
+          excludeDomains,
+          worker
         })
         dispatched += claimed.length
         for (const c of claimed) hostOfDomain.set(c.domainId, urlHost(c.normalizedUrl))
         for (const host of low) if (lane.queuedFor(host) <= 1) dry.add(host)
         low.clear()
         return claimed
+      })
+
+    const leases = yield* HostLeases
+    const limitReached = () => options.limit !== null && dispatched >= options.limit
+    const take = (outstanding: number): Effect.Effect<ReadonlyArray<ClaimedUrl>, SqlError> =>
+      worker === undefined ? claim(outstanding) : Effect.gen(function*() {
+        for (;;) {
+          yield* leases.acquire(landId, options.depth, options.concurrency * HOSTS_PER_SLOT)
+          const claimed = yield* claim(outstanding)
+          if (claimed.length > 0 || outstanding > 0 || limitReached()) return claimed
+          if (yield* frontier.completeIfDrained(tracker.job.id, landId, options.depth)) return []
+          yield* Effect.sleep(IDLE_POLL)
+        }
       })
 
     const storeBatch = (pages: ReadonlyArray<PageOutcome>) =>
@@ -184,7 +217,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     yield* tracker.stage("fetching")
     // As many pages in extraction as pages fetched at once: the pool runs what its threads can and queues the rest.
     yield* runPipeline<ClaimedUrl, Fetched, PageOutcome, SqlError, never>({
-      take: claim,
+      take,
       start: (claimed, emit) => lane.submit(fetch(claimed, emit)),
       process: (fetched) => Effect.map(extract(fetched), outcome),
       concurrency: options.concurrency,

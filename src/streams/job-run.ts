@@ -1,11 +1,12 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Cause, Clock, Effect, Fiber, Metric, Ref } from "effect"
+import { Cause, Clock, Deferred, Effect, Fiber, Metric, Ref } from "effect"
 import { JobAlreadyRunning } from "../domain/errors.js"
 import type { JobId, LandId } from "../domain/ids.js"
 import { countersOf, type Job, type JobKind, type JobStatus, type JobTally, tallyOf, unitOf } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
-import { frontierSize, runningJobs } from "../services/Metrics.js"
+import { frontierSize, jobItemsDone, runningJobs } from "../services/Metrics.js"
 import { type JobEvent, Progress } from "../services/Progress.js"
+import { WorkerRegistry } from "../services/WorkerRegistry.js"
 
 const REPORT_EVERY_MS = 1000
 const PROGRESS_EVERY_MS = 200
@@ -46,8 +47,29 @@ export interface JobSpec<S> {
   readonly prepare?: ((dead: ReadonlyArray<number>, job: Job, resumed: boolean) => Effect.Effect<void, SqlError>) | undefined
   /** Runs when the job ends however it ends, before its final state is written (e.g. give claims back). */
   readonly release?: ((job: Job) => Effect.Effect<void, SqlError>) | undefined
+  /**
+   * Several processes may work on the job at once (on a PostgreSQL server): each registers on it, its counters add up
+   * in the job row, it stops when the job ends elsewhere, and its leaving ends the job only if no other worker is left.
+   */
+  readonly shared?: boolean | undefined
   readonly summarize: (final: JobFinal) => S
 }
+
+const minus = (a: JobTally, b: JobTally): JobTally => ({
+  queued: a.queued,
+  done: a.done - b.done,
+  failed: a.failed - b.failed,
+  skipped: a.skipped - b.skipped,
+  discovered: a.discovered - b.discovered
+})
+
+const plus = (a: JobTally, b: JobTally): JobTally => ({
+  queued: a.queued,
+  done: a.done + b.done,
+  failed: a.failed + b.failed,
+  skipped: a.skipped + b.skipped,
+  discovered: a.discovered + b.discovered
+})
 
 /**
  * Runs a job: refuses to start a second live job of the same kind on a land, marks dead ones interrupted, keeps the
@@ -62,6 +84,8 @@ export const runJob = <S, E, R>(
   Effect.gen(function*() {
     const jobs = yield* JobRepo
     const progress = yield* Progress
+    const registry = yield* WorkerRegistry
+    const shared = spec.shared === true && registry.shared
     const dead = yield* jobs.interruptStale(spec.landId)
     const live = (yield* jobs.liveOnLand(spec.landId, spec.kind)).filter((j) => j.id !== hooks.resumeJobId)
     if (live[0] !== undefined) return yield* new JobAlreadyRunning({ landId: spec.landId, jobId: live[0].id })
@@ -69,10 +93,15 @@ export const runJob = <S, E, R>(
     const job = resumed ? yield* jobs.get(hooks.resumeJobId!) : yield* jobs.create(spec.landId, spec.kind, spec.parameters)
     if (spec.prepare) yield* spec.prepare(dead, job, resumed)
     yield* jobs.start(job.id)
+    if (shared) yield* registry.join(job.id)
     if (hooks.onJob) yield* hooks.onJob(job)
 
     const startedAt = yield* Clock.currentTimeMillis
     const counters = yield* Ref.make<JobTally>(tallyOf(spec.kind, job.counters))
+    // The counters as the job row had them at the last report: what is beyond them is this process's to add.
+    const reported = yield* Ref.make<JobTally>(tallyOf(spec.kind, job.counters))
+    // The job's status when another process ended it (completed, cancelled).
+    const endedElsewhere = yield* Deferred.make<JobStatus>()
     const stage = yield* Ref.make<string>("starting")
     const finished = (c: JobTally) => c.done + c.failed + c.skipped
     const base = finished(yield* Ref.get(counters))
@@ -101,9 +130,14 @@ export const runJob = <S, E, R>(
     const heartbeat = Effect.gen(function*() {
       const remaining = yield* spec.remaining
       yield* Metric.set(Metric.tagged(frontierSize, "land", String(spec.landId)), remaining)
-      const c = yield* Ref.updateAndGet(counters, (c) => ({ ...c, queued: remaining }))
+      const c = { ...(yield* Ref.get(counters)), queued: remaining }
       const total = finished(c) + remaining
-      yield* jobs.report(job.id, c, total === 0 ? 1 : (total - remaining) / total, yield* Ref.get(stage))
+      const row = yield* jobs.report(job.id, minus(c, yield* Ref.get(reported)), total === 0 ? 1 : (total - remaining) / total, yield* Ref.get(stage))
+      if (row === null) return
+      yield* Ref.set(reported, row.totals)
+      yield* Metric.set(Metric.tagged(Metric.tagged(jobItemsDone, "job", String(job.id)), "kind", spec.kind), row.totals.done)
+      yield* Ref.update(counters, (now) => plus(row.totals, minus(now, c)))
+      if (shared && row.status !== "running") yield* Deferred.succeed(endedElsewhere, row.status)
     })
 
     const ticker = Effect.gen(function*() {
@@ -127,6 +161,8 @@ export const runJob = <S, E, R>(
     const finish = (status: JobStatus, error: string | null) =>
       Effect.gen(function*() {
         if (spec.release) yield* spec.release(job)
+        // A worker leaving a job others go on with (stopped, or failed alone) leaves its state to them.
+        const othersGoOn = shared ? yield* registry.leave(job.id) : false
         yield* heartbeat
         const final = yield* event(status, "final", error)
         const summary = spec.summarize({
@@ -136,7 +172,9 @@ export const runJob = <S, E, R>(
           elapsedMs: final.elapsedMs,
           perSecond: final.perSecond
         })
-        yield* jobs.finish(job.id, status, summary as Record<string, unknown>, error)
+        if (!othersGoOn || status === "completed" || status === "cancelled") {
+          yield* jobs.finish(job.id, status, summary as Record<string, unknown>, error, shared)
+        }
         yield* progress.publish(final)
         return summary
       })
@@ -155,7 +193,8 @@ export const runJob = <S, E, R>(
     yield* Metric.increment(runningJobs)
     yield* Effect.addFinalizer(() => Metric.incrementBy(runningJobs, -1))
     const ticking = yield* Effect.forkScoped(ticker.pipe(Effect.ignore))
-    const summary = yield* body(tracker).pipe(
+    const work: Effect.Effect<JobStatus, E, R> = Effect.as(body(tracker), "completed" as const)
+    const summary = yield* (shared ? Effect.raceFirst(work, Deferred.await(endedElsewhere)) : work).pipe(
       Effect.onInterrupt(() =>
         Effect.gen(function*() {
           const cancelled = hooks.cancelled ? yield* Ref.get(hooks.cancelled) : false
@@ -167,7 +206,7 @@ export const runJob = <S, E, R>(
         const error = Cause.squash(cause)
         return finish("failed", error instanceof Error ? error.message : String(error)).pipe(Effect.ignore)
       }),
-      Effect.zipRight(Effect.suspend(() => finish("completed", null)))
+      Effect.flatMap((status) => finish(status, null))
     )
     yield* Fiber.interrupt(ticking)
     return summary

@@ -4,6 +4,7 @@ import type { JobId, LandId } from "../domain/ids.js"
 import type { Job } from "../domain/job.js"
 import { Frontier } from "../services/Frontier.js"
 import { JobRepo } from "../services/JobRepo.js"
+import { WorkerRegistry } from "../services/WorkerRegistry.js"
 import { crawlLand } from "./crawl.js"
 import { CrawlOptions } from "./crawl-options.js"
 import { EmbedOptions } from "./embed-options.js"
@@ -15,6 +16,7 @@ import { MediaOptions } from "./media-options.js"
 import { pseudolinksLand } from "./pseudolinks.js"
 import { readableLand } from "./readable.js"
 import { ReadableOptions } from "./readable-options.js"
+import { workOnRunningCrawls } from "./worker.js"
 
 /** The work of a job, given the hooks by which the supervisor follows it. */
 type JobBody<R> = (hooks: JobHooks) => Effect.Effect<unknown, unknown, R>
@@ -48,6 +50,12 @@ const makeSupervisor = Effect.gen(function*() {
 
     const dead = yield* jobs.interruptStale()
     yield* frontier.release(dead)
+    // On a PostgreSQL server the server is a worker too: it joins the crawls other processes run.
+    if ((yield* WorkerRegistry).shared) {
+      yield* Effect.forkScoped(workOnRunningCrawls({ runsAlready: (id) => running.has(id) }).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning("the server stopped joining running crawls", cause))
+      ))
+    }
 
     /** Starts a job's fiber and answers once its row exists (or with the reason it could not start). */
     const launch = <R>(body: JobBody<R>, resumeJobId?: JobId) =>

@@ -1,0 +1,155 @@
+import { Reactivity } from "@effect/experimental"
+import { SqlClient } from "@effect/sql"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Redacted } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as path from "node:path"
+import { Lands } from "../src/services/Lands.js"
+import { layerFor } from "../src/services/Database.js"
+import { appOn } from "./support/app.js"
+import { runMwi } from "./support/cli.js"
+import { throwAwayPgDatabase } from "./support/databases.js"
+import { articlePage } from "./support/fixture-site.js"
+import { type LoggedRequest, startWorkerSite } from "./support/worker-site.js"
+
+const bin = path.resolve(import.meta.dirname, "../bin/mwi.js")
+const SITES = 6
+const PAGES = 8
+const DELAY_MS = 150
+// As in polite-intervals.test.ts: the loaded site thread logs arrivals late by up to that much.
+const TOLERANCE_MS = 20
+const TIMEOUT_S = 1.5
+
+// Page i links to pages i+1 and i+3 of its site: 2 links a page, every page reached from /p/0.
+const linksOf = (i: number) => [(i + 1) % PAGES, (i + 3) % PAGES]
+
+interface Child {
+  readonly process: ChildProcess
+  readonly output: () => string
+  readonly exited: Promise<number | null>
+}
+
+/** A real `mwi` in a child process, killed if still running when the scope closes. */
+const mwi = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.acquireRelease(
+    Effect.sync((): Child => {
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+      let out = ""
+      child.stdout!.on("data", (d) => (out += String(d)))
+      child.stderr!.on("data", (d) => (out += String(d)))
+      return { process: child, output: () => out, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) }
+    }),
+    (c) => Effect.sync(() => c.process.exitCode === null && c.process.signalCode === null && c.process.kill("SIGKILL"))
+  )
+
+const until = <E, R>(check: Effect.Effect<boolean, E, R>, what: string, ms = 60_000) =>
+  Effect.gen(function*() {
+    const end = Date.now() + ms
+    while (!(yield* check)) {
+      if (Date.now() > end) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+      yield* Effect.sleep("50 millis")
+    }
+  })
+
+const closestGap = (log: ReadonlyArray<LoggedRequest>) => {
+  const at = log.map((r) => r.at).sort((a, b) => a - b)
+  return Math.min(...at.slice(1).map((t, i) => t - at[i]!))
+}
+
+describe("several workers crawling one land on PostgreSQL", () => {
+  it.live("a land crawl, a second one joining it and `mwi worker`s share the hosts; a worker killed with -9, the job still completes", () =>
+    Effect.gen(function*() {
+      const url = yield* throwAwayPgDatabase
+      const db = layerFor({ _tag: "Server", url: Redacted.make(url) })
+      const app = yield* Layer.build(appOn(db))
+      const sql = yield* Effect.provide(SqlClient.SqlClient, app)
+      const sites = yield* Effect.forEach(Array.from({ length: SITES }), () =>
+        startWorkerSite(Object.fromEntries(Array.from({ length: PAGES }, (_, i) => [`/p/${i}`, {
+          body: articlePage({ title: `P${i}`, topic: "le climat", links: linksOf(i).map((j) => [`/p/${j}`, "suite"] as const) }),
+          latencyMs: 30
+        }]))))
+      const land = yield* Effect.provide(Effect.gen(function*() {
+        const lands = yield* Lands
+        const land = yield* lands.create({ name: "shared", terms: "climat" })
+        yield* lands.addUrls(land, sites.map((s) => s.url("/p/0")))
+        return land
+      }), app)
+
+      const env = { MWI_DATABASE_URL: url, MWI_WORKER_TIMEOUT: String(TIMEOUT_S), MWI_ALLOW_PRIVATE_NETWORK: "1", NO_COLOR: "1" }
+      const workers = yield* Effect.forEach([0, 1], () => mwi(["worker", "--concurrency", "1"], env))
+      // Both waiting before the crawl starts: a loaded machine takes seconds to start a process.
+      yield* until(Effect.sync(() => workers.every((w) => w.output().includes("waiting for crawls"))), "the workers to start")
+      const crawlArgs = [
+        "land", "crawl", "--name", land.name, "--depth", "20", "--minrel", "0", "--delay-ms", String(DELAY_MS),
+        "--concurrency", "1", "--json"
+      ]
+      const crawl = yield* mwi(crawlArgs, env)
+      // The same command again while the crawl runs joins it rather than being refused (in this process: a child takes
+      // seconds to start on a loaded machine, and the crawl may be over by then).
+      yield* until(Effect.map(sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status = 'running'`, (r) => r[0]!.n > 0), "the crawl to start")
+      const joining = yield* Effect.fork(Effect.promise(() => runMwi(crawlArgs, env)))
+
+      // Kill -9 a worker that holds hosts, in the middle of the crawl.
+      const holders = sql<{ worker: string; claimed: number }>`
+        SELECT l.worker, (SELECT count(*)::int FROM expressions e WHERE e.claimed_worker = l.worker) AS claimed
+        FROM host_leases l WHERE l.worker IS NOT NULL`
+      const pidOf = (worker: string) => Number(worker.split(":")[1])
+      const workerPids = workers.map((w) => w.process.pid)
+      let victim: { worker: string; claimed: number } | undefined
+      yield* until(Effect.gen(function*() {
+        const fetched = (yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM expressions WHERE crawl_state = 'fetched'`)[0]!.n
+        victim = (yield* holders).find((h) => workerPids.includes(pidOf(h.worker)))
+        return fetched >= 8 && victim !== undefined
+      }), "a worker holding hosts mid-crawl").pipe(
+        Effect.tapDefect(() => Effect.sync(() => console.error([crawl, ...workers].map((c) => c.output()).join("\n----\n"))))
+      )
+      const killed = workers.find((w) => w.process.pid === pidOf(victim!.worker))!
+      // What it may have fetched and not stored: its claims, read just before the kill.
+      const inFlight = (yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM expressions WHERE claimed_worker = ${victim!.worker}
+                                                   AND crawl_state = 'claimed'`)[0]!.n
+      killed.process.kill("SIGKILL")
+
+      const code = yield* Effect.promise(() => crawl.exited)
+      assert.strictEqual(code, 0, crawl.output())
+      const summary = JSON.parse(crawl.output().slice(crawl.output().indexOf("{")))
+      assert.strictEqual(summary.status, "completed")
+      const joinedRun = yield* Fiber.join(joining)
+      assert.strictEqual(joinedRun.code, 0, joinedRun.stderr)
+      assert.include(joinedRun.stderr, `joining the crawl already running on land shared (job ${summary.jobId})`)
+      const joined = JSON.parse(joinedRun.stdout)
+      assert.deepStrictEqual([joined.jobId, joined.status], [summary.jobId, "completed"])
+      const job = (yield* sql<{ status: string }>`SELECT status FROM jobs WHERE id = ${summary.jobId}`)[0]!
+      assert.strictEqual(job.status, "completed")
+
+      // Every page once in the database, every link once.
+      const states = yield* sql<{ state: string; n: number }>`
+        SELECT crawl_state AS state, count(*)::int AS n FROM expressions WHERE land_id = ${land.id} GROUP BY 1`
+      assert.deepStrictEqual(states.map((s) => [s.state, s.n]), [["fetched", SITES * PAGES]])
+      const links = (yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM expression_links`)[0]!.n
+      assert.strictEqual(links, SITES * PAGES * 2)
+
+      // As the sites saw it: every page requested, twice at most for what the killed worker had in flight, and no two
+      // requests to one host closer than the interval, whichever workers sent them.
+      const logs = yield* Effect.forEach(sites, (s) => s.log)
+      const pages = logs.flatMap((l) => l.filter((r) => r.path.startsWith("/p/")))
+      const perSite = logs.map((l) => l.filter((r) => r.path.startsWith("/p/")))
+      for (const l of perSite) assert.strictEqual(new Set(l.map((r) => r.path)).size, PAGES)
+      const twice = pages.length - SITES * PAGES
+      assert.isAtMost(twice, inFlight, `${twice} pages fetched twice, ${inFlight} in flight on the killed worker`)
+      for (const log of logs) {
+        const gap = closestGap(log)
+        assert.isAtLeast(gap, DELAY_MS - TOLERANCE_MS, `closest requests to one host ${gap.toFixed(1)} ms apart`)
+      }
+      // Each worker took part: the hosts were shared.
+      const served = new Set((yield* sql<{ worker: string }>`SELECT DISTINCT claimed_worker AS worker FROM expressions`).map((r) => r.worker))
+      assert.isAtLeast(served.size, 3)
+
+      // The surviving worker stops cleanly on SIGTERM, giving its hosts back.
+      const survivor = workers.find((w) => w !== killed)!
+      survivor.process.kill("SIGTERM")
+      yield* Effect.promise(() => survivor.exited)
+      const left = (yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM host_leases WHERE worker IS NOT NULL
+                                               AND worker LIKE ${`%:${survivor.process.pid}:%`}`)[0]!.n
+      assert.strictEqual(left, 0)
+    }).pipe(Effect.scoped, Effect.provide(Reactivity.layer)), 120_000)
+})
