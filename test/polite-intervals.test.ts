@@ -1,8 +1,9 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Queue, Schema } from "effect"
 import { Worker } from "node:worker_threads"
 import { Lands } from "../src/services/Lands.js"
 import { prometheusText } from "../src/services/Metrics.js"
+import { Progress } from "../src/services/Progress.js"
 import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { appOn } from "./support/app.js"
@@ -100,12 +101,16 @@ layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 1, backoffBas
         const land = yield* lands.create({ name: "touchy", terms: "climat" })
         yield* lands.addUrls(land, Array.from({ length: 15 }, (_, i) => site.url(`/p/${i}`)))
         const options = Schema.decodeSync(CrawlOptions)({ delayMs: 100, concurrency: 4, minrel: 0, depth: 0 })
+        const events = yield* (yield* Progress).subscribe
         const summary = yield* crawlLand(land.id, options)
         assert.strictEqual(summary.fetched, 15)
         // The first refusals double the pace (200 ms, then 400 ms); it comes back only slowly.
         assert.isAtMost(refusals, 3)
         // the host's raised interval is in the metrics
         assert.match(yield* prometheusText, new RegExp(`mwi_host_interval_ms\\{host="127.0.0.1:${site.port}"\\} \\d+`))
+        // and in the job's progress events
+        const shown = Array.from(yield* Queue.takeAll(events)).flatMap((e) => e.hosts ?? []).filter((h) => h.host === `127.0.0.1:${site.port}`)
+        assert.isAbove(Math.max(...shown.map((h) => h.intervalMs)), 100)
       }))
   }
 )

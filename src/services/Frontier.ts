@@ -21,6 +21,8 @@ export interface ClaimRequest {
   readonly perHost: number
   /** Hosts whose queue in memory is full: none of their URLs this time. */
   readonly excludeDomains: ReadonlyArray<number>
+  /** Only URLs of these hosts (those running low), when given. */
+  readonly onlyDomains?: ReadonlyArray<number> | undefined
 }
 
 /**
@@ -45,6 +47,7 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
             ORDER BY x.depth, x.id LIMIT ${r.perHost}
           ) p
           WHERE d.land_id = ${r.landId} AND d.id <> ALL(${[...r.excludeDomains]}::int[])
+            AND ${r.onlyDomains === undefined ? sql`TRUE` : sql`d.id = ANY(${[...r.onlyDomains]}::int[])`}
           ORDER BY p.rn, p.depth, p.id
           LIMIT ${r.limit}
         ) picked

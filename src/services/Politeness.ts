@@ -27,8 +27,12 @@ export interface HostWork {
   readonly limits: HostLimits
   /** Runs when the work reaches the head of its host's queue; the request is spaced from the one it made, if any. */
   readonly prepare?: Effect.Effect<HostReady>
-  /** The request and its hand-off, run holding a slot of its job and of its host. */
-  readonly run: (request: HostRequest) => Effect.Effect<void>
+  /**
+   * The request and its hand-off, run holding a slot of its job and of its host. `doneWithHost` gives the host's slot
+   * back early, once the work makes no more requests (its answer read): the host's next request then waits for its
+   * interval only, not for this one's hand-off to a busy extraction.
+   */
+  readonly run: (request: HostRequest, doneWithHost: Effect.Effect<void>) => Effect.Effect<void>
 }
 
 export interface LaneOptions {
@@ -121,17 +125,18 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
         const clock = yield* Effect.clock
         host.inFlight++
         const { request, settle } = hostRequest(host, configuredMs, clock)
-        const release = Effect.zipRight(
-          Effect.zipRight(connections.release(1), entry.lane.slots.release),
-          Effect.suspend(() => {
-            host.inFlight--
-            settle()
-            return signal(host)
-          })
-        )
+        let onHost = true
+        const doneWithHost = Effect.suspend(() => {
+          if (!onHost) return Effect.void
+          onHost = false
+          host.inFlight--
+          settle()
+          return signal(host)
+        })
+        const release = Effect.zipRight(Effect.zipRight(connections.release(1), entry.lane.slots.release), doneWithHost)
         // A lane that closed meanwhile never starts the work: the slots are given back when the fiber ends, whether
         // it ran or not, or the host would stay busy for every other job.
-        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(request))
+        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(request, doneWithHost))
         yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(fiber), release))
       })
 

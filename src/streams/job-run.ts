@@ -25,6 +25,8 @@ export interface JobTracker {
   readonly job: Job
   readonly count: (f: (c: JobTally) => JobTally) => Effect.Effect<void>
   readonly stage: (name: string) => Effect.Effect<void>
+  /** Shows the intervals of the job's hosts (its politeness lane's) in its progress events. */
+  readonly showIntervals: (intervals: () => NonNullable<JobEvent["hosts"]>) => void
 }
 
 export interface JobFinal {
@@ -77,6 +79,7 @@ export const runJob = <S, E, R>(
     const finished = (c: JobTally) => c.done + c.failed + c.skipped
     const base = finished(yield* Ref.get(counters))
     let seq = 0
+    let intervals: (() => NonNullable<JobEvent["hosts"]>) | undefined
 
     const event = (status: JobStatus, type: JobEvent["type"], error: string | null) =>
       Effect.gen(function*() {
@@ -94,7 +97,8 @@ export const runJob = <S, E, R>(
           unit: unitOf(spec.kind),
           elapsedMs,
           stage: yield* Ref.get(stage),
-          error
+          error,
+          ...(intervals === undefined ? {} : { hosts: intervals() })
         } satisfies JobEvent
       })
 
@@ -116,7 +120,7 @@ export const runJob = <S, E, R>(
           lastReport = now
           yield* heartbeat
         }
-        const mark = JSON.stringify([yield* Ref.get(counters), yield* Ref.get(stage)])
+        const mark = JSON.stringify([yield* Ref.get(counters), yield* Ref.get(stage), intervals?.()])
         if (mark !== last) {
           last = mark
           yield* progress.publish(yield* event("running", "progress", null))
@@ -144,7 +148,10 @@ export const runJob = <S, E, R>(
     const tracker: JobTracker = {
       job,
       count: (f) => Ref.update(counters, f),
-      stage: (name) => Ref.set(stage, name)
+      stage: (name) => Ref.set(stage, name),
+      showIntervals: (f) => {
+        intervals = f
+      }
     }
     yield* Metric.increment(runningJobs)
     yield* Effect.addFinalizer(() => Metric.incrementBy(runningJobs, -1))
