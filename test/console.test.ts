@@ -171,6 +171,7 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         await page.waitForFunction(() => document.querySelectorAll("table.pages tbody tr").length === 1)
         expect(await page.locator("table.pages tbody tr td a").textContent()).toBe("Climat en images")
         await page.click("a:has-text('Reset')")
+        await page.waitForFunction(() => !location.hash.includes("q=") && (document.querySelector("input[name=q]") as HTMLInputElement | null)?.value === "")
         await page.fill("input[name=depth]", "0")
         await page.fill("input[name=q]", "p/0")
         await page.click("button:has-text('Filter')")

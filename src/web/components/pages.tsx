@@ -3,6 +3,7 @@ import { CrawlState } from "../../domain/expression.js"
 import { call, compact } from "../api.js"
 import { type Key, useI18n } from "../i18n.js"
 import { go, href } from "../router.js"
+import { useState } from "preact/hooks"
 import { ErrorBox, Field, Pager, useLoad } from "./ui.js"
 
 type Sort = NonNullable<ExpressionFilters["sort"]>
@@ -33,27 +34,7 @@ export const Pages = ({ landId, params }: { readonly landId: number; readonly pa
   const update = (changes: Record<string, string | number | undefined>) => go(`/lands/${landId}/pages`, { ...current, offset: undefined, ...changes })
   return (
     <div>
-      <form class="filters card" onSubmit={(e) => {
-        e.preventDefault()
-        const form = new FormData(e.currentTarget)
-        update(Object.fromEntries(filterNames.map((n) => [n, String(form.get(n) ?? "")])))
-      }}>
-        <Field label={t("pages.text")}><input name="q" type="search" value={current["q"] ?? ""} /></Field>
-        <Field label={t("pages.minrel")}><input name="minrel" type="number" step="any" value={current["minrel"] ?? ""} /></Field>
-        <Field label={t("pages.depth")}><input name="depth" type="number" min={0} value={current["depth"] ?? ""} /></Field>
-        <Field label={t("pages.state")}>
-          <select name="state" value={state ?? ""}>
-            <option value="">{t("common.all")}</option>
-            {CrawlState.literals.map((s) => <option value={s}>{maybe(`state.${s}`) ?? s}</option>)}
-          </select>
-        </Field>
-        <Field label={t("pages.http")}><input name="status" type="number" min={0} max={999} value={current["status"] ?? ""} /></Field>
-        <Field label={t("pages.domain")}><input name="domain" value={current["domain"] ?? ""} /></Field>
-        <div class="actions">
-          <button type="submit" class="primary">{t("pages.apply")}</button>
-          <a class="button" href={href(`/lands/${landId}/pages`)}>{t("pages.reset")}</a>
-        </div>
-      </form>
+      <Filters key={params.toString()} landId={landId} current={current} onApply={update} />
       <ErrorBox error={pages.error} />
       {pages.data && (
         <>
@@ -90,5 +71,45 @@ export const Pages = ({ landId, params }: { readonly landId: number; readonly pa
         </>
       )}
     </div>
+  )
+}
+
+/**
+ * The filter form holds what the reader types in its own state, so that a re-render (the table arriving) never wipes
+ * it; it starts again from the address when the address changes (keyed by it).
+ */
+const Filters = ({ landId, current, onApply }: {
+  readonly landId: number
+  readonly current: Readonly<Record<string, string>>
+  readonly onApply: (changes: Record<string, string>) => void
+}) => {
+  const { t, maybe } = useI18n()
+  const [values, setValues] = useState(() => Object.fromEntries(filterNames.map((n) => [n, current[n] ?? ""])))
+  const bind = (name: typeof filterNames[number]) => ({
+    name,
+    value: values[name],
+    onInput: (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => setValues((v) => ({ ...v, [name]: e.currentTarget.value }))
+  })
+  return (
+    <form class="filters card" onSubmit={(e) => {
+      e.preventDefault()
+      onApply(values)
+    }}>
+      <Field label={t("pages.text")}><input type="search" {...bind("q")} /></Field>
+      <Field label={t("pages.minrel")}><input type="number" step="any" {...bind("minrel")} /></Field>
+      <Field label={t("pages.depth")}><input type="number" min={0} {...bind("depth")} /></Field>
+      <Field label={t("pages.state")}>
+        <select {...bind("state")}>
+          <option value="">{t("common.all")}</option>
+          {CrawlState.literals.map((s) => <option value={s}>{maybe(`state.${s}`) ?? s}</option>)}
+        </select>
+      </Field>
+      <Field label={t("pages.http")}><input type="number" min={0} max={999} {...bind("status")} /></Field>
+      <Field label={t("pages.domain")}><input {...bind("domain")} /></Field>
+      <div class="actions">
+        <button type="submit" class="primary">{t("pages.apply")}</button>
+        <a class="button" href={href(`/lands/${landId}/pages`)}>{t("pages.reset")}</a>
+      </div>
+    </form>
   )
 }
