@@ -48,7 +48,7 @@ export const crawlCommand = Command.make("crawl", {
   http: int("http", "re-crawl stored pages that answered this HTTP status"),
   minrel: Options.float("minrel").pipe(Options.withDescription("follow the links of pages with at least this relevance (default 1; 0 follows all)"), Options.optional),
   links: Options.choice("links", ["content", "all"]).pipe(Options.withDescription("which links to follow: the main content's (default) or all"), Options.optional),
-  concurrency: int("concurrency", "requests in flight at once (default 10)"),
+  concurrency: Options.text("concurrency").pipe(Options.withDescription("requests in flight at once (default 10), or auto: as many as the event loop, memory and database bear"), Options.optional),
   perHost: int("per-host", "requests in flight on one host (default 1)"),
   delayMs: int("delay-ms", "minimum milliseconds between two requests to one host (default 1000)"),
   ignoreRobots: Options.boolean("ignore-robots").pipe(Options.withDescription("do not obey robots.txt")),
@@ -61,13 +61,15 @@ export const crawlCommand = Command.make("crawl", {
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {
+    const concurrency = Option.getOrUndefined(Option.map(o.concurrency, (c) => /^\d+$/.test(c.trim()) ? Number(c) : c.trim()))
     const options = yield* decodeOptions(CrawlOptions, {
       depth: Option.getOrUndefined(o.depth),
       limit: Option.getOrUndefined(o.limit),
       http: Option.getOrUndefined(o.http),
       minrel: Option.getOrUndefined(o.minrel),
       links: Option.getOrUndefined(o.links),
-      concurrency: Option.getOrUndefined(o.concurrency),
+      // A number, or `auto`; anything else is refused by the options' schema, which names the choices.
+      concurrency,
       perHost: Option.getOrUndefined(o.perHost),
       delayMs: Option.getOrUndefined(o.delayMs),
       ignoreRobots: o.ignoreRobots,
@@ -82,7 +84,7 @@ export const crawlCommand = Command.make("crawl", {
     const running = yield* runningCrawlOn(land.id)
     if (Option.isSome(running)) {
       yield* Console.error(`mwi: joining the crawl already running on land ${land.name} (job ${running.value.id})`)
-      const joined = yield* joiningOptions(running.value, Option.getOrUndefined(o.concurrency))
+      const joined = yield* joiningOptions(running.value, concurrency)
       const summary = yield* Effect.scoped(Effect.zipRight(
         followJobs(land, o.json, { crawl: joined.limit }),
         crawlLand(land.id, joined, { resumeJobId: running.value.id })

@@ -1,14 +1,11 @@
-import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Clock, Data, Duration, Effect, Either, Layer, Random } from "effect"
 import {
-  BodyTooLarge,
   type FetchFailure,
   type FetchResult,
   FetchTimeout,
   InvalidRedirect,
-  isHtmlMime,
   NetworkError,
-  parseContentType,
   parseRetryAfter,
   type RedirectHop,
   RedirectLoop,
@@ -17,16 +14,8 @@ import {
 } from "../domain/fetch.js"
 import { normalizeUrl } from "../domain/url.js"
 import { announcingSent, CrawlerHttpClient } from "./CrawlerHttpClient.js"
-import {
-  type BytesContent,
-  countBytes,
-  declaredLength,
-  decodedStream,
-  readBody,
-  type ResponseHead,
-  type TextContent,
-  textContent
-} from "./fetcher/body.js"
+import type { ResponseHead } from "./fetcher/body.js"
+import { type ContentReader, contentReaders } from "./fetcher/readers.js"
 import { FetcherConfig, type FetcherSettings } from "./FetcherConfig.js"
 import type { HostAnswer } from "./HostPace.js"
 import { NetworkGuard } from "./NetworkGuard.js"
@@ -80,17 +69,6 @@ class RetryableStatus extends Data.TaggedError("RetryableStatus")<{
 type Hop<C> =
   | { readonly _tag: "Redirect"; readonly status: number; readonly location: string }
   | { readonly _tag: "Final"; readonly head: ResponseHead; readonly content: C }
-
-interface SkippedContent {
-  readonly _tag: "Skipped"
-  readonly bytes: number | null
-}
-
-type ContentReader<C> = (
-  url: string,
-  head: ResponseHead,
-  response: HttpClientResponse.HttpClientResponse
-) => Effect.Effect<C, FetchFailure>
 
 const requestFailure = (url: string, error: HttpClientError.HttpClientError, timeoutMs: number) =>
   error._tag === "RequestError" && error.reason === "InvalidUrl"
@@ -218,44 +196,7 @@ const make = Effect.gen(function*() {
       }
     })
 
-  const readPage: ContentReader<TextContent | SkippedContent> = (url, head, response) =>
-    Effect.gen(function*() {
-      const contentType = parseContentType(head.headers["content-type"])
-      const declared = declaredLength(head)
-      if (contentType !== undefined && !isHtmlMime(contentType.mime)) {
-        return { _tag: "Skipped", bytes: declared ?? null } as const
-      }
-      if (declared !== undefined && declared > settings.maxBodyBytes) {
-        return yield* new BodyTooLarge({ url, limitBytes: settings.maxBodyBytes })
-      }
-      const body = yield* readBody(decodedStream(url, head, response), url, settings.maxBodyBytes, contentType === undefined)
-      if (!body.html) return { _tag: "Skipped", bytes: declared ?? null } as const
-      return textContent(body, contentType?.charset)
-    })
-
-  const readText: ContentReader<TextContent> = (url, head, response) =>
-    Effect.gen(function*() {
-      const declared = declaredLength(head)
-      if (declared !== undefined && declared > settings.maxBodyBytes) {
-        return yield* new BodyTooLarge({ url, limitBytes: settings.maxBodyBytes })
-      }
-      const body = yield* readBody(decodedStream(url, head, response), url, settings.maxBodyBytes, false)
-      return textContent(body, parseContentType(head.headers["content-type"])?.charset)
-    })
-
-  const readBytes = (maxBytes: number, sizeOnly: boolean): ContentReader<BytesContent> => (url, head, response) =>
-    Effect.gen(function*() {
-      if (head.status < 200 || head.status >= 300) return { body: null, bytes: null }
-      const declared = declaredLength(head)
-      // A declared length is the encoded size, so with a Content-Encoding the decoded bytes are counted instead.
-      const encoded = (head.headers["content-encoding"] ?? "identity").trim().toLowerCase() !== "identity"
-      if (sizeOnly && declared !== undefined && !encoded) return { body: null, bytes: declared }
-      if (declared !== undefined && declared > maxBytes) return yield* new BodyTooLarge({ url, limitBytes: maxBytes })
-      const stream = decodedStream(url, head, response)
-      if (sizeOnly) return { body: null, bytes: yield* countBytes(stream, url, maxBytes) }
-      const read = yield* readBody(stream, url, maxBytes, false)
-      return { body: Buffer.concat(read.chunks), bytes: read.bytes }
-    })
+  const { readBytes, readPage, readText } = contentReaders(settings.maxBodyBytes)
 
   /**
    * Fetches a page. Redirects, 4xx and final 5xx/429 are results; only the failures of `FetchFailure` fail. A response

@@ -23,6 +23,8 @@ export interface ClaimRequest {
   readonly excludeDomains: ReadonlyArray<number>
   /** Several workers on one land (PostgreSQL): only URLs of the hosts this worker holds, claimed in its name. */
   readonly worker?: string | undefined
+  /** Only URLs of these hosts (those running low), when given. */
+  readonly onlyDomains?: ReadonlyArray<number> | undefined
 }
 
 /**
@@ -49,6 +51,7 @@ export class Frontier extends Effect.Service<Frontier>()("mwi/Frontier", {
           ) p
           WHERE d.land_id = ${r.landId} AND d.id <> ALL(${[...r.excludeDomains]}::int[])
             AND ${r.worker === undefined ? sql`TRUE` : sql`EXISTS (SELECT 1 FROM host_leases l WHERE l.host = d.host AND l.worker = ${r.worker})`}
+            AND ${r.onlyDomains === undefined ? sql`TRUE` : sql`d.id = ANY(${[...r.onlyDomains]}::int[])`}
           ORDER BY p.rn, p.depth, p.id
           LIMIT ${r.limit}
         ) picked

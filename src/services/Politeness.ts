@@ -1,17 +1,10 @@
-import { Clock, Effect, Fiber, FiberMap, FiberSet, MetricLabel, Queue, type Scope } from "effect"
-import { urlHost } from "../domain/url.js"
+import { Effect, Fiber, FiberMap, FiberSet, Queue, type Scope } from "effect"
 import { positiveInt } from "./config.js"
-import { hostInterval } from "./Metrics.js"
-import { type HostAnswer, type HostPace, initialPace, intervalOf, isRefusal, paceAfter } from "./HostPace.js"
+import { type HostPace, initialPace, intervalOf } from "./HostPace.js"
+import { earliestStart, type HostRequest, type HostTiming, hostRequest, nowMs } from "./HostTiming.js"
+import { makePrioritySlots, type PrioritySlots } from "./PrioritySlots.js"
 
-/** The host a URL's work is queued under. An unparsable URL fails in the fetcher with its reason; any bucket will do. */
-export const hostOf = (url: string) => {
-  try {
-    return urlHost(url)
-  } catch {
-    return ""
-  }
-}
+export { hostOf, type HostRequest } from "./HostTiming.js"
 
 /** What a job asks of each host it sends requests to. */
 export interface HostLimits {
@@ -29,26 +22,17 @@ export interface HostReady {
   readonly requestedAt: number | null
 }
 
-/**
- * The pacing of one piece of work's requests, shaped as the Fetcher's hooks. Only requests to the work's host count:
- * a redirect elsewhere is another host's.
- */
-export interface HostRequest {
-  /** Awaited before each attempt and redirect hop: at once for the first (its host's actor waited), else the host's turn. */
-  readonly onRequest: (url: string) => Effect.Effect<void>
-  /** As a request leaves: the host's interval counts from here, so the server never sees two starts closer. */
-  readonly onSent: (url: string) => void
-  /** As an answer comes: the host's pace adapts to it (see HostPace). */
-  readonly onAnswer: (url: string, answer: HostAnswer) => void
-}
-
 export interface HostWork {
   readonly host: string
   readonly limits: HostLimits
   /** Runs when the work reaches the head of its host's queue; the request is spaced from the one it made, if any. */
   readonly prepare?: Effect.Effect<HostReady>
-  /** The request and its hand-off, run holding a slot of its job and of its host. */
-  readonly run: (request: HostRequest) => Effect.Effect<void>
+  /**
+   * The request and its hand-off, run holding a slot of its job and of its host. `doneWithHost` gives the host's slot
+   * back early, once the work makes no more requests (its answer read): the host's next request then waits for its
+   * interval only, not for this one's hand-off to a busy extraction.
+   */
+  readonly run: (request: HostRequest, doneWithHost: Effect.Effect<void>) => Effect.Effect<void>
 }
 
 export interface LaneOptions {
@@ -61,6 +45,12 @@ export interface LaneOptions {
   readonly onLow?: (host: string) => void
 }
 
+/** A host's interval between request starts, as it is now. */
+export interface HostInterval {
+  readonly host: string
+  readonly intervalMs: number
+}
+
 /** A job's share of the process's politeness: its own bound on requests in flight, its own queued work. */
 export interface Lane {
   readonly submit: (work: HostWork) => Effect.Effect<void>
@@ -68,10 +58,14 @@ export interface Lane {
   readonly queued: () => number
   /** Work of this lane queued for one host. */
   readonly queuedFor: (host: string) => number
+  /** The lane's bound on requests in flight, which may move while it runs. */
+  readonly slots: Omit<PrioritySlots, "take" | "release">
+  /** The current intervals of the hosts the lane has work queued for, longest first, `max` of them. */
+  readonly intervals: (max: number) => ReadonlyArray<HostInterval>
 }
 
 interface LaneState {
-  readonly slots: Effect.Semaphore
+  readonly slots: PrioritySlots
   readonly onLow: ((host: string) => void) | undefined
   readonly running: FiberSet.FiberSet<void, never>
   readonly perHost: Map<string, number>
@@ -85,21 +79,13 @@ interface Entry {
   ready?: HostReady
 }
 
-interface Host {
-  readonly name: string
+interface Host extends HostTiming {
   /** Queued work per lane; a lane served moves to the back, so jobs sharing the host take turns. */
   readonly queues: Map<LaneState, Array<Entry>>
-  readonly wake: Queue.Queue<void>
   inFlight: number
-  pace: HostPace
-  /** Requests let go and not yet sent: the next waits for them, since it is spaced from when they really leave. */
-  unsent: number
-  lastStartAt: number
-  nextStartAt: number
+  /** The interval its last request was configured with (delay, Crawl-delay), before its pace raises it. */
+  configuredMs: number
 }
-
-// A Retry-After longer than this is not waited for by the host's other requests (the Fetcher caps its own wait).
-const MAX_RETRY_AFTER_MS = 60_000
 // A retired host's last start is kept this long: longer than any interval (Crawl-delay is capped at 30 s).
 const FORGET_AFTER_MS = 120_000
 
@@ -134,82 +120,23 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
       if (left <= 1) entry.lane.onLow?.(entry.work.host)
     }
 
-    const stamp = (host: Host, now: number, configuredMs: number) => {
-      host.lastStartAt = Math.max(host.lastStartAt, now)
-      host.nextStartAt = Math.max(host.nextStartAt, now + intervalOf(host.pace, configuredMs))
-    }
-
-    /** A retry or redirect hop of running work: it waits for the host like a new request, then is let go. */
-    const turn = (host: Host, configuredMs: number): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        for (;;) {
-          const now = yield* Clock.currentTimeMillis
-          const earliest = Math.max(host.nextStartAt, host.lastStartAt + intervalOf(host.pace, configuredMs))
-          if (host.unsent === 0 && now >= earliest) return stamp(host, now, configuredMs)
-          // Another request of the host not sent yet: it is let go within a few turns of the event loop.
-          yield* Effect.sleep(Math.max(5, earliest - now))
-        }
-      })
-
     const start = (host: Host, entry: Entry, configuredMs: number) =>
       Effect.gen(function*() {
         const clock = yield* Effect.clock
         host.inFlight++
-        host.unsent++
-        let unsent = true
-        let first = true
-        const settle = () => {
-          if (unsent) host.unsent--
-          unsent = false
-        }
-        const ofHost = (url: string) => hostOf(url) === host.name
-        const request: HostRequest = {
-          onRequest: (url) =>
-            Effect.suspend(() => {
-              if (!ofHost(url)) return Effect.void
-              if (first) {
-                first = false
-                return Effect.void
-              }
-              // The previous attempt may never have left (a refused connection): it holds the host no longer.
-              settle()
-              return Effect.zipRight(turn(host, configuredMs), Effect.sync(() => {
-                host.unsent++
-                unsent = true
-              }))
-            }),
-          onSent: (url) => {
-            if (!ofHost(url)) return
-            settle()
-            stamp(host, clock.unsafeCurrentTimeMillis(), configuredMs)
-            host.wake.unsafeOffer(undefined)
-          },
-          onAnswer: (url, answer) => {
-            if (!ofHost(url)) return
-            const wasRaised = host.pace.raisedMs > 0
-            host.pace = paceAfter(host.pace, answer, configuredMs)
-            // Only hosts that raised their pace are listed: one series per crawled host would be too many.
-            if (wasRaised || host.pace.raisedMs > 0) {
-              hostInterval.unsafeUpdate(intervalOf(host.pace, configuredMs), [MetricLabel.make("host", host.name)])
-            }
-            // A refusal pushes the host's next start back by the raise, or by what its Retry-After asks.
-            if (isRefusal(answer.status)) {
-              const wait = Math.min(Math.max(intervalOf(host.pace, configuredMs), answer.retryAfterMs ?? 0), MAX_RETRY_AFTER_MS)
-              host.nextStartAt = Math.max(host.nextStartAt, clock.unsafeCurrentTimeMillis() + wait)
-            }
-          }
-        }
-        const release = Effect.zipRight(
-          Effect.zipRight(connections.release(1), entry.lane.slots.release(1)),
-          Effect.suspend(() => {
-            host.inFlight--
-            settle()
-            return signal(host)
-          })
-        )
+        const { request, settle } = hostRequest(host, configuredMs, clock)
+        let onHost = true
+        const doneWithHost = Effect.suspend(() => {
+          if (!onHost) return Effect.void
+          onHost = false
+          host.inFlight--
+          settle()
+          return signal(host)
+        })
+        const release = Effect.zipRight(Effect.zipRight(connections.release(1), entry.lane.slots.release), doneWithHost)
         // A lane that closed meanwhile never starts the work: the slots are given back when the fiber ends, whether
         // it ran or not, or the host would stay busy for every other job.
-        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(request))
+        const fiber = yield* FiberSet.run(entry.lane.running, entry.work.run(request, doneWithHost))
         yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(fiber), release))
       })
 
@@ -218,7 +145,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
         for (;;) {
           const head = headOf(host)
           if (head === undefined && host.inFlight === 0) {
-            const now = yield* Clock.currentTimeMillis
+            const now = yield* nowMs
             forgetOld(now)
             hosts.delete(host.name)
             retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, pace: host.pace, at: now })
@@ -229,30 +156,29 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             continue
           }
           // A host handed over by another process may not be free yet: even its robots.txt waits.
-          if (head.ready === undefined && host.nextStartAt > (yield* Clock.currentTimeMillis)) {
-            yield* Effect.sleep(host.nextStartAt - (yield* Clock.currentTimeMillis))
+          if (head.ready === undefined && host.nextStartAt > (yield* nowMs)) {
+            yield* Effect.sleep(host.nextStartAt - (yield* nowMs))
             continue
           }
           head.ready ??= head.work.prepare === undefined
             ? { intervalFloorMs: 0, requestedAt: null }
             : yield* head.work.prepare
           const configuredMs = Math.max(head.work.limits.delayMs, head.ready.intervalFloorMs)
+          host.configuredMs = configuredMs
           const intervalMs = intervalOf(host.pace, configuredMs)
-          const earliest = Math.max(
-            host.nextStartAt,
-            host.lastStartAt + intervalMs,
-            head.ready.requestedAt === null ? 0 : head.ready.requestedAt + intervalMs
-          )
-          const now = yield* Clock.currentTimeMillis
+          const earliest = earliestStart(host, intervalMs, head.ready.requestedAt)
+          const now = yield* nowMs
           if (now < earliest) {
             yield* Effect.sleep(earliest - now)
             continue
           }
-          yield* head.lane.slots.take(1)
+          // The host of longest interval is served first: its waits lengthen the job the most (a Crawl-delay host
+          // whose next page waits behind pages of fast hosts for a slot loses its turn for a whole interval).
+          yield* head.lane.slots.take(intervalMs)
           yield* connections.take(1)
           // The lane may have closed, or the head changed, while the slots were awaited.
           if (head.lane.closed || headOf(host) !== head) {
-            yield* Effect.zipRight(connections.release(1), head.lane.slots.release(1))
+            yield* Effect.zipRight(connections.release(1), head.lane.slots.release)
             continue
           }
           const rest = host.queues.get(head.lane)!
@@ -260,7 +186,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           host.queues.delete(head.lane)
           if (rest.length > 0) host.queues.set(head.lane, rest)
           unqueue(head)
-          const startAt = yield* Clock.currentTimeMillis
+          const startAt = yield* nowMs
           host.lastStartAt = startAt
           host.nextStartAt = startAt + intervalMs
           yield* start(host, head, configuredMs)
@@ -289,6 +215,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           inFlight: 0,
           pace: past?.pace ?? initialPace,
           unsent: 0,
+          configuredMs: work.limits.delayMs,
           lastStartAt: past?.lastStartAt ?? -Infinity,
           nextStartAt: past?.nextStartAt ?? 0
         }
@@ -303,7 +230,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const lane = (options: LaneOptions): Effect.Effect<Lane, never, Scope.Scope> =>
       Effect.gen(function*() {
         const state: LaneState = {
-          slots: yield* Effect.makeSemaphore(Math.max(1, options.concurrency)),
+          slots: makePrioritySlots(options.concurrency),
           onLow: options.onLow,
           running: yield* FiberSet.make<void, never>(),
           perHost: new Map(),
@@ -327,7 +254,16 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
         return {
           submit: submitTo(state),
           queued: () => state.queued,
-          queuedFor: (host: string) => state.perHost.get(host) ?? 0
+          queuedFor: (host: string) => state.perHost.get(host) ?? 0,
+          slots: state.slots,
+          intervals: (max: number) => {
+            const all: Array<HostInterval> = []
+            for (const name of state.perHost.keys()) {
+              const host = hosts.get(name)
+              if (host !== undefined) all.push({ host: name, intervalMs: intervalOf(host.pace, host.configuredMs) })
+            }
+            return all.sort((a, b) => b.intervalMs - a.intervalMs).slice(0, max)
+          }
         }
       })
 
@@ -343,7 +279,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
         const live = hosts.get(name)
         if (live !== undefined) return void (live.nextStartAt = Math.max(live.nextStartAt, at))
         const past = retired.get(name)
-        const now = yield* Clock.currentTimeMillis
+        const now = yield* nowMs
         retired.set(name, past === undefined
           ? { lastStartAt: -Infinity, nextStartAt: at, pace: initialPace, at: now }
           : { ...past, nextStartAt: Math.max(past.nextStartAt, at), at: now })

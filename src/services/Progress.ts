@@ -15,7 +15,9 @@ export const JobEvent = Schema.Struct({
   unit: JobUnit,
   elapsedMs: Schema.Number,
   stage: Schema.NullOr(Schema.String),
-  error: Schema.NullOr(Schema.String)
+  error: Schema.NullOr(Schema.String),
+  /** A job making requests: the current interval between request starts of its slowest hosts (adaptive pacing). */
+  hosts: Schema.optional(Schema.Array(Schema.Struct({ host: Schema.String, intervalMs: Schema.Number })))
 })
 export type JobEvent = typeof JobEvent.Type
 

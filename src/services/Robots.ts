@@ -2,6 +2,7 @@ import { Clock, Deferred, Effect, FiberId, Layer } from "effect"
 import robotsParserModule from "robots-parser"
 import { BlockedByRobots, type FetchFailure, NetworkError, RobotsUnreachable } from "../domain/fetch.js"
 import { Fetcher } from "./Fetcher.js"
+import { unsafeNowMs } from "./HostTiming.js"
 
 // The typings declare an ES default export, but the package is CommonJS (`module.exports = fn`): under NodeNext the
 // default import is that function at runtime, and TypeScript needs telling.
@@ -127,7 +128,7 @@ export const makeRobots = Effect.gen(function*() {
   // another host's request.
   const clock = yield* Effect.clock
   const onSent = (origin: string) => (url: string) => {
-    if (originOf(url) === origin) requested.set(origin, clock.unsafeCurrentTimeMillis())
+    if (originOf(url) === origin) requested.set(origin, unsafeNowMs(clock))
   }
 
   const fetchRules = (origin: string): Effect.Effect<Rules> =>

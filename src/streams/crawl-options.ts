@@ -9,6 +9,13 @@ export const between = (name: string, min: number, max: number) =>
 
 const positive = (name: string, max: number) => between(name, 1, max)
 
+/** `--concurrency auto`: the bound it starts from, and the most it grows to (queues and buffers are sized for it). */
+export const AUTO_START = 5
+export const AUTO_MAX = 100
+
+/** The most requests a crawl may have in flight at once. */
+export const maxConcurrency = (concurrency: number | "auto") => concurrency === "auto" ? AUTO_MAX : concurrency
+
 export const RetryState = Schema.Literal("failed", "skipped", "errors")
 export type RetryState = typeof RetryState.Type
 
@@ -23,7 +30,12 @@ export const CrawlOptions = Schema.Struct({
   /** Links of a page are followed when its relevance is at least this; 0 follows every page. */
   minrel: Schema.optionalWith(Schema.Number.pipe(Schema.nonNegative()), { default: () => 1 }),
   links: Schema.optionalWith(Schema.Literal("content", "all"), { default: () => "content" as const }),
-  concurrency: Schema.optionalWith(positive("concurrency", 500), { default: () => 10 }),
+  /** Requests in flight at once; `auto` moves the bound with the load (see auto-concurrency.ts). */
+  concurrency: Schema.optionalWith(
+    Schema.Union(positive("concurrency", 500), Schema.Literal("auto"))
+      .annotations({ message: () => "concurrency must be an integer from 1 to 500, or auto" }),
+    { default: () => 10 as number | "auto" }
+  ),
   perHost: Schema.optionalWith(positive("perHost", 50), { default: () => 1 }),
   delayMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 600_000)), { default: () => 1000 }),
   ignoreRobots: Schema.optionalWith(Schema.Boolean, { default: () => false }),

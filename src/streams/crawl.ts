@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Queue, Scheduler } from "effect"
+import { Duration, Effect, Queue, Scheduler } from "effect"
 import type { LandNotFound } from "../domain/errors.js"
 import type { LandId } from "../domain/ids.js"
 import type { PageOutcome } from "../domain/page-outcome.js"
@@ -15,7 +15,8 @@ import { PageStore } from "../services/PageStore.js"
 import { Politeness } from "../services/Politeness.js"
 import type { Robots } from "../services/Robots.js"
 import { WorkerRegistry } from "../services/WorkerRegistry.js"
-import type { CrawlOptions, CrawlSummary } from "./crawl-options.js"
+import { autoscale, storeTimes as autoStoreTimes } from "./auto-concurrency.js"
+import { AUTO_START, type CrawlOptions, type CrawlSummary, maxConcurrency } from "./crawl-options.js"
 import { makeExtractStage } from "./extract.js"
 import { type Fetched, makeFetchStage } from "./fetch.js"
 import { type JobHooks, type JobTracker, runJob } from "./job-run.js"
@@ -32,6 +33,8 @@ const HOST_BUFFER = 4
 // this often while it has none (its hosts dry, the others' busy).
 const HOSTS_PER_SLOT = 2
 const IDLE_POLL = "200 millis"
+// The hosts of longest interval shown in progress events: those that set the crawl's pace.
+const SHOWN_HOSTS = 10
 
 // The main thread still runs synchronous work (the embedded database's statements, relevance): on a scheduler that
 // yields to the event loop (setImmediate) between fibers' steps, timers and sockets run between two of them instead
@@ -117,14 +120,19 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     const wake = yield* Queue.sliding<void>(1)
     const low = new Set<string>()
     const dry = new Set<string>()
+    const auto = options.concurrency === "auto"
+    const concurrency = maxConcurrency(options.concurrency)
+    const storeTimes = autoStoreTimes()
     const lane = yield* (yield* Politeness).lane({
-      concurrency: options.concurrency,
+      concurrency: auto ? AUTO_START : concurrency,
       onLow: (host) => {
         if (dry.has(host) || low.has(host)) return
         low.add(host)
         wake.unsafeOffer(undefined)
       }
     })
+    tracker.showIntervals(() => lane.intervals(SHOWN_HOSTS))
+    if (auto) yield* autoscale(lane.slots, storeTimes)
     const fetch = yield* makeFetchStage({
       limits: { perHost: options.perHost, delayMs: options.delayMs },
       ignoreRobots: options.ignoreRobots,
@@ -144,17 +152,23 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     // land's hosts: with four per host, a claim refills about half the queue. Politeness is the host actor's business,
     // so a deeper buffer only holds more claimed URLs in memory.
     const hostBuffer = Math.max(HOST_BUFFER, options.perHost * HOST_BUFFER)
-    const maxQueued = Math.max(100, options.concurrency * 10)
+    const maxQueued = Math.max(100, concurrency * 10)
     const hostOfDomain = new Map<number, string>()
     let dispatched = 0
 
-    // Claims when at least half the queue is free, or when nothing is in flight, or for the last pages of a --limit, or
-    // when a host runs low.
+    // Hosts running low are refilled first, by a claim of their own URLs alone: past the queue's bound (a host's
+    // buffer is small), so that neither the other hosts' URLs nor a full queue hold back the host whose pauses set the
+    // crawl's length. Then claims when at least half the queue is free, or when nothing is in flight, or for the last
+    // pages of a --limit.
     const claim = (outstanding: number) =>
       Effect.gen(function*() {
         const limitLeft = options.limit === null ? Infinity : options.limit - dispatched
-        const room = Math.min(maxQueued - lane.queued(), limitLeft)
-        if (room <= 0 || (room < maxQueued / 2 && outstanding > 0 && room !== limitLeft && low.size === 0)) return []
+        const lowDomains = [...hostOfDomain].filter(([, host]) => low.has(host)).map(([domain]) => domain)
+        const room = Math.min(lowDomains.length > 0 ? hostBuffer * lowDomains.length : maxQueued - lane.queued(), limitLeft)
+        if (room <= 0 || (lowDomains.length === 0 && room < maxQueued / 2 && outstanding > 0 && room !== limitLeft)) {
+          low.clear()
+          return []
+        }
         const excludeDomains = [...hostOfDomain].filter(([, host]) => lane.queuedFor(host) >= hostBuffer)
           .map(([domain]) => domain)
         const claimed = yield* frontier.claim({
@@ -164,7 +178,8 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
           limit: room,
           perHost: hostBuffer,
           excludeDomains,
-          worker
+          worker,
+          onlyDomains: lowDomains.length > 0 ? lowDomains : undefined
         })
         dispatched += claimed.length
         for (const c of claimed) hostOfDomain.set(c.domainId, urlHost(c.normalizedUrl))
@@ -178,7 +193,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
     const take = (outstanding: number): Effect.Effect<ReadonlyArray<ClaimedUrl>, SqlError> =>
       worker === undefined ? claim(outstanding) : Effect.gen(function*() {
         for (;;) {
-          yield* leases.acquire(landId, options.depth, options.concurrency * HOSTS_PER_SLOT)
+          yield* leases.acquire(landId, options.depth, concurrency * HOSTS_PER_SLOT)
           const claimed = yield* claim(outstanding)
           if (claimed.length > 0 || outstanding > 0 || limitReached()) return claimed
           if (yield* frontier.completeIfDrained(tracker.job.id, landId, options.depth)) return []
@@ -188,6 +203,11 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
 
     const storeBatch = (pages: ReadonlyArray<PageOutcome>) =>
       store.store(landId, pages).pipe(
+        Effect.timed,
+        Effect.map(([took, report]) => {
+          storeTimes.record(Duration.toMillis(took))
+          return report
+        }),
         Effect.tap(() => dry.clear()),
         Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
         Effect.tap(() =>
@@ -220,8 +240,8 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
       take,
       start: (claimed, emit) => lane.submit(fetch(claimed, emit)),
       process: (fetched) => Effect.map(extract(fetched), outcome),
-      concurrency: options.concurrency,
-      buffer: options.concurrency * 2,
+      concurrency,
+      buffer: concurrency * 2,
       store: storeBatch,
       batchSize: STORE_BATCH,
       batchWindow: STORE_WINDOW,

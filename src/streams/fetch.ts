@@ -49,10 +49,11 @@ export const makeFetchStage = (options: FetchStageOptions) =>
         robots.requestedAt(claimed.normalizedUrl),
         (verdict, requestedAt) => ({ intervalFloorMs: verdict.crawlDelayMs ?? 0, requestedAt })
       ),
-      run: (paced) =>
+      run: (paced, doneWithHost) =>
         fetcher.fetch(claimed.normalizedUrl, { allow, ...paced, userAgent: options.userAgent }).pipe(
           Effect.either,
           Effect.tap(measured),
+          Effect.zipLeft(doneWithHost),
           Effect.flatMap((result) => emit({ claimed, result }))
         )
     })

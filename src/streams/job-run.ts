@@ -26,6 +26,8 @@ export interface JobTracker {
   readonly job: Job
   readonly count: (f: (c: JobTally) => JobTally) => Effect.Effect<void>
   readonly stage: (name: string) => Effect.Effect<void>
+  /** Shows the intervals of the job's hosts (its politeness lane's) in its progress events. */
+  readonly showIntervals: (intervals: () => NonNullable<JobEvent["hosts"]>) => void
 }
 
 export interface JobFinal {
@@ -106,6 +108,7 @@ export const runJob = <S, E, R>(
     const finished = (c: JobTally) => c.done + c.failed + c.skipped
     const base = finished(yield* Ref.get(counters))
     let seq = 0
+    let intervals: (() => NonNullable<JobEvent["hosts"]>) | undefined
 
     const event = (status: JobStatus, type: JobEvent["type"], error: string | null) =>
       Effect.gen(function*() {
@@ -123,7 +126,8 @@ export const runJob = <S, E, R>(
           unit: unitOf(spec.kind),
           elapsedMs,
           stage: yield* Ref.get(stage),
-          error
+          error,
+          ...(intervals === undefined ? {} : { hosts: intervals() })
         } satisfies JobEvent
       })
 
@@ -150,7 +154,7 @@ export const runJob = <S, E, R>(
           lastReport = now
           yield* heartbeat
         }
-        const mark = JSON.stringify([yield* Ref.get(counters), yield* Ref.get(stage)])
+        const mark = JSON.stringify([yield* Ref.get(counters), yield* Ref.get(stage), intervals?.()])
         if (mark !== last) {
           last = mark
           yield* progress.publish(yield* event("running", "progress", null))
@@ -188,7 +192,10 @@ export const runJob = <S, E, R>(
           const next = f(c)
           return { ...next, queued: Math.max(0, next.queued - (finished(next) - finished(c))) }
         }),
-      stage: (name) => Ref.set(stage, name)
+      stage: (name) => Ref.set(stage, name),
+      showIntervals: (f) => {
+        intervals = f
+      }
     }
     yield* Metric.increment(runningJobs)
     yield* Effect.addFinalizer(() => Metric.incrementBy(runningJobs, -1))

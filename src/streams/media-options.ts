@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { between, type CrawlOptions } from "./crawl-options.js"
+import { between, type CrawlOptions, maxConcurrency } from "./crawl-options.js"
 
 /** The options of a media analysis job, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const MediaOptions = Schema.Struct({
@@ -41,7 +41,7 @@ export type MediaSummary = typeof MediaSummary.Type
 export const mediaOptionsAfterCrawl = (crawl: CrawlOptions): MediaOptions =>
   Schema.decodeSync(MediaOptions)({
     depth: crawl.depth,
-    concurrency: Math.min(crawl.concurrency, 200),
+    concurrency: Math.min(maxConcurrency(crawl.concurrency), 200),
     perHost: crawl.perHost,
     delayMs: crawl.delayMs
   })

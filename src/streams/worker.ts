@@ -21,7 +21,7 @@ export interface WorkerOptions {
 }
 
 /** The options a running crawl was started with, for a worker joining it. */
-export const joiningOptions = (job: Job, concurrency?: number) =>
+export const joiningOptions = (job: Job, concurrency?: number | string) =>
   Schema.decodeUnknown(CrawlOptions)({ ...job.parameters, ...(concurrency === undefined ? {} : { concurrency }) }).pipe(
     Effect.mapError(() => new InvalidInput({ field: "parameters", reason: `job ${job.id} has unreadable parameters` }))
   )

@@ -1,5 +1,5 @@
 import { Effect, type Scope } from "effect"
-import { Worker } from "node:worker_threads"
+import { type ChildProcess, spawn } from "node:child_process"
 
 export interface StaticRoute {
   readonly status?: number
@@ -15,24 +15,31 @@ export interface LoggedRequest {
   readonly endedAt: number
 }
 
-// The server runs in a worker thread, with an event loop of its own: the times it logs are when requests really
-// arrived, not when a test process busy crawling got round to handling them.
+// The server runs in a process of its own, in a session of its own: the kernel schedules a session's threads as one
+// group (autogroup), so a site sharing the test's process (its CPU-load thread, the crawler's busy loop) was woken
+// late by tens of milliseconds and logged arrivals late, while an idle session of its own is woken at once. Its log
+// then says when requests really arrived, as a remote server's would. Only comparisons within one site's log are
+// meaningful (each process has its own time origin). It exits with its channel, so a dying test leaves none behind.
 const source = `
-const { parentPort, workerData } = require("node:worker_threads")
 const http = require("node:http")
 const log = []
 const now = () => performance.timeOrigin + performance.now()
+let routes = {}
 const server = http.createServer((req, res) => {
   const entry = { path: req.url, at: now(), endedAt: 0 }
   log.push(entry)
   res.on("close", () => { entry.endedAt = now() })
-  const route = workerData.routes[req.url.split("?")[0]]
+  const route = routes[req.url.split("?")[0]]
   if (!route) { res.writeHead(404); res.end(); return }
   setTimeout(() => { res.writeHead(route.status || 200, route.headers || { "content-type": "text/html; charset=utf-8" }); res.end(route.body) }, route.latencyMs || 0)
 })
-server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }))
-parentPort.on("message", (m) => {
-  if (m === "log") parentPort.postMessage({ log })
+process.on("disconnect", () => process.exit(0))
+process.on("message", (m) => {
+  if (m.routes) {
+    routes = m.routes
+    server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }))
+  }
+  if (m === "log") process.send({ log })
   if (m === "close") { server.closeAllConnections(); server.close(() => process.exit(0)) }
 })
 `
@@ -43,18 +50,24 @@ export interface WorkerSite {
   readonly log: Effect.Effect<ReadonlyArray<LoggedRequest>>
 }
 
-/** A loopback site of static routes served from a worker thread; stopped when the scope closes. */
+/** A loopback site of static routes served by a process of its own; stopped when the scope closes. */
 export const startWorkerSite = (routes: Readonly<Record<string, StaticRoute>>): Effect.Effect<WorkerSite, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.async<{ worker: Worker; port: number }>((resume) => {
-      const worker = new Worker(source, { eval: true, workerData: { routes } })
-      worker.once("message", (m: { port: number }) => resume(Effect.succeed({ worker, port: m.port })))
+    Effect.async<{ child: ChildProcess; port: number }>((resume) => {
+      const child = spawn(process.execPath, ["-e", source], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+        serialization: "advanced",
+        detached: true
+      })
+      child.once("message", (m: { port: number }) => resume(Effect.succeed({ child, port: m.port })))
+      child.send({ routes })
     }),
-    ({ worker }) => Effect.async<void>((resume) => {
-      worker.once("exit", () => resume(Effect.void))
-      worker.postMessage("close")
+    ({ child }) => Effect.async<void>((resume) => {
+      if (child.exitCode !== null) return resume(Effect.void)
+      child.once("exit", () => resume(Effect.void))
+      child.send("close")
     })
-  ).pipe(Effect.map(({ port, worker }) => {
+  ).pipe(Effect.map(({ child, port }) => {
     const origin = `http://127.0.0.1:${port}`
     return {
       origin,
@@ -62,12 +75,12 @@ export const startWorkerSite = (routes: Readonly<Record<string, StaticRoute>>): 
       log: Effect.async<ReadonlyArray<LoggedRequest>>((resume) => {
         const onMessage = (m: { log?: ReadonlyArray<LoggedRequest> }) => {
           if (m.log) {
-            worker.off("message", onMessage)
+            child.off("message", onMessage)
             resume(Effect.succeed(m.log))
           }
         }
-        worker.on("message", onMessage)
-        worker.postMessage("log")
+        child.on("message", onMessage)
+        child.send("log")
       })
     }
   }))
