@@ -38,7 +38,7 @@ onBothDatabases("HTTP API: embed job", apiServer, (it) => {
       assert.strictEqual(crawl.status, 202)
       expect(yield* finished(base, token, crawl.body.jobId)).toMatchObject({ status: "completed" })
       // The embed job beside the crawl ends after it.
-      const inline = (yield* call(base, "GET", `/api/v1/lands/${land.body.id}/jobs`, { token })).body.find((j: { kind: string }) => j.kind === "embed")
+      const inline = (yield* call(base, "GET", `/api/v1/lands/${land.body.id}/jobs`, { token })).body.items.find((j: { kind: string }) => j.kind === "embed")
       expect(yield* finished(base, token, inline.id)).toMatchObject({ status: "completed" })
       const started = yield* call(base, "POST", `/api/v1/lands/${land.body.id}/jobs/embed`, { token, body: { provider: "hash" } })
       assert.strictEqual(started.status, 202)

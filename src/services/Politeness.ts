@@ -85,6 +85,8 @@ interface Host extends HostTiming {
   inFlight: number
   /** The interval its last request was configured with (delay, Crawl-delay), before its pace raises it. */
   configuredMs: number
+  /** Another process sent the host requests until lately (HostLeases): nothing from here, robots.txt included, before. */
+  heldUntil: number
 }
 // A retired host's last start is kept this long: longer than any interval (Crawl-delay is capped at 30 s).
 const FORGET_AFTER_MS = 120_000
@@ -102,7 +104,7 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const connections = yield* Effect.makeSemaphore(yield* Effect.orDie(positiveInt("MWI_MAX_CONNECTIONS", 256)))
     const actors = yield* FiberMap.make<string, void, never>()
     const hosts = new Map<string, Host>()
-    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; pace: HostPace; at: number }>()
+    const retired = new Map<string, { lastStartAt: number; nextStartAt: number; heldUntil: number; pace: HostPace; at: number }>()
 
     const signal = (host: Host) => Queue.offer(host.wake, undefined)
 
@@ -148,16 +150,15 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
             const now = yield* nowMs
             forgetOld(now)
             hosts.delete(host.name)
-            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, pace: host.pace, at: now })
+            retired.set(host.name, { lastStartAt: host.lastStartAt, nextStartAt: host.nextStartAt, heldUntil: host.heldUntil, pace: host.pace, at: now })
             return
           }
           if (head === undefined || host.unsent > 0 || host.inFlight >= Math.max(1, head.work.limits.perHost)) {
             yield* Queue.take(host.wake)
             continue
           }
-          // A host handed over by another process may not be free yet: even its robots.txt waits.
-          if (head.ready === undefined && host.nextStartAt > (yield* nowMs)) {
-            yield* Effect.sleep(host.nextStartAt - (yield* nowMs))
+          if (head.ready === undefined && host.heldUntil > (yield* nowMs)) {
+            yield* Effect.sleep(host.heldUntil - (yield* nowMs))
             continue
           }
           head.ready ??= head.work.prepare === undefined
@@ -217,7 +218,8 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
           unsent: 0,
           configuredMs: work.limits.delayMs,
           lastStartAt: past?.lastStartAt ?? -Infinity,
-          nextStartAt: past?.nextStartAt ?? 0
+          nextStartAt: past?.nextStartAt ?? 0,
+          heldUntil: past?.heldUntil ?? 0
         }
         hosts.set(work.host, host)
         yield* FiberMap.run(actors, work.host, loop(host))
@@ -277,12 +279,16 @@ export class Politeness extends Effect.Service<Politeness>()("mwi/Politeness", {
     const holdUntil = (name: string, at: number) =>
       Effect.gen(function*() {
         const live = hosts.get(name)
-        if (live !== undefined) return void (live.nextStartAt = Math.max(live.nextStartAt, at))
+        if (live !== undefined) {
+          live.heldUntil = Math.max(live.heldUntil, at)
+          live.nextStartAt = Math.max(live.nextStartAt, at)
+          return
+        }
         const past = retired.get(name)
         const now = yield* nowMs
         retired.set(name, past === undefined
-          ? { lastStartAt: -Infinity, nextStartAt: at, pace: initialPace, at: now }
-          : { ...past, nextStartAt: Math.max(past.nextStartAt, at), at: now })
+          ? { lastStartAt: -Infinity, nextStartAt: at, heldUntil: at, pace: initialPace, at: now }
+          : { ...past, nextStartAt: Math.max(past.nextStartAt, at), heldUntil: Math.max(past.heldUntil, at), at: now })
       })
 
     return { lane, idle, freeAt, holdUntil } as const

@@ -30,7 +30,10 @@ export const joiningOptions = (job: Job, concurrency?: number | string) =>
 export const runningCrawlOn = (landId: LandId) =>
   Effect.gen(function*() {
     if (!(yield* WorkerRegistry).shared) return Option.none<Job>()
-    return Option.fromNullable((yield* (yield* JobRepo).liveOnLand(landId, "crawl"))[0])
+    const jobs = yield* JobRepo
+    // A crawl whose processes all died (a kill -9 on this machine) is resumed, not joined.
+    yield* jobs.interruptStale(landId)
+    return Option.fromNullable((yield* jobs.liveOnLand(landId, "crawl"))[0])
   })
 
 /**

@@ -29,7 +29,8 @@ export const optionFields = <A, I extends object>(schema: Schema.Schema<A, I>): 
     const types = members(p.type).filter((t) => !SchemaAST.isUndefinedKeyword(t))
     const list = types.find(SchemaAST.isTupleType)?.rest[0]?.type
     const choices = literals(list === undefined ? types : members(list))
-    const kind = list !== undefined ? "several" : choices.length > 0 ? "choice" : types.some(SchemaAST.isNumberKeyword) ? "number" : types.some(SchemaAST.isBooleanKeyword) ? "boolean" : "text"
+    // A number that also takes words (concurrency: 10 or auto) is a number field offering those words.
+    const kind = list !== undefined ? "several" : types.some(SchemaAST.isNumberKeyword) ? "number" : choices.length > 0 ? "choice" : types.some(SchemaAST.isBooleanKeyword) ? "boolean" : "text"
     return { name: String(p.name), kind, nullable: types.some((t) => SchemaAST.isLiteral(t) && t.literal === null), choices, initial: defaults[String(p.name)] }
   })
 }
@@ -40,7 +41,7 @@ export const payloadOf = (fields: ReadonlyArray<OptionField>, values: Readonly<R
   for (const f of fields) {
     const v = values[f.name]
     if (v === undefined || (Array.isArray(v) && v.length === 0)) continue
-    const value = f.kind === "boolean" || f.kind === "several" ? v : v === "" ? (f.nullable ? null : undefined) : f.kind === "number" ? Number(v) : v
+    const value = f.kind === "boolean" || f.kind === "several" ? v : v === "" ? (f.nullable ? null : undefined) : f.kind === "number" && !f.choices.includes(String(v).trim()) ? Number(v) : f.kind === "number" ? String(v).trim() : v
     if (value !== undefined && value !== f.initial) payload[f.name] = value
   }
   return payload

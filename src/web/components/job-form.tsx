@@ -94,6 +94,14 @@ export const JobForm = ({ landId, onStarted }: { readonly landId: number; readon
                   })}
                 </span>
               )
+              : f.kind === "number" && f.choices.length > 0
+              ? (
+                <>
+                  <input name={f.name} inputMode="numeric" list={`${f.name}-words`} placeholder={f.choices.join(", ")}
+                    value={String(values[f.name] ?? "")} onInput={(e) => set(f.name, e.currentTarget.value)} />
+                  <datalist id={`${f.name}-words`}>{f.choices.map((c) => <option value={c} />)}</datalist>
+                </>
+              )
               : f.kind === "number"
               ? (
                 <input name={f.name} type="number" step="any" placeholder={f.nullable ? t("jobs.noLimit") : ""}
