@@ -8,14 +8,14 @@ import { joiningOptions, runningCrawlOn } from "../streams/worker.js"
 import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
-import { decodeOptions, emit, optionalInt as int, runCommand } from "./output.js"
+import { decodeOptions, emit, optionalInt as int, plural, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
 import { landOptions, selectLand } from "./land-option.js"
 import { setExitCode } from "./terminal.js"
 
 const summaryText = (landName: string, s: CrawlSummary) =>
   [
-    ...(s.requeued > 0 ? [`${s.requeued} pages put back in the frontier (--retry)`] : []),
+    ...(s.requeued > 0 ? [`${plural(s.requeued, "page")} put back in the frontier (--retry)`] : []),
     `Crawl of land ${landName} ${s.status} (job ${s.jobId}): ${s.fetched} fetched, ${s.failed} failed, ` +
     `${s.skipped} skipped, ${s.discovered} discovered, ${s.links} links, ${s.pending} still pending; ` +
     `${(s.durationMs / 1000).toFixed(1)} s, ${s.pagesPerSecond} pages/s`,

@@ -9,7 +9,8 @@ export class CliProcess extends Context.Reference<CliProcess>()("mwi/CliProcess"
   defaultValue: () => ({
     stdinIsTTY: process.stdin.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
-    stderrColumns: process.stderr.columns ?? 80,
+    // A terminal that does not tell its size (script, some CI) says 0.
+    stderrColumns: process.stderr.columns || 80,
     writeStderr: (text: string): void => {
       process.stderr.write(text)
     },
