@@ -38,7 +38,7 @@ const operations: Record<OperationId<typeof MwiApi>, Doc> = {
     description: "A land is a research topic: a name, a description, its languages and a dictionary of weighted terms " +
       "(given as a comma-separated string or a list) that scores the relevance of its pages."
   },
-  "lands.list": { summary: "List lands", description: `The caller's lands, by name (\`name\` filters on a part of it). ${PAGED}` },
+  "lands.list": { summary: "List lands", description: `The caller's lands (an administrator's: every land, with its owner's name), by name (\`name\` filters on a part of it). ${PAGED}` },
   "lands.get": { summary: "Get a land", description: "A land with its counts of pages by state." },
   "lands.update": { summary: "Update a land", description: "Renames a land or changes its description or languages." },
   "lands.delete": { summary: "Delete a land", description: "Deletes a land with its pages, links, media, jobs and vectors." },
