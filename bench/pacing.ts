@@ -136,7 +136,7 @@ const refusals = async () => {
 }
 
 const concurrency = async (value: string) => {
-  const hosts = await Promise.all(Array.from({ length: 20 }, () => startHost({ pages: 15, latencyMs: 300 })))
+  const hosts = await Promise.all(Array.from({ length: 20 }, () => startHost({ pages: 8, latencyMs: 300 })))
   try {
     const wallS = await crawl(hosts, ["--delay-ms", "0", "--concurrency", value])
     const pages = hosts.reduce((n, h) => n + h.log.length, 0)
