@@ -8,6 +8,7 @@ import { snapshotOf } from "./events.js"
 
 // As often as a job's row changes (its workers report once a second): one query of the running jobs per period.
 const RELAY_EVERY = "1 second"
+const FINAL_WAIT_PASSES = 5
 
 const doneGauge = (job: Job) =>
   Metric.set(Metric.tagged(Metric.tagged(jobItemsDone, "job", String(job.id)), "kind", job.kind), tallyOf(job.kind, job.counters).done)
@@ -20,7 +21,7 @@ const doneGauge = (job: Job) =>
 const relayJobsOfOthers = Effect.gen(function*() {
   const jobs = yield* JobRepo
   const progress = yield* Progress
-  const followed = new Map<Job["id"], { mark: string; seq: number }>()
+  const followed = new Map<Job["id"], { mark: string; seq: number; waited: number }>()
   const rate = (job: Job) => {
     const elapsed = Date.now() - (job.startedAt ?? job.createdAt).getTime()
     const t = tallyOf(job.kind, job.counters)
@@ -38,15 +39,24 @@ const relayJobsOfOthers = Effect.gen(function*() {
       const seen = followed.get(job.id)
       if (seen?.mark === mark) continue
       const seq = (seen?.seq ?? 0) + 1
-      followed.set(job.id, { mark, seq })
+      followed.set(job.id, { mark, seq, waited: 0 })
       yield* progress.relay({ ...snapshotOf(job), type: "progress", seq, perSecond: rate(job) })
     }
     const still = new Set(running.map((j) => j.id))
     for (const [id, seen] of followed) {
       if (still.has(id)) continue
-      followed.delete(id)
-      if (progress.worksOn(id)) continue
+      if (progress.worksOn(id)) {
+        followed.delete(id)
+        continue
+      }
       const job = yield* jobs.get(id)
+      // A crawl's end is written by the worker that finds the frontier drained, its counters and summary a moment later
+      // by each worker: the row is final once its summary is there (or after a few passes, for a process that died).
+      if (job.result === null && seen.waited < FINAL_WAIT_PASSES) {
+        seen.waited++
+        continue
+      }
+      followed.delete(id)
       yield* doneGauge(job)
       yield* progress.relay({ ...snapshotOf(job), type: "final", seq: seen.seq + 1 })
     }
