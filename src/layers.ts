@@ -37,6 +37,7 @@ import { SemanticSearch } from "./services/SemanticSearch.js"
 import { VectorIndex, VectorIndexConfig, type VectorIndexSettings } from "./services/VectorIndex.js"
 import { WebArchive } from "./services/WebArchive.js"
 import { WorkerRegistry } from "./services/WorkerRegistry.js"
+import { JobRelayLive } from "./http/job-relay.js"
 import { JobSupervisor } from "./streams/supervisor.js"
 
 // The application, composed once. Every layer reads its settings from `Config` (the environment); the options below
@@ -118,7 +119,7 @@ export interface Listen {
 }
 
 /** The HTTP API and WebSocket progress, with the job supervisor, served over the application's services. */
-export const HttpLive = HttpAppLive.pipe(Layer.provideMerge(JobSupervisor.Default))
+export const HttpLive = HttpAppLive.pipe(Layer.provideMerge(JobSupervisor.Default), Layer.provideMerge(JobRelayLive))
 
 type App = Layer.Layer.Success<ReturnType<typeof AppLive>>
 

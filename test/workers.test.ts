@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
 import { Lands } from "../src/services/Lands.js"
 import { layerFor } from "../src/services/Database.js"
+import { apiServer, baseUrl, call, openWs, userWithToken } from "./support/api.js"
 import { appOn } from "./support/app.js"
 import { runMwi } from "./support/cli.js"
 import { throwAwayPgDatabase } from "./support/databases.js"
@@ -152,4 +153,42 @@ describe("several workers crawling one land on PostgreSQL", () => {
                                                AND worker LIKE ${`%:${survivor.process.pid}:%`}`)[0]!.n
       assert.strictEqual(left, 0)
     }).pipe(Effect.scoped, Effect.provide(Reactivity.layer)), 120_000)
+
+  it.live("a server's WebSockets show the progress and end of a crawl another process works on, from the job's row", () =>
+    Effect.gen(function*() {
+      const url = yield* throwAwayPgDatabase
+      const server = yield* Layer.build(apiServer(layerFor({ _tag: "Server", url: Redacted.make(url) })))
+      const base = yield* Effect.provide(baseUrl, server)
+      const ws = base.replace(/^http/, "ws")
+      const token = yield* Effect.provide(userWithToken(base, "watcher"), server)
+      const pages = 10
+      const site = yield* startWorkerSite(Object.fromEntries(Array.from({ length: pages }, (_, i) => [`/p/${i}`, {
+        body: articlePage({ title: `P${i}`, topic: "le climat", links: [[`/p/${(i + 1) % pages}`, "suite"] as const] }),
+        latencyMs: 20
+      }])))
+      const land = (yield* call(base, "POST", "/api/v1/lands", { token, body: { name: "relayed", terms: ["climat"] } })).body
+      yield* call(base, "POST", `/api/v1/lands/${land.id}/urls`, { token, body: { urls: [site.url("/p/0")] } })
+      const landSocket = yield* Effect.promise(() => openWs(`${ws}/api/v1/lands/${land.id}/events`, token))
+      yield* Effect.addFinalizer(() => Effect.promise(() => landSocket.close()))
+
+      // The crawl runs in the CLI of this process, with services of its own: the server neither publishes its events nor
+      // joins it (the CLI is the same worker as the server, whose own crawls it does not join). What the server's
+      // sockets show comes from the database.
+      const env = { MWI_DATABASE_URL: url, MWI_ALLOW_PRIVATE_NETWORK: "1" }
+      const crawl = yield* Effect.fork(Effect.promise(() =>
+        runMwi(["land", "crawl", "--name", "relayed", "--depth", "20", "--minrel", "0", "--delay-ms", "300", "--json"], env)))
+      const progress = yield* Effect.promise(() => landSocket.next((m) => m.type === "progress", 20_000))
+      const jobSocket = yield* Effect.promise(() => openWs(`${ws}/api/v1/jobs/${progress.jobId}/events`, token))
+      const final = yield* Effect.promise(() => jobSocket.next((m) => m.type === "final", 30_000))
+      assert.strictEqual(yield* Effect.promise(() => jobSocket.closed), 1000)
+      const run = yield* Fiber.join(crawl)
+      assert.strictEqual(run.code, 0, run.stderr)
+      assert.deepStrictEqual([final.status, final.counters.fetched], ["completed", pages])
+
+      const fetched = landSocket.messages.filter((m) => m.type === "progress").map((m) => m.counters.fetched as number)
+      assert.isAtLeast(new Set(fetched).size, 2, `progress seen: ${fetched.join(",")}`)
+      assert.deepStrictEqual(fetched, [...fetched].sort((a, b) => a - b))
+      const landFinal = yield* Effect.promise(() => landSocket.next((m) => m.type === "final" && m.jobId === progress.jobId, 5_000))
+      assert.strictEqual(landFinal.counters.fetched, pages)
+    }).pipe(Effect.scoped, Effect.provide(Reactivity.layer)), 60_000)
 })

@@ -16,7 +16,7 @@ const rateOf = (result: Job["result"]) => {
   return typeof rate === "number" ? rate : 0
 }
 
-const snapshotOf = (job: Job): JobEvent => ({
+export const snapshotOf = (job: Job): JobEvent => ({
   type: isFinished(job.status) || job.status === "interrupted" ? "final" : "snapshot",
   jobId: job.id,
   landId: job.landId,

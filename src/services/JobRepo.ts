@@ -143,6 +143,9 @@ export class JobRepo extends Effect.Service<JobRepo>()("mwi/JobRepo", {
                                      AND worker IS DISTINCT FROM ${thisWorker}
                                      AND heartbeat_at >= now() - make_interval(secs => ${STALE_AFTER_SECONDS}) ORDER BY id`)
 
-    return { create, get, listByLand, countByLand, start, report, finish, interruptStale, liveOnLand, runningCrawls } as const
+    /** Every running job, of every kind and process. */
+    const running = many(sql`SELECT * FROM jobs WHERE status = 'running' ORDER BY id`)
+
+    return { create, get, listByLand, countByLand, start, report, finish, interruptStale, liveOnLand, runningCrawls, running } as const
   })
 }) {}

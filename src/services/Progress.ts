@@ -34,14 +34,25 @@ export class Progress extends Effect.Service<Progress>()("mwi/Progress", {
     // are fresher than the job row's (saved once a second). Bounded, least recently published out first: a job still
     // running publishes several times a second, and a finished one is described by its row as well.
     const latest = new Map<number, JobEvent>()
+    // The jobs this process works on: the others' progress is relayed from their rows (src/http/job-relay.ts).
+    const working = new Set<number>()
+    const remember = (event: JobEvent) => {
+      latest.delete(event.jobId)
+      latest.set(event.jobId, event)
+      if (latest.size > LATEST_KEPT) latest.delete(latest.keys().next().value!)
+      return PubSub.publish(bus, event)
+    }
     return {
+      /** An event of a job this process works on. */
       publish: (event: JobEvent) =>
         Effect.suspend(() => {
-          latest.delete(event.jobId)
-          latest.set(event.jobId, event)
-          if (latest.size > LATEST_KEPT) latest.delete(latest.keys().next().value!)
-          return PubSub.publish(bus, event)
+          if (event.type === "final") working.delete(event.jobId)
+          else working.add(event.jobId)
+          return remember(event)
         }).pipe(Effect.asVoid),
+      /** An event of a job other processes work on, read from its row. */
+      relay: (event: JobEvent) => Effect.suspend(() => remember(event)).pipe(Effect.asVoid),
+      worksOn: (jobId: number) => working.has(jobId),
       subscribe: PubSub.subscribe(bus),
       latest: (jobId: number) => Effect.sync(() => Option.fromNullable(latest.get(jobId)))
     } as const
