@@ -2,7 +2,7 @@ import { Config, Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import type { ParseError } from "effect/ParseResult"
 import { createRequire } from "node:module"
 import * as os from "node:os"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Extraction, ExtractionFailed } from "../domain/extraction.js"
 import type { DictionarySource } from "../domain/relevance.js"
@@ -51,7 +51,12 @@ const ownEntry = new URL(`./extractor/worker${import.meta.url.endsWith(".ts") ? 
 // bench went from 21–29 pages/s with one worker to 25–44 with two, event-loop delay p99 from 27 to 38 ms.
 const settingsConfig = Config.all({
   workers: positiveInt("MWI_EXTRACT_WORKERS", os.availableParallelism()),
-  timeoutMs: positiveInt("MWI_EXTRACT_TIMEOUT_MS", 30_000)
+  timeoutMs: positiveInt("MWI_EXTRACT_TIMEOUT_MS", 30_000),
+  // A prebuilt bundle of the worker (the test setup's): a thread loading the sources through tsx costs twice the CPU.
+  entry: Config.string("MWI_EXTRACT_ENTRY").pipe(
+    Config.map((file) => pathToFileURL(file)),
+    Config.withDefault(ownEntry)
+  )
 })
 
 interface Thread {
@@ -210,7 +215,7 @@ export class ExtractorPool extends Context.Tag("mwi/ExtractorPool")<ExtractorPoo
   static readonly layer = (overrides: Partial<ExtractorPoolSettings> = {}) =>
     Layer.scoped(
       ExtractorPool,
-      Effect.flatMap(settingsConfig, (settings) => make({ ...settings, entry: ownEntry, ...overrides }))
+      Effect.flatMap(settingsConfig, (settings) => make({ ...settings, ...overrides }))
     )
 
   static readonly Default = ExtractorPool.layer()

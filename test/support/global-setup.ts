@@ -31,11 +31,37 @@ const migratedTemplate = async () => {
   return dir
 }
 
+/**
+ * The extraction worker bundled once for the run: a pool's thread loading the worker's sources through tsx costs about
+ * twice the CPU of one loading a bundle, and the suites start dozens. Inside the repository, so that its imports of
+ * packages resolve to node_modules.
+ */
+const bundledWorker = async () => {
+  const dir = fs.mkdtempSync(path.resolve(import.meta.dirname, "../../.bundle/test-"))
+  const { build } = await import("esbuild")
+  const outfile = path.join(dir, "worker.mjs")
+  await build({
+    entryPoints: [path.resolve(import.meta.dirname, "../../src/services/extractor/worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile,
+    logLevel: "error"
+  })
+  return { dir, outfile }
+}
+
 export default async function setup(project: TestProject) {
+  const worker = process.env.MWI_EXTRACT_ENTRY ? undefined : await bundledWorker()
+  // Read by ExtractorPool's Config in the test forks, which inherit this process's environment.
+  if (worker) process.env.MWI_EXTRACT_ENTRY = worker.outfile
   const wantPostgres = !process.env.MWI_TEST_PG_URL && process.env.MWI_TEST_SKIP_PG !== "1"
   // Both at once: PostgreSQL's initdb runs in its own processes while PGlite's runs in this one.
   const [pg, template] = await Promise.allSettled([wantPostgres ? startPostgres() : undefined, migratedTemplate()])
   const teardown = () => {
+    if (worker) fs.rmSync(worker.dir, { recursive: true, force: true })
     if (template.status === "fulfilled") fs.rmSync(template.value, { recursive: true, force: true })
     if (pg.status === "fulfilled" && pg.value) {
       execFileSync("bash", ["-c", `source "${script}" && PG_DIR="${pg.value.dir}" pg_stop`], { stdio: "inherit" })
