@@ -133,7 +133,7 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
       )
 
     const setLandModel = (landId: LandId, model: string) =>
-      sql`UPDATE lands SET embedding_model = ${model} WHERE id = ${landId}`.pipe(Effect.asVoid)
+      sql`UPDATE lands SET embedding_model = ${model} WHERE id = ${landId}`.pipe(Effect.zipRight(changes.changed))
 
     /** Paragraphs of the land's selected pages, and how many have a vector of the model. */
     const counts = (s: EmbedSelection) =>

@@ -1,11 +1,12 @@
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { Land } from "../domain/land.js"
 import { LandNotEmbedded, type SearchHit, type SimilarPage } from "../domain/search.js"
 import { Embedders } from "./Embedders.js"
 import { searchQueries } from "./search/pages.js"
-import { type Neighbour, VectorIndex } from "./VectorIndex.js"
+import { VectorChanges } from "./VectorChanges.js"
+import { type Neighbour, VectorIndex, VectorIndexConfig } from "./VectorIndex.js"
 
 export interface SearchOptions {
   readonly limit?: number | undefined
@@ -35,11 +36,24 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
     const sql = yield* SqlClient.SqlClient
     const index = yield* VectorIndex
     const embedders = yield* Embedders
+    const changes = yield* VectorChanges
+    const { refreshMs } = yield* VectorIndexConfig
     const q = searchQueries(sql)
+    // A land's model, kept as long as its index is: until this process's next change (an embed job sets the model), or
+    // `refreshMs` for another process's. A query less on each search.
+    const models = new Map<number, { model: string; generation: number; at: number }>()
 
     const modelOf = (land: Land) =>
-      Effect.flatMap(q.landModel(land.id), (model) =>
-        model === null ? Effect.fail(new LandNotEmbedded({ landId: land.id, landName: land.name })) : Effect.succeed(model))
+      Effect.gen(function*() {
+        const generation = yield* changes.generation
+        const now = yield* Clock.currentTimeMillis
+        const kept = models.get(land.id)
+        if (kept !== undefined && kept.generation === generation && now - kept.at < refreshMs) return kept.model
+        const model = yield* q.landModel(land.id)
+        if (model === null) return yield* new LandNotEmbedded({ landId: land.id, landName: land.name })
+        models.set(land.id, { model, generation, at: now })
+        return model
+      })
 
     const search = (land: Land, text: string, options: SearchOptions = {}) =>
       Effect.gen(function*() {
@@ -95,5 +109,6 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
       }).pipe(Effect.withSpan("SemanticSearch.similar", { attributes: { landId: land.id, expressionId } }))
 
     return { search, similar } as const
-  })
+  }),
+  dependencies: [VectorChanges.Default]
 }) {}
