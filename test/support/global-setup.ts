@@ -37,7 +37,9 @@ const migratedTemplate = async () => {
  * packages resolve to node_modules.
  */
 const bundledWorker = async () => {
-  const dir = fs.mkdtempSync(path.resolve(import.meta.dirname, "../../.bundle/test-"))
+  const parent = path.resolve(import.meta.dirname, "../../.bundle")
+  fs.mkdirSync(parent, { recursive: true })
+  const dir = fs.mkdtempSync(path.join(parent, "test-"))
   const { build } = await import("esbuild")
   const outfile = path.join(dir, "worker.mjs")
   await build({
