@@ -11,9 +11,9 @@ const LOOP_DELAY_MS = 50
 const HEAP_SHARE = 0.7
 const STORE_SLOWDOWN = 3
 const STORE_SLOW_MS = 250
-// Up by 10% (at least one) per sample while everything keeps up and the bound is what holds the job back; down by
+// Up by 25% (at least one) per sample while everything keeps up and the bound is what holds the job back; down by
 // 20% when something does not keep up, so that an overload is shed faster than load is added.
-const GROW = 0.1
+const GROW = 0.25
 const SHRINK = 0.2
 
 /** What the crawl tells the controller: how long its store batches take. */

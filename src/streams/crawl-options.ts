@@ -10,7 +10,7 @@ export const between = (name: string, min: number, max: number) =>
 const positive = (name: string, max: number) => between(name, 1, max)
 
 /** `--concurrency auto`: the bound it starts from, and the most it grows to (queues and buffers are sized for it). */
-export const AUTO_START = 5
+export const AUTO_START = 10
 export const AUTO_MAX = 100
 
 /** The most requests a crawl may have in flight at once. */
