@@ -7,12 +7,13 @@ import * as path from "node:path"
 import { isProcessAlive, lockDataDir } from "../src/services/DataDirLock.js"
 
 /**
- * A real zombie: a shell starts a child that exits at once, then becomes `sleep`, which never reaps it. Its pid answers
+ * A real zombie: a shell starts a child that exits a moment later, once the shell has become `sleep`, which never
+ * reaps it (a child that exits at once may be reaped by the shell before its exec). Its pid answers
  * signals until the sleeper ends, as a killed `mwi` does whose parent died too.
  */
 const zombie = Effect.acquireRelease(
   Effect.async<{ pid: number; kill: () => void }>((resume) => {
-    const shell = spawn("sh", ["-c", "true & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] })
+    const shell = spawn("sh", ["-c", "sleep 0.2 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] })
     shell.stdout.once("data", (d: Buffer) => resume(Effect.succeed({ pid: Number(d.toString().trim()), kill: () => shell.kill() })))
   }),
   (z) => Effect.sync(z.kill)

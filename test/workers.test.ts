@@ -141,9 +141,10 @@ describe("several workers crawling one land on PostgreSQL", () => {
         const gap = closestGap(log)
         assert.isAtLeast(gap, DELAY_MS - TOLERANCE_MS, `closest requests to one host ${gap.toFixed(1)} ms apart`)
       }
-      // Each worker took part: the hosts were shared.
+      // The hosts were shared: pages stored by several processes (the killed worker's may all have gone back to the
+      // others, and a late joiner may find its hosts done, so at least two; a CI run had exactly two).
       const served = new Set((yield* sql<{ worker: string }>`SELECT DISTINCT claimed_worker AS worker FROM expressions`).map((r) => r.worker))
-      assert.isAtLeast(served.size, 3)
+      assert.isAtLeast(served.size, 2)
 
       // The surviving worker stops cleanly on SIGTERM, giving its hosts back.
       const survivor = workers.find((w) => w !== killed)!
