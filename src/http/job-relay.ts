@@ -1,4 +1,4 @@
-import { Effect, Layer, Metric } from "effect"
+import { Clock, Effect, Layer, Metric } from "effect"
 import { type Job, tallyOf } from "../domain/job.js"
 import { JobRepo } from "../services/JobRepo.js"
 import { jobItemsDone } from "../services/Metrics.js"
@@ -22,13 +22,14 @@ const relayJobsOfOthers = Effect.gen(function*() {
   const jobs = yield* JobRepo
   const progress = yield* Progress
   const followed = new Map<Job["id"], { mark: string; seq: number; waited: number }>()
-  const rate = (job: Job) => {
-    const elapsed = Date.now() - (job.startedAt ?? job.createdAt).getTime()
+  const rate = (job: Job, now: number) => {
+    const elapsed = now - (job.startedAt ?? job.createdAt).getTime()
     const t = tallyOf(job.kind, job.counters)
     return elapsed > 0 ? Math.round(((t.done + t.failed + t.skipped) / elapsed) * 100_000) / 100 : 0
   }
   const pass = Effect.gen(function*() {
     const running = yield* jobs.running
+    const now = yield* Clock.currentTimeMillis
     for (const job of running) {
       if (progress.worksOn(job.id)) {
         followed.delete(job.id)
@@ -40,7 +41,7 @@ const relayJobsOfOthers = Effect.gen(function*() {
       if (seen?.mark === mark) continue
       const seq = (seen?.seq ?? 0) + 1
       followed.set(job.id, { mark, seq, waited: 0 })
-      yield* progress.relay({ ...snapshotOf(job), type: "progress", seq, perSecond: rate(job) })
+      yield* progress.relay({ ...snapshotOf(job), type: "progress", seq, perSecond: rate(job, now) })
     }
     const still = new Set(running.map((j) => j.id))
     for (const [id, seen] of followed) {
