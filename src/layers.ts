@@ -15,6 +15,7 @@ import { Embedders } from "./services/Embedders.js"
 import { ExpressionQueries } from "./services/ExpressionQueries.js"
 import { Exporter } from "./services/Exporter.js"
 import { ExtractorPool } from "./services/ExtractorPool.js"
+import { InlineEmbedding } from "./services/InlineEmbedding.js"
 import { Fetcher } from "./services/Fetcher.js"
 import { FetcherConfig, type FetcherSettings } from "./services/FetcherConfig.js"
 import { Frontier } from "./services/Frontier.js"
@@ -106,7 +107,7 @@ export const SearchLive = (options: AppOptions = {}) =>
 
 /** Everything jobs, commands and the API use, over a SqlClient: provide `layerFor(target)` or `DatabaseLive`. */
 export const ServicesLive = (options: AppOptions = {}) =>
-  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options), HostLeases.Default).pipe(
+  Layer.mergeAll(Lands.Default, Exporter.Default, Accounts.Default, Progress.Default, Embedders.Default, SearchLive(options), HostLeases.Default, InlineEmbedding.Default).pipe(
     Layer.provideMerge(Layer.mergeAll(RepositoriesLive, NetworkLive(options), WorkersLive))
   )
 

@@ -6,8 +6,9 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Extraction, ExtractionFailed } from "../domain/extraction.js"
 import type { DictionarySource } from "../domain/relevance.js"
-import type { ExtractOptions } from "./extractor/extract.js"
 import { positiveInt } from "./config.js"
+import { EmbeddedPage } from "./embeddings/page.js"
+import type { ExtractOptions } from "./extractor/extract.js"
 import type { ExtractReply, ExtractRequest } from "./extractor/worker.js"
 
 export interface ExtractorPoolSettings {
@@ -23,6 +24,8 @@ export interface ScoredExtraction {
   readonly extraction: Extraction
   /** `storedRelevance` of the extraction. */
   readonly relevance: number
+  /** The page's paragraphs and `hash` vectors, when asked for and the page has readable text. */
+  readonly embedded: EmbeddedPage | null
 }
 
 export interface ExtractorPoolService {
@@ -32,13 +35,15 @@ export interface ExtractorPoolService {
   readonly extract: (url: string, html: string, options: ExtractOptions) => Effect.Effect<Extraction, ExtractionFailed>
   /**
    * `extract` and the page's relevance to a dictionary, both on the worker thread: scoring a page's words costs about
-   * a millisecond, which the crawl's main thread (its bottleneck, with the database and the network) is spared.
+   * a millisecond, which the crawl's main thread (its bottleneck, with the database and the network) is spared. With
+   * `embed`, the page's paragraphs and `hash` vectors as well (`crawl --embed`), for the same reason.
    */
   readonly extractScored: (
     url: string,
     html: string,
     options: ExtractOptions,
-    dictionary: DictionarySource
+    dictionary: DictionarySource,
+    embed?: { readonly language: string | null }
   ) => Effect.Effect<ScoredExtraction, ExtractionFailed>
 }
 
@@ -171,7 +176,11 @@ const makeThreads = (settings: ExtractorPoolSettings) =>
   })
 
 const decodeExtraction = Schema.decodeUnknown(Extraction)
-const decodeScored = Schema.decodeUnknown(Schema.Struct({ extraction: Extraction, relevance: Schema.Number }))
+const decodeScored = Schema.decodeUnknown(Schema.Struct({
+  extraction: Extraction,
+  relevance: Schema.Number,
+  embedded: Schema.optionalWith(Schema.NullOr(EmbeddedPage), { default: () => null })
+}))
 
 const make = (settings: ExtractorPoolSettings) =>
   Effect.gen(function*() {
@@ -203,8 +212,20 @@ const make = (settings: ExtractorPoolSettings) =>
     const extract = (url: string, html: string, options: ExtractOptions) =>
       run({ url, html, options }, (reply) => decodeExtraction(reply.extraction))
 
-    const extractScored = (url: string, html: string, options: ExtractOptions, dictionary: DictionarySource) =>
-      run({ url, html, options, dictionary: { key: keyOf(dictionary), source: dictionary } }, decodeScored)
+    const extractScored = (
+      url: string,
+      html: string,
+      options: ExtractOptions,
+      dictionary: DictionarySource,
+      embed?: { readonly language: string | null }
+    ) =>
+      run({
+        url,
+        html,
+        options,
+        dictionary: { key: keyOf(dictionary), source: dictionary },
+        ...(embed === undefined ? {} : { embed })
+      }, decodeScored)
 
     return { warm: Effect.asVoid(threads), extract, extractScored } satisfies ExtractorPoolService
   })

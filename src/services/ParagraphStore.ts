@@ -1,9 +1,14 @@
 import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
 import type { Paragraph } from "../domain/paragraphs.js"
 import { encodeVector } from "../domain/vector.js"
+import { vectorAt } from "./embeddings/page.js"
+import type { InlinePage } from "./InlineEmbedding.js"
 import { VectorChanges } from "./VectorChanges.js"
+
+const VECTORS_PER_STATEMENT = 2000
 
 /** Which pages an embed job takes: a land's pages with readable text, at least this relevant (none: all). */
 export interface EmbedSelection {
@@ -80,28 +85,70 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0]?.n ?? 0)
       )
 
+    /** Replaces pages' paragraphs (their vectors go with them); the new paragraphs' ids, in a transaction. */
+    const writeParagraphs = (pages: ReadonlyArray<PageParagraphs>) =>
+      Effect.gen(function*() {
+        const ids = pages.map((p) => p.expressionId)
+        yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${ids}::int[])`
+        const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
+        const inserted = rows.length === 0 ? [] : yield* sql<{ id: number; expressionId: ExpressionId; position: number }>`
+          INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
+          SELECT * FROM unnest(${rows.map((r) => r.expressionId)}::int[], ${rows.map((r) => r.position)}::int[],
+            ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.textHash)}::text[],
+            ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
+            ${rows.map((r) => r.language)}::text[])
+          RETURNING id, expression_id, position`
+        yield* sql`
+          UPDATE expressions e SET paragraphs_hash = v.hash
+          FROM unnest(${ids}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
+          WHERE e.id = v.id AND e.readable_hash = v.hash`
+        return inserted
+      })
+
     /**
      * Replaces pages' paragraphs (their vectors go with them). A page whose text changed since it was read keeps its
      * hash unmatched, so the next job splits it again.
      */
     const replace = (pages: ReadonlyArray<PageParagraphs>) =>
-      pages.length === 0 ? Effect.void : sql.withTransaction(Effect.gen(function*() {
-        const ids = pages.map((p) => p.expressionId)
-        yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${ids}::int[])`
-        const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
-        if (rows.length > 0) {
-          yield* sql`
-            INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
-            SELECT * FROM unnest(${rows.map((r) => r.expressionId)}::int[], ${rows.map((r) => r.position)}::int[],
-              ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.textHash)}::text[],
-              ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
-              ${rows.map((r) => r.language)}::text[])`
-        }
-        yield* sql`
-          UPDATE expressions e SET paragraphs_hash = v.hash
-          FROM unnest(${ids}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
-          WHERE e.id = v.id AND e.readable_hash = v.hash`
-      })).pipe(Effect.zipRight(changes.changed), Effect.withSpan("ParagraphStore.replace", { attributes: { pages: pages.length } }))
+      pages.length === 0 ? Effect.void : sql.withTransaction(writeParagraphs(pages)).pipe(
+        Effect.zipRight(changes.changed),
+        Effect.withSpan("ParagraphStore.replace", { attributes: { pages: pages.length } })
+      )
+
+    // A row per vector, its bytes one parameter, sent as they are: a bytea[] parameter costs an array literal of
+    // hexadecimal text made on the main thread and parsed back by the database. A statement's parameters are limited.
+    const insertVectors = (model: string, vectors: ReadonlyArray<StoredVector>): Effect.Effect<void, SqlError> =>
+      vectors.length === 0 ? Effect.void : sql`
+        INSERT INTO embeddings (paragraph_id, model, vector)
+        SELECT u.id, ${model}, u.vector
+        FROM (VALUES ${sql.csv(vectors.slice(0, VECTORS_PER_STATEMENT).map((v) => sql`(${v.paragraphId}::int, ${encodeVector(v.vector)}::bytea)`))})
+          AS u(id, vector)
+        JOIN paragraphs p ON p.id = u.id
+        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(insertVectors(model, vectors.slice(VECTORS_PER_STATEMENT))))
+
+    /**
+     * Pages split and embedded by the crawl (`InlinePage`), paragraphs and vectors in one transaction: those whose
+     * stored text is still the one split and whose paragraphs are not from it yet (others are left to the embed job's
+     * pass over the database). Returns the pages written.
+     */
+    const replaceEmbedded = (model: string, pages: ReadonlyArray<InlinePage>) =>
+      pages.length === 0 ? Effect.succeed([]) : sql.withTransaction(Effect.gen(function*() {
+        const current = yield* sql<{ id: ExpressionId }>`
+          SELECT e.id FROM expressions e
+          JOIN unnest(${pages.map((p) => p.expressionId)}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
+            ON e.id = v.id
+          WHERE e.readable_hash = v.hash AND e.paragraphs_hash IS DISTINCT FROM v.hash`
+        const ids = new Set(current.map((r) => r.id))
+        const written = pages.filter((p) => ids.has(p.expressionId))
+        if (written.length === 0) return written
+        const byId = new Map(written.map((p) => [p.expressionId, p]))
+        const inserted = yield* writeParagraphs(written)
+        yield* insertVectors(model, inserted.map((r) => ({ paragraphId: r.id, vector: vectorAt(byId.get(r.expressionId)!, r.position) })))
+        return written
+      })).pipe(
+        Effect.tap(() => changes.changed),
+        Effect.withSpan("ParagraphStore.replaceEmbedded", { attributes: { pages: pages.length } })
+      )
 
     /** The paragraphs of these pages that have no vector of the model yet, in reading order. */
     const missing = (expressionIds: ReadonlyArray<number>, model: string) =>
@@ -113,13 +160,10 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
 
     /** Stores vectors; those of paragraphs replaced meanwhile (the page re-extracted) are dropped with them. */
     const store = (model: string, vectors: ReadonlyArray<StoredVector>) =>
-      vectors.length === 0 ? Effect.void : sql`
-        INSERT INTO embeddings (paragraph_id, model, vector)
-        SELECT u.id, ${model}, u.vector
-        FROM unnest(${vectors.map((v) => v.paragraphId)}::int[], ${vectors.map((v) => encodeVector(v.vector))}::bytea[])
-          AS u(id, vector)
-        JOIN paragraphs p ON p.id = u.id
-        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(changes.changed), Effect.withSpan("ParagraphStore.store", { attributes: { vectors: vectors.length } }))
+      vectors.length === 0 ? Effect.void : insertVectors(model, vectors).pipe(
+        Effect.zipRight(changes.changed),
+        Effect.withSpan("ParagraphStore.store", { attributes: { vectors: vectors.length } })
+      )
 
     /** Forgets the paragraphs (and vectors) of pages whose text changed, before the next embed job splits them again. */
     const forget = (expressionIds: ReadonlyArray<number>) =>
@@ -145,7 +189,7 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0] ?? { paragraphs: 0, vectors: 0 })
       )
 
-    return { next, pendingCount, replace, missing, store, forget, landModel, setLandModel, counts } as const
+    return { next, pendingCount, replace, replaceEmbedded, missing, store, forget, landModel, setLandModel, counts } as const
   }),
   dependencies: [VectorChanges.Default]
 }) {}

@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Duration, Effect, Queue, Scheduler } from "effect"
+import { Duration, Effect, Option, Queue, Scheduler } from "effect"
 import type { LandNotFound } from "../domain/errors.js"
 import type { LandId } from "../domain/ids.js"
 import type { PageOutcome } from "../domain/page-outcome.js"
@@ -8,7 +8,9 @@ import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import type { ExtractorPool } from "../services/ExtractorPool.js"
 import type { Fetcher } from "../services/Fetcher.js"
 import { type ClaimedUrl, Frontier } from "../services/Frontier.js"
+import type { EmbeddedPage } from "../services/embeddings/page.js"
 import { HostLeases } from "../services/HostLeases.js"
+import { InlineEmbedding } from "../services/InlineEmbedding.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { countPage } from "../services/Metrics.js"
 import { PageStore } from "../services/PageStore.js"
@@ -103,6 +105,9 @@ interface RunTally {
   readonly problems: Map<string, { count: number; example: string }>
 }
 
+/** A page to store; with `crawl --embed`, its paragraphs and vectors, handed to the embed job once it is stored. */
+type StoredPage = PageOutcome & { readonly embedded?: EmbeddedPage }
+
 /** The kind of a stored reason (`HostNotFound: ...` → `HostNotFound`). */
 const reasonKind = (error: string) => error.split(":", 1)[0]!
 
@@ -138,13 +143,17 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
       ignoreRobots: options.ignoreRobots,
       userAgent: options.userAgent
     })
-    // Pages are scored on the extraction threads, which compile the dictionary once.
+    // Where no embed job can follow the crawl (a bench's own services), the crawl embeds nothing.
+    const inline = Option.getOrNull(yield* Effect.serviceOption(InlineEmbedding))
+    // Pages are scored on the extraction threads, which compile the dictionary once (and embedded there for an embed
+    // job following the crawl).
     const extract = yield* makeExtractStage({
       links: options.links,
       dictionary: {
         terms: (yield* (yield* DictionaryRepo).list(landId)).map((e) => ({ term: e.term, weight: e.weight })),
         langs: land.lang
-      }
+      },
+      embed: inline !== null && (yield* inline.isFollowed(landId)) ? { language: land.lang[0] ?? null } : undefined
     })
     const outcome = pageOutcome({ maxDepth: options.depth, minRelevance: options.minrel })
 
@@ -201,7 +210,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
         }
       })
 
-    const storeBatch = (pages: ReadonlyArray<PageOutcome>) =>
+    const storeBatch = (pages: ReadonlyArray<StoredPage>) =>
       store.store(landId, pages).pipe(
         Effect.timed,
         Effect.map(([took, report]) => {
@@ -209,6 +218,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
           return report
         }),
         Effect.tap(() => dry.clear()),
+        Effect.tap(() => inline?.stored(landId, pages) ?? Effect.void),
         Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
         Effect.tap(() =>
           Effect.sync(() => {
@@ -236,10 +246,14 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
 
     yield* tracker.stage("fetching")
     // As many pages in extraction as pages fetched at once: the pool runs what its threads can and queues the rest.
-    yield* runPipeline<ClaimedUrl, Fetched, PageOutcome, SqlError, never>({
+    yield* runPipeline<ClaimedUrl, Fetched, StoredPage, SqlError, never>({
       take,
       start: (claimed, emit) => lane.submit(fetch(claimed, emit)),
-      process: (fetched) => Effect.map(extract(fetched), outcome),
+      process: (fetched) =>
+        Effect.map(extract(fetched), (x): StoredPage => {
+          const page = outcome(x)
+          return x._tag === "Html" && x.scored?.embedded ? { ...page, embedded: x.scored.embedded } : page
+        }),
       concurrency,
       buffer: concurrency * 2,
       store: storeBatch,

@@ -1,9 +1,11 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Deferred, Effect, Fiber } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Queue } from "effect"
 import type { EmbeddingError } from "../domain/embedding-errors.js"
 import type { LandId } from "../domain/ids.js"
 import { Embedders } from "../services/Embedders.js"
 import type { Embedder } from "../services/embeddings/Embedder.js"
+import { hashEmbedder } from "../services/embeddings/hash.js"
+import { InlineEmbedding, type InlinePage } from "../services/InlineEmbedding.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { type EmbedSelection, type PageToEmbed, ParagraphStore } from "../services/ParagraphStore.js"
 import type { CrawlSummary } from "./crawl-options.js"
@@ -16,6 +18,14 @@ const PAGE_BATCH = 50
 const WRITE_BATCH = 4
 // While a crawl runs beside the job, how often it looks for the pages the crawl stored.
 const FOLLOW_EVERY = "1 second"
+// How often it looks for the pages a crawl embedded itself: they are written about as soon as stored.
+const INLINE_EVERY = "100 millis"
+
+/** A crawl an embed job runs beside: done once the crawl is; the pages it embedded itself (`hash` provider) if any. */
+export interface Follow {
+  readonly done: Deferred.Deferred<void>
+  readonly pages?: Queue.Dequeue<InlinePage>
+}
 
 interface Tally {
   paragraphs: number
@@ -26,14 +36,14 @@ interface Tally {
  * One embed job over a land: its pages with readable text (at least `minrel` relevant) whose paragraphs are not from
  * their current text or lack a vector of the model → split (stored at once) → vectors, through the model, a few batches
  * at once → stored in batches. What is stored is done: a killed job resumed, or a new one, embeds only what is missing.
- * With `follow`, the job runs beside a crawl: it embeds the pages the crawl stores as they come, and ends after one
- * last pass once `follow` is done.
+ * With `follow`, the job runs beside a crawl: it embeds the pages the crawl stores as they come (or writes those the
+ * crawl embedded), and ends after one last pass once the crawl is done.
  */
 export const embedLand = (
   landId: LandId,
   options: EmbedOptions,
   hooks: JobHooks = {},
-  follow?: Deferred.Deferred<void>
+  follow?: Follow
 ) =>
   Effect.gen(function*() {
     const embedder = yield* (yield* Embedders).choose({ provider: options.provider, model: options.model })
@@ -80,7 +90,7 @@ const embedPipeline = (
   options: EmbedOptions,
   tally: Tally,
   pending: { counted: number; done: number },
-  follow: Deferred.Deferred<void> | undefined
+  follow: Follow | undefined
 ) =>
   Effect.gen(function*() {
     const store = yield* ParagraphStore
@@ -89,8 +99,10 @@ const embedPipeline = (
     let afterId = 0
     let taken = 0
     let stopped = false
+    yield* tracker.stage(follow === undefined ? "embedding" : "following the crawl")
+    if (follow?.pages !== undefined) yield* writeInline(tracker, embedder, follow.pages, follow.done, tally, pending)
     // Beside a crawl, passes take only the pages it adds (new text); the last pass, once it is over, takes all.
-    let lastPass = follow === undefined
+    let lastPass = follow === undefined || follow.pages !== undefined
 
     const takePages = (outstanding: number): Effect.Effect<ReadonlyArray<PageToEmbed>, SqlError> =>
       Effect.gen(function*() {
@@ -109,10 +121,10 @@ const embedPipeline = (
             stopped = true
             return []
           }
-          if (follow !== undefined && !(yield* Deferred.isDone(follow))) {
-            yield* Deferred.await(follow).pipe(Effect.timeout(FOLLOW_EVERY), Effect.ignore)
+          if (follow !== undefined && !(yield* Deferred.isDone(follow.done))) {
+            yield* Deferred.await(follow.done).pipe(Effect.timeout(FOLLOW_EVERY), Effect.ignore)
           }
-          lastPass = follow === undefined || (yield* Deferred.isDone(follow))
+          lastPass = follow === undefined || (yield* Deferred.isDone(follow.done))
           afterId = 0
         }
       })
@@ -142,7 +154,6 @@ const embedPipeline = (
         }))
       )
 
-    yield* tracker.stage(follow === undefined ? "embedding" : "following the crawl")
     yield* runPipeline<ParagraphBatch, ParagraphBatch, EmbeddedBatch, SqlError | EmbeddingError, never>({
       take,
       start: (batch, emit) => emit(batch),
@@ -157,9 +168,43 @@ const embedPipeline = (
   })
 
 /**
+ * The pages a crawl split and embedded itself, written as they come (a few stored batches at once) until the crawl is
+ * done and all are written. Pages whose text changed meanwhile are left to the job's pass over the database.
+ */
+const writeInline = (
+  tracker: JobTracker,
+  embedder: Embedder,
+  pages: Queue.Dequeue<InlinePage>,
+  done: Deferred.Deferred<void>,
+  tally: Tally,
+  pending: { counted: number; done: number }
+) =>
+  Effect.gen(function*() {
+    const store = yield* ParagraphStore
+    for (;;) {
+      // Read before taking: once the crawl is done, it has handed over every page.
+      const last = yield* Deferred.isDone(done)
+      const batch = Chunk.toReadonlyArray(yield* Queue.takeUpTo(pages, PAGE_BATCH))
+      if (batch.length > 0) {
+        const written = yield* store.replaceEmbedded(embedder.key, batch)
+        const paragraphs = written.reduce((n, p) => n + p.paragraphs.length, 0)
+        const empty = written.filter((p) => p.paragraphs.length === 0).length
+        tally.paragraphs += paragraphs
+        tally.vectors += paragraphs
+        pending.done += written.length
+        yield* tracker.count((c) => ({ ...c, done: c.done + written.length - empty, skipped: c.skipped + empty }))
+        continue
+      }
+      if (last) return
+      yield* Deferred.await(done).pipe(Effect.timeout(INLINE_EVERY), Effect.ignore)
+    }
+  })
+
+/**
  * `land crawl --embed` (and the API's crawl job with `embed: true`): an embed job beside the crawl, embedding the pages
  * it stores as they come, with the model `MWI_EMBED_PROVIDER` names. The model is chosen before the crawl starts, so a
- * missing key fails at once; the embed job starts once the crawl's has (whose id the API answers with).
+ * missing key fails at once; the embed job starts once the crawl's has (whose id the API answers with). With the
+ * `hash` provider, the crawl's extraction threads split and embed the pages, and the job writes what they made.
  */
 export const crawlWithEmbed = <E, R>(
   landId: LandId,
@@ -169,11 +214,15 @@ export const crawlWithEmbed = <E, R>(
 ) =>
   Effect.gen(function*() {
     if (!embed) return { crawl: yield* crawl(hooks), embed: null }
-    yield* (yield* Embedders).choose({})
+    const embedder = yield* (yield* Embedders).choose({})
     const started = yield* Deferred.make<void>()
     const done = yield* Deferred.make<void>()
+    const pages = embedder.key === hashEmbedder.key ? yield* (yield* InlineEmbedding).follow(landId) : undefined
     const embedding = yield* Effect.forkScoped(Deferred.await(started).pipe(
-      Effect.zipRight(embedLand(landId, { minrel: null, limit: null }, { ...hooks, resumeJobId: undefined }, done))
+      Effect.zipRight(embedLand(landId, { minrel: null, limit: null }, { ...hooks, resumeJobId: undefined }, {
+        done,
+        ...(pages === undefined ? {} : { pages })
+      }))
     ))
     const summary = yield* crawl({
       ...hooks,

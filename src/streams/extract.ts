@@ -21,9 +21,13 @@ export type Extracted =
 
 /**
  * The extract stage, `Fetched → Extracted`: the page's content, metadata, links and media, and its relevance to the
- * land's dictionary, all on the extraction threads.
+ * land's dictionary, all on the extraction threads; with `embed`, its paragraphs and `hash` vectors as well.
  */
-export const makeExtractStage = (options: { readonly links: "content" | "all"; readonly dictionary: DictionarySource }) =>
+export const makeExtractStage = (options: {
+  readonly links: "content" | "all"
+  readonly dictionary: DictionarySource
+  readonly embed?: { readonly language: string | null } | undefined
+}) =>
   Effect.gen(function*() {
     const extractor = yield* ExtractorPool
     yield* extractor.warm
@@ -32,7 +36,7 @@ export const makeExtractStage = (options: { readonly links: "content" | "all"; r
       const page = result.right
       if (page._tag === "NotHtml") return Effect.succeed({ _tag: "NotHtml", claimed, page })
       if (page.status >= 400) return Effect.succeed({ _tag: "Html", claimed, page, scored: null, extractionError: null })
-      return extractor.extractScored(page.finalUrl, page.body, { links: options.links }, options.dictionary).pipe(
+      return extractor.extractScored(page.finalUrl, page.body, { links: options.links }, options.dictionary, options.embed).pipe(
         Effect.map((scored): Extracted => ({ _tag: "Html", claimed, page, scored, extractionError: null })),
         Effect.catchTag("ExtractionFailed", (e) =>
           Effect.succeed<Extracted>({ _tag: "Html", claimed, page, scored: null, extractionError: `${e._tag}: ${e.message}` }))

@@ -9,6 +9,7 @@ import {
   type DictionarySource,
   storedRelevance
 } from "../../domain/relevance.js"
+import { type EmbeddedPage, embedPage } from "../embeddings/page.js"
 import { extract, type ExtractOptions } from "./extract.js"
 
 export interface ExtractRequest {
@@ -17,10 +18,17 @@ export interface ExtractRequest {
   readonly options: ExtractOptions
   /** The dictionary to score the page with, under a key naming it: compiled once per key, not once per page. */
   readonly dictionary?: { readonly key: string; readonly source: DictionarySource }
+  /** Set by `crawl --embed` with the `hash` provider: the page's paragraphs and vectors too (language: the land's). */
+  readonly embed?: { readonly language: string | null }
 }
 
 export type ExtractReply =
-  | { readonly _tag: "Extracted"; readonly extraction: Extraction; readonly relevance: number | null }
+  | {
+    readonly _tag: "Extracted"
+    readonly extraction: Extraction
+    readonly relevance: number | null
+    readonly embedded: EmbeddedPage | null
+  }
   | { readonly _tag: "Failed"; readonly reason: string }
 
 const port = parentPort
@@ -51,10 +59,14 @@ port.on("message", (request: ExtractRequest) => {
         markdown: extraction.readableMarkdown,
         lang: extraction.lang
       })
-    reply = { _tag: "Extracted", extraction, relevance }
+    const embedded = request.embed === undefined || extraction.readableMarkdown === ""
+      ? null
+      : embedPage(extraction.readableMarkdown, extraction.lang ?? request.embed.language)
+    reply = { _tag: "Extracted", extraction, relevance, embedded }
   } catch (e) {
     // extract is total by contract; should a dependency throw anyway, the page fails with the reason, the worker lives
     reply = { _tag: "Failed", reason: e instanceof Error ? e.message : String(e) }
   }
-  port.postMessage(reply)
+  // The vectors' buffer is moved, not copied.
+  port.postMessage(reply, reply._tag === "Extracted" && reply.embedded !== null ? [reply.embedded.vectors.buffer] : [])
 })
