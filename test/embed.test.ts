@@ -1,9 +1,12 @@
 import { SqlClient } from "@effect/sql"
 import { expect } from "@effect/vitest"
-import { ConfigProvider, Effect, Fiber, Schema } from "effect"
+import { Chunk, ConfigProvider, Effect, Fiber, Queue, Schema } from "effect"
 import type { ServerResponse } from "node:http"
 import type { LandId } from "../src/domain/ids.js"
+import { decodeVector } from "../src/domain/vector.js"
+import { InlineEmbedding } from "../src/services/InlineEmbedding.js"
 import { JobRepo } from "../src/services/JobRepo.js"
+import { ParagraphStore } from "../src/services/ParagraphStore.js"
 import { Lands } from "../src/services/Lands.js"
 import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
@@ -188,5 +191,37 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       expect(embed).toMatchObject({ status: "completed", pages: 5, pending: 0 })
       expect(jobs).toEqual([crawl.jobId, embed!.jobId])
       expect((yield* stored(land.id)).every((r) => r.model === HASH_KEY)).toBe(true)
+    }))
+
+  it.scoped("crawl with embed (hash): the crawl's threads make the paragraphs and vectors the job makes from the stored text", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const site = yield* articles
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "threads", terms: "climat" })
+      yield* lands.addUrls(land, [site.url("/")])
+      // What crawlWithEmbed does with the hash provider: the land followed, so the crawl hands its stored pages over.
+      const followed = yield* (yield* InlineEmbedding).follow(land.id)
+      yield* crawlLand(land.id, crawlOptions())
+      const pages = Chunk.toReadonlyArray(yield* Queue.takeAll(followed))
+      expect(pages.length).toBe(5)
+      const store = yield* ParagraphStore
+      expect((yield* store.replaceEmbedded(HASH_KEY, pages)).length).toBe(5)
+      // Written once: the pages' paragraphs are from their stored text now.
+      expect(yield* store.replaceEmbedded(HASH_KEY, pages)).toEqual([])
+      expect(yield* embedLand(land.id, embedOptions())).toMatchObject({ pages: 0, vectors: 0, pending: 0 })
+
+      const byJob = yield* crawled("job", site)
+      yield* embedLand(byJob, embedOptions())
+      const contents = (landId: LandId) =>
+        sql<{ path: string; position: number; text: string; textHash: string; wordCount: number; language: string | null; vector: Uint8Array }>`
+          SELECT substring(e.url from '//[^/]+(.*)$') AS path, p.position, p.text, p.text_hash, p.word_count, p.language, v.vector
+          FROM expressions e JOIN paragraphs p ON p.expression_id = e.id JOIN embeddings v ON v.paragraph_id = p.id
+          WHERE e.land_id = ${landId} AND v.model = ${HASH_KEY} ORDER BY 1, 2`.pipe(
+          Effect.map((rows) => rows.map((r) => ({ ...r, vector: Array.from(decodeVector(r.vector)) })))
+        )
+      const inline = yield* contents(land.id)
+      expect(inline.length).toBeGreaterThan(5)
+      expect(inline).toEqual(yield* contents(byJob))
     }))
 })

@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs"
 import { ExtractorPool } from "../src/services/ExtractorPool.js"
 import { compileDictionary, type DictionarySource, storedRelevance } from "../src/domain/relevance.js"
 import { extract } from "../src/services/extractor/extract.js"
+import { splitParagraphs } from "../src/domain/paragraphs.js"
+import { hashEmbedding } from "../src/services/embeddings/hash.js"
+import { vectorAt } from "../src/services/embeddings/page.js"
 import { EMPTY } from "./support/extraction.js"
 
 const news = readFileSync(new URL("./fixtures/extractor/news-article.html", import.meta.url), "utf8")
@@ -67,6 +70,13 @@ describe("ExtractorPool", () => {
         )
         expect(results.map((r) => r.relevance)).toEqual([score(robots), score(climate), score(robots), score(climate)])
         for (const r of results) expect(r.extraction).toEqual(expected)
+        expect(results.map((r) => r.embedded)).toEqual([null, null, null, null])
+        // For crawl --embed: the page's paragraphs and hash vectors, as the embed job makes them from the stored text.
+        const embedded = (yield* pool.extractScored(NEWS_URL, news, { links: "content" }, climate, { language: "de" })).embedded!
+        const paragraphs = splitParagraphs(expected.readableMarkdown)
+        assert.isAbove(paragraphs.length, 2)
+        expect(embedded.paragraphs).toEqual(paragraphs.map((p) => ({ ...p, language: expected.lang ?? "de" })))
+        paragraphs.forEach((p, i) => expect(vectorAt(embedded, i)).toEqual(hashEmbedding(p.text)))
       })), 60_000)
 
   it.live("a hanging, crashing or exiting worker fails its page with the reason and is replaced", () =>
