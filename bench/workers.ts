@@ -2,7 +2,7 @@
 // one `mwi land crawl`, then by it with one and two `mwi worker` processes. Throughput is measured where the sites see
 // it: pages requested over the span from the first page request to the last. Needs a PostgreSQL server:
 // MWI_BENCH_PG_URL (a database the bench may create databases from), else it starts one with .ci/pg.sh.
-//   npx tsx bench/workers.ts [--quick]
+//   npx tsx bench/workers.ts [--quick] [--concurrency=N]
 import { Reactivity } from "@effect/experimental"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
@@ -24,7 +24,8 @@ const quick = process.argv.includes("--quick")
 const HOSTS = quick ? 24 : 30
 const PAGES = quick ? 6 : 8
 const LATENCY_MS = 300
-const CONCURRENCY = 5
+const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
+const CONCURRENCY = Number(argument("concurrency") ?? 5)
 
 const postgres = Effect.acquireRelease(
   Effect.sync(() => {
