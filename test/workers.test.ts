@@ -19,8 +19,8 @@ const bin = path.resolve(import.meta.dirname, "../bin/mwi.js")
 const SITES = 6
 const PAGES = 8
 const DELAY_MS = 150
-// As in polite-intervals.test.ts: the loaded site thread logs arrivals late by up to that much.
-const TOLERANCE_MS = 20
+// As in polite-intervals.test.ts.
+const TOLERANCE_MS = 5
 const TIMEOUT_S = 1.5
 
 // Page i links to pages i+1 and i+3 of its site: 2 links a page, every page reached from /p/0.
