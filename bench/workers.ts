@@ -2,7 +2,7 @@
 // one `mwi land crawl`, then by it with one and two `mwi worker` processes. Throughput is measured where the sites see
 // it: pages requested over the span from the first page request to the last. Needs a PostgreSQL server:
 // MWI_BENCH_PG_URL (a database the bench may create databases from), else it starts one with .ci/pg.sh.
-//   npx tsx bench/workers.ts [--quick]
+//   npx tsx bench/workers.ts [--quick] [--concurrency=N] [--timeline]
 import { Reactivity } from "@effect/experimental"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
@@ -24,7 +24,8 @@ const quick = process.argv.includes("--quick")
 const HOSTS = quick ? 24 : 30
 const PAGES = quick ? 6 : 8
 const LATENCY_MS = 300
-const CONCURRENCY = 5
+const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
+const CONCURRENCY = Number(argument("concurrency") ?? 5)
 
 const postgres = Effect.acquireRelease(
   Effect.sync(() => {
@@ -102,6 +103,14 @@ const run = (baseUrl: string, workers: number) =>
     if (code !== 0) return yield* Effect.die(new Error(`the crawl failed: ${crawl.output()}`))
     const hosts = yield* site.stats()
     const times = hosts.flatMap((h) => h.pageRequests).sort((a, b) => a - b)
+    if (process.argv.includes("--timeline")) {
+      const perHalfSecond: Array<number> = []
+      for (const t of times) {
+        const slot = Math.floor((t - times[0]!) / 500)
+        perHalfSecond[slot] = (perHalfSecond[slot] ?? 0) + 1
+      }
+      console.log(`  page requests per 0.5 s: ${Array.from(perHalfSecond, (n) => n ?? 0).join(" ")}`)
+    }
     const spanS = (times[times.length - 1]! - times[0]!) / 1000
     const sql = yield* Effect.provide(SqlClient.SqlClient, app)
     const fetched = (yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM expressions WHERE crawl_state = 'fetched'`)[0]!.n
