@@ -24,7 +24,8 @@ export class InlineEmbedding extends Effect.Service<InlineEmbedding>()("mwi/Inli
     const follow = (landId: LandId) =>
       Effect.acquireRelease(
         Effect.tap(Queue.dropping<InlinePage>(CAPACITY), (queue) => Effect.sync(() => followed.set(landId, queue))),
-        (queue) => Effect.zipRight(Effect.sync(() => followed.delete(landId)), Queue.shutdown(queue))
+        // (Another embed job may follow the land by then: its queue stays.)
+        (queue) => Effect.zipRight(Effect.sync(() => followed.get(landId) === queue && followed.delete(landId)), Queue.shutdown(queue))
       ).pipe(Effect.map((queue): Queue.Dequeue<InlinePage> => queue))
 
     /** Whether a crawl of the land should embed its pages on the extraction threads. */
