@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `mwi`. An installed package has no src/: it runs its compiled dist/ (`npm run build`, run by `npm pack`). A checkout
-// runs a bundle of src/ instead (node_modules stay external), since dist/ goes stale as soon as a source is edited:
-// the bundle is rebuilt when a source is newer, in a fraction of a second, and loading Effect's many modules through a
-// TypeScript loader hook would cost seconds per command. Where the folder is read-only the sources run through tsx.
+// runs a bundle of src/ and of most packages instead (bin/bundle-options.js), since dist/ goes stale as soon as a
+// source is edited: the bundle is rebuilt when a source is newer, in a second or two, and loading Effect's many modules
+// through a TypeScript loader hook would cost seconds per command. Where the folder is read-only the sources run through tsx.
 // The extractor's worker thread is a second entry point beside the bundle, at the path ExtractorPool.ts expects.
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -38,14 +38,12 @@ const fresh = () => {
 const build = async () => {
   try {
     const { buildSync } = await import("esbuild")
+    const { bundleOptions } = await import("./bundle-options.js")
     const result = buildSync({
+      ...bundleOptions,
       entryPoints,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
       sourcemap: "linked",
+      sourcesContent: false,
       outdir: out,
       write: false,
       logLevel: "error"

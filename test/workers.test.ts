@@ -1,10 +1,12 @@
 import { Reactivity } from "@effect/experimental"
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
+import { ConfigProvider, Effect, Fiber, Layer, Redacted } from "effect"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Lands } from "../src/services/Lands.js"
+import { WorkerRegistry } from "../src/services/WorkerRegistry.js"
 import { layerFor } from "../src/services/Database.js"
 import { apiServer, baseUrl, call, openWs, userWithToken } from "./support/api.js"
 import { appOn } from "./support/app.js"
@@ -17,8 +19,8 @@ const bin = path.resolve(import.meta.dirname, "../bin/mwi.js")
 const SITES = 6
 const PAGES = 8
 const DELAY_MS = 150
-// As in polite-intervals.test.ts: the loaded site thread logs arrivals late by up to that much.
-const TOLERANCE_MS = 20
+// As in polite-intervals.test.ts.
+const TOLERANCE_MS = 5
 const TIMEOUT_S = 1.5
 
 // Page i links to pages i+1 and i+3 of its site: 2 links a page, every page reached from /p/0.
@@ -191,5 +193,48 @@ describe("several workers crawling one land on PostgreSQL", () => {
       assert.deepStrictEqual(fetched, [...fetched].sort((a, b) => a - b))
       const landFinal = yield* Effect.promise(() => landSocket.next((m) => m.type === "final" && m.jobId === progress.jobId, 5_000))
       assert.strictEqual(landFinal.counters.fetched, pages)
+    }).pipe(Effect.scoped, Effect.provide(Reactivity.layer)), 60_000)
+
+  it.live("a worker is reaped at once when its process is gone from this host, after the timeout when it is elsewhere", () =>
+    Effect.gen(function*() {
+      const url = yield* throwAwayPgDatabase
+      const app = yield* Layer.build(appOn(layerFor({ _tag: "Server", url: Redacted.make(url) })).pipe(
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["MWI_WORKER_TIMEOUT", "5"]]))))
+      ))
+      const sql = yield* Effect.provide(SqlClient.SqlClient, app)
+      const lands = yield* Effect.provide(Lands, app)
+      const land = yield* lands.create({ name: "reaped", terms: "climat" })
+      const hosts = ["gone.test", "silent.test", "alive.test"]
+      yield* lands.addUrls(land, hosts.map((h) => `http://${h}/`))
+      const exited = spawnSync(process.execPath, ["-e", ""]).pid
+      const workers = {
+        gone: `${os.hostname()}:${exited}:aaaaaa`,
+        silent: "another-machine:41:bbbbbb",
+        alive: "another-machine:42:cccccc"
+      }
+      // Three workers that beat last 1 s, 10 s and 1 s ago, each holding a host and a claimed URL of it.
+      for (const [key, id] of Object.entries(workers)) {
+        const host = `${key}.test`
+        yield* sql`INSERT INTO workers (id, heartbeat_at) VALUES (${id}, now() - make_interval(secs => ${key === "silent" ? 10 : 1}))`
+        yield* sql`INSERT INTO host_leases (host, worker, leased_at) VALUES (${host}, ${id}, now())`
+        yield* sql`UPDATE expressions SET crawl_state = 'claimed', claimed_worker = ${id}, claimed_at = now()
+          WHERE normalized_url = ${`http://${host}/`}`
+      }
+      yield* Effect.provide(Effect.flatMap(WorkerRegistry, (r) => r.reap), app)
+
+      assert.deepStrictEqual((yield* sql<{ id: string }>`SELECT id FROM workers ORDER BY id`).map((w) => w.id), [workers.alive])
+      const leases = yield* sql<{ host: string; worker: string | null }>`SELECT host, worker FROM host_leases ORDER BY host`
+      assert.deepStrictEqual(leases.map((l) => [l.host, l.worker]), [
+        ["alive.test", workers.alive],
+        ["gone.test", null],
+        ["silent.test", null]
+      ])
+      const states = yield* sql<{ url: string; state: string }>`
+        SELECT normalized_url AS url, crawl_state AS state FROM expressions ORDER BY normalized_url`
+      assert.deepStrictEqual(states.map((e) => [e.url, e.state]), [
+        ["http://alive.test/", "claimed"],
+        ["http://gone.test/", "pending"],
+        ["http://silent.test/", "pending"]
+      ])
     }).pipe(Effect.scoped, Effect.provide(Reactivity.layer)), 60_000)
 })

@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { describeTarget, DatabaseInfo } from "../services/Database.js"
+import { ExtractorPool } from "../services/ExtractorPool.js"
 import { WorkerRegistry } from "../services/WorkerRegistry.js"
 import { workOnRunningCrawls } from "../streams/worker.js"
 import { networkOptions, withApp } from "./app.js"
@@ -15,6 +16,8 @@ export const workerCommand = Command.make("worker", {
     const registry = yield* WorkerRegistry
     const where = describeTarget((yield* DatabaseInfo).target)
     const say = (event: Record<string, unknown>, text: string) => o.json ? Console.log(JSON.stringify(event)) : Console.log(text)
+    // A worker is there to crawl: its extraction threads load now, not while the first crawl it joins is under way.
+    yield* (yield* ExtractorPool).warm
     if (registry.shared) yield* say({ event: "started", worker: registry.id, database: where }, `mwi worker ${registry.id} on ${where}: waiting for crawls`)
     return yield* workOnRunningCrawls({
       concurrency: Option.getOrUndefined(o.concurrency),

@@ -14,7 +14,8 @@ export const STALE_AFTER_SECONDS = 30
 /** This process, as written in the jobs it runs: host, pid and a token that tells apart a later process with the same pid. */
 export const thisWorker = `${os.hostname()}:${process.pid}:${crypto.randomBytes(6).toString("hex")}`
 
-const workerIsDead = (worker: string | null): boolean => {
+/** Whether a worker id names a process of this host that is gone (or this process under an older id). */
+export const workerIsDead = (worker: string | null): boolean => {
   if (worker === null) return false
   const [host, pidText] = worker.split(":")
   const pid = Number(pidText)

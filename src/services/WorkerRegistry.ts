@@ -1,8 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { Config, Duration, Effect, Option, Schedule, Scope } from "effect"
+import * as os from "node:os"
 import type { JobId } from "../domain/ids.js"
 import { DatabaseInfo } from "./Database.js"
-import { thisWorker } from "./JobRepo.js"
+import { thisWorker, workerIsDead } from "./JobRepo.js"
 
 /** Seconds without a heartbeat after which a worker is dead: its hosts and claims go to the others. */
 export const WorkerTimeout = Config.number("MWI_WORKER_TIMEOUT").pipe(
@@ -30,8 +31,13 @@ export class WorkerRegistry extends Effect.Service<WorkerRegistry>()("mwi/Worker
 
     // A worker reaped while it was alive (a long pause) registers again, having lost its hosts: its claims are only
     // taken from hosts it holds in the database, so it cannot go on with the others' hosts.
+    // A worker of this host whose process is gone (kill -9, a crash) is dead at once: the same command started again
+    // would otherwise wait out the timeout for the hosts and URLs it held.
     const reap = Effect.gen(function*() {
-      yield* sql`DELETE FROM workers WHERE heartbeat_at < now() - make_interval(secs => ${timeoutSeconds})`
+      const local = yield* sql<{ id: string }>`SELECT id FROM workers WHERE starts_with(id, ${`${os.hostname()}:`})`
+      const gone = local.map((w) => w.id).filter(workerIsDead)
+      yield* sql`DELETE FROM workers
+        WHERE heartbeat_at < now() - make_interval(secs => ${timeoutSeconds}) OR id = ANY(${gone}::text[])`
       yield* sql`
         UPDATE expressions e SET crawl_state = 'pending', claimed_by = NULL, claimed_at = NULL, claimed_worker = NULL
         WHERE e.crawl_state = 'claimed' AND e.claimed_worker IS NOT NULL

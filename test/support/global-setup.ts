@@ -32,23 +32,20 @@ const migratedTemplate = async () => {
 }
 
 /**
- * The extraction worker bundled once for the run: a pool's thread loading the worker's sources through tsx costs about
- * twice the CPU of one loading a bundle, and the suites start dozens. Inside the repository, so that its imports of
- * packages resolve to node_modules.
+ * The extraction worker bundled once for the run, as bin/mwi.js bundles it: a pool's thread loading the worker's
+ * sources through tsx costs about four times the CPU of one loading the bundle, and the suites start dozens. Inside the
+ * repository, so that the imports of the packages left outside resolve to node_modules.
  */
 const bundledWorker = async () => {
   const parent = path.resolve(import.meta.dirname, "../../.bundle")
   fs.mkdirSync(parent, { recursive: true })
   const dir = fs.mkdtempSync(path.join(parent, "test-"))
   const { build } = await import("esbuild")
+  const { bundleOptions } = await import("../../bin/bundle-options.js")
   const outfile = path.join(dir, "worker.mjs")
   await build({
+    ...bundleOptions,
     entryPoints: [path.resolve(import.meta.dirname, "../../src/services/extractor/worker.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
     outfile,
     logLevel: "error"
   })

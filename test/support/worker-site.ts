@@ -1,5 +1,6 @@
 import { Effect, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
 
 export interface StaticRoute {
   readonly status?: number
@@ -19,7 +20,10 @@ export interface LoggedRequest {
 // group (autogroup), so a site sharing the test's process (its CPU-load thread, the crawler's busy loop) was woken
 // late by tens of milliseconds and logged arrivals late, while an idle session of its own is woken at once. Its log
 // then says when requests really arrived, as a remote server's would. Only comparisons within one site's log are
-// meaningful (each process has its own time origin). It exits with its channel, so a dying test leaves none behind.
+// meaningful (each process has its own time origin). Where the test may (root, as in CI), its session is scheduled
+// ahead of the others (autogroup nice -10), as a remote server has CPUs of its own: the machine's load, the suites of
+// the other test process included, then no longer delays its wake-ups. It exits with its channel, so a dying test
+// leaves none behind.
 const source = `
 const http = require("node:http")
 const log = []
@@ -59,6 +63,11 @@ export const startWorkerSite = (routes: Readonly<Record<string, StaticRoute>>): 
         serialization: "advanced",
         detached: true
       })
+      try {
+        fs.writeFileSync(`/proc/${child.pid}/autogroup`, "-10")
+      } catch {
+        // not permitted here (or not Linux): the site runs at the priority of the others
+      }
       child.once("message", (m: { port: number }) => resume(Effect.succeed({ child, port: m.port })))
       child.send({ routes })
     }),

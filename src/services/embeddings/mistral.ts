@@ -1,5 +1,3 @@
-import { Mistral } from "@mistralai/mistralai"
-import { MistralError, ResponseValidationError } from "@mistralai/mistralai/models/errors"
 import { Clock, Effect, Redacted } from "effect"
 import { EmbeddingBadResponse, type EmbeddingError } from "../../domain/embedding-errors.js"
 import { normalise } from "../../domain/vector.js"
@@ -30,6 +28,10 @@ export const makeMistralEmbedder = (settings: MistralSettings): Effect.Effect<Em
   Effect.gen(function*() {
     const secret = Redacted.value(settings.apiKey)
     const limits: RequestLimits = { ...LIMITS, maxInputs: settings.batchSize ?? LIMITS.maxInputs }
+    // Loaded when used: the SDK costs about a second of CPU to load, which every other command would pay.
+    const [{ Mistral }, { MistralError, ResponseValidationError }] = yield* Effect.promise(() =>
+      Promise.all([import("@mistralai/mistralai"), import("@mistralai/mistralai/models/errors")])
+    )
     const client = new Mistral({
       apiKey: secret,
       ...(settings.serverUrl === null ? {} : { serverURL: settings.serverUrl }),
