@@ -93,6 +93,11 @@ const READ = 2000
 
 const bigKeys = (ids: ReadonlyArray<number>) => BigUint64Array.from(ids, (id) => BigInt(id))
 
+const holdsAll = (index: Index, ids: ReadonlyArray<number>) => {
+  const held = index.contains(bigKeys(ids))
+  return Array.isArray(held) ? held.every((h) => h) : held
+}
+
 const fileName = (landId: number, model: string) => `land-${landId}-${model.replace(/[^A-Za-z0-9._-]+/g, "_")}.usearch`
 
 /**
@@ -146,11 +151,13 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         if (entry.stamp !== null && sameStamp(entry.stamp, stamp)) return
         const file = entry.file
         if (entry.stamp === null && entry.index.size() > 0 && file !== null) {
-          // Loaded from a file saved with the database's vectors as they still are: its keys file says their pages.
-          const saved = yield* Effect.try(() => readKeysFile(keysFileOf(file), stamp, entry.index.size())).pipe(
+          // Loaded from a file saved with the database's vectors as they still are: its keys file says their pages,
+          // if the index holds each of them (another process may have saved the index between this one's two files).
+          const index = entry.index
+          const saved = yield* Effect.try(() => readKeysFile(keysFileOf(file), stamp, index.size())).pipe(
             Effect.orElseSucceed(() => null)
           )
-          if (saved !== null) {
+          if (saved !== null && holdsAll(index, [...saved.keys()])) {
             entry.pages = saved
             entry.stamp = stamp
             entry.keysSaved = true
