@@ -81,6 +81,6 @@ describe("mwi land search and pseudolinks", () => {
 
   it("keeps the embedded database's index beside it, and uses it at the next start", () => {
     const files = fs.readdirSync(path.join(dataDir, "vectors"))
-    expect(files).toEqual([`land-1-hash_ngrams-v1_512.usearch`])
+    expect(files.sort()).toEqual([`land-1-hash_ngrams-v1_512.usearch`, `land-1-hash_ngrams-v1_512.usearch.keys`])
   })
 })

@@ -1,12 +1,16 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { encodeVector } from "../src/domain/vector.js"
 import { SearchLive } from "../src/layers.js"
 import { hashEmbedder, hashEmbedding } from "../src/services/embeddings/hash.js"
 import { Lands } from "../src/services/Lands.js"
 import { ParagraphStore } from "../src/services/ParagraphStore.js"
-import { VectorIndex } from "../src/services/VectorIndex.js"
+import { keysFileOf } from "../src/services/search/keysFile.js"
+import { VectorIndex, VectorIndexConfig } from "../src/services/VectorIndex.js"
 import { english, french } from "./fixtures/passages.js"
 import { pgliteDatabase } from "./support/databases.js"
 
@@ -58,5 +62,43 @@ layer(services, { timeout: "60 seconds", excludeTestServices: true })("vector in
       const own = yield* paragraph(land.id, 3, english[1]!, false)
       yield* (yield* ParagraphStore).store(model, [{ paragraphId: own, vector: hashEmbedding(english[1]!) }])
       expect(yield* nearest(english[1]!)).toBe(own)
+    }))
+
+  it.scoped("starts from its saved index and keys while the database's vectors are unchanged, and reads them again when not", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const land = yield* (yield* Lands).create({ name: "saved" })
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-vectors-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+      // Each run is a process of its own: a new index service over the same folder, saved when it closes.
+      const run = <A, E>(use: (index: VectorIndex) => Effect.Effect<A, E>) =>
+        Effect.flatMap(VectorIndex, use).pipe(
+          Effect.provide(VectorIndex.Default.pipe(Layer.provide(VectorIndexConfig.layer({ dir, refreshMs: 0 })))),
+          Effect.scoped)
+      const state = (text: string) =>
+        run((index) => Effect.all([index.paragraphs(land.id, model), index.search(land.id, model, hashEmbedding(text), 1)]))
+          .pipe(Effect.map(([pages, found]) => ({ pages: new Map(pages), nearest: found[0]?.paragraphId })))
+      const first = yield* paragraph(land.id, 11, english[0]!, true)
+      const second = yield* paragraph(land.id, 12, french[0]!, true)
+      const built = yield* state(french[0]!)
+      expect(built.nearest).toBe(second)
+      const file = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".usearch"))!)
+      const keys = keysFileOf(file)
+      const written = fs.statSync(keys).mtimeMs
+
+      // Unchanged: the same pages, from the keys file (not written again).
+      expect(yield* state(english[0]!)).toEqual({ pages: built.pages, nearest: first })
+      expect(fs.statSync(keys).mtimeMs).toBe(written)
+
+      // Another process adds a vector and drops a paragraph: the saved keys are stale and the database is read.
+      const third = yield* paragraph(land.id, 13, english[1]!, true)
+      yield* sql`DELETE FROM paragraphs WHERE id = ${second}`
+      const changed = yield* state(english[1]!)
+      expect(changed.nearest).toBe(third)
+      expect([...changed.pages.keys()].sort()).toEqual([first, third].sort())
+
+      // A damaged keys file is ignored.
+      fs.writeFileSync(keys, "{not json\n")
+      expect((yield* state(english[1]!)).pages).toEqual(changed.pages)
     }))
 })

@@ -9,6 +9,7 @@ import { DatabaseTargetConfig } from "./Database.js"
 import { VectorChanges } from "./VectorChanges.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { nonNegativeInt, positiveInt } from "./config.js"
+import { keysFileOf, readKeysFile, writeKeysFile } from "./search/keysFile.js"
 import { sameStamp, vectorQueries, type VectorStamp } from "./search/vectors.js"
 import { similarityOf } from "../domain/search.js"
 
@@ -69,6 +70,8 @@ interface Entry {
   usedAt: number
   /** Changed since saved. */
   dirty: boolean
+  /** Its keys file holds `pages` as of `stamp`. */
+  keysSaved: boolean
   readonly lock: Effect.Semaphore
 }
 
@@ -90,6 +93,11 @@ const READ = 2000
 
 const bigKeys = (ids: ReadonlyArray<number>) => BigUint64Array.from(ids, (id) => BigInt(id))
 
+const holdsAll = (index: Index, ids: ReadonlyArray<number>) => {
+  const held = index.contains(bigKeys(ids))
+  return Array.isArray(held) ? held.every((h) => h) : held
+}
+
 const fileName = (landId: number, model: string) => `land-${landId}-${model.replace(/[^A-Za-z0-9._-]+/g, "_")}.usearch`
 
 /**
@@ -108,12 +116,16 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
 
     const save = (entry: Entry) =>
       Effect.try(() => {
-        if (entry.file === null || !entry.dirty) return
+        if (entry.file === null || entry.stamp === null || (!entry.dirty && entry.keysSaved)) return
         fs.mkdirSync(path.dirname(entry.file), { recursive: true })
-        const part = `${entry.file}.${process.pid}.part`
-        entry.index.save(part)
-        fs.renameSync(part, entry.file)
-        entry.dirty = false
+        if (entry.dirty) {
+          const part = `${entry.file}.${process.pid}.part`
+          entry.index.save(part)
+          fs.renameSync(part, entry.file)
+          entry.dirty = false
+        }
+        writeKeysFile(keysFileOf(entry.file), entry.stamp, entry.pages)
+        entry.keysSaved = true
       }).pipe(Effect.catchAll((e) => Effect.logWarning("vector index: not saved", e)))
 
     yield* Effect.addFinalizer(() => Effect.forEach(entries.values(), save, { discard: true }))
@@ -137,6 +149,21 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         const stamp = yield* q.stamp
         entry.checkedAt = yield* Clock.currentTimeMillis
         if (entry.stamp !== null && sameStamp(entry.stamp, stamp)) return
+        const file = entry.file
+        if (entry.stamp === null && entry.index.size() > 0 && file !== null) {
+          // Loaded from a file saved with the database's vectors as they still are: its keys file says their pages,
+          // if the index holds each of them (another process may have saved the index between this one's two files).
+          const index = entry.index
+          const saved = yield* Effect.try(() => readKeysFile(keysFileOf(file), stamp, index.size())).pipe(
+            Effect.orElseSucceed(() => null)
+          )
+          if (saved !== null && holdsAll(index, [...saved.keys()])) {
+            entry.pages = saved
+            entry.stamp = stamp
+            entry.keysSaved = true
+            return
+          }
+        }
         const keys = yield* q.keys
         const wanted = new Map(keys.map((k) => [k.paragraphId, k.expressionId]))
         if (entry.stamp === null && entry.index.size() > 0) {
@@ -160,6 +187,7 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         entry.pages = wanted
         entry.stamp = stamp
         entry.dirty ||= gone.length > 0 || missing.length > 0
+        entry.keysSaved = false
       }).pipe(Effect.withSpan("VectorIndex.refresh", { attributes: { landId: entry.landId, model: entry.model } }))
 
     /** Frees memory for `keep`: the least recently used other indexes go (saved first), oldest first. */
@@ -194,6 +222,7 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
             checking: false,
             usedAt: 0,
             dirty: false,
+            keysSaved: false,
             lock: yield* Effect.makeSemaphore(1)
           }
           entries.set(key, entry)
