@@ -224,7 +224,7 @@ const crawlBench = async () => {
       // Each round in the reverse order of the one before (ABBA…): a drift in the machine's speed weighs on all alike.
       const order = r % 2 === 0 ? variants : [...variants].reverse()
       for (const v of order) runs.get(v)!.push(await crawl(v.checkout, lands.get(v.checkout)!, site, v.embed))
-      process.stdout.write(`  round ${r + 1}/${ROUNDS}: ${order.map((v) => `${v.name}${v.embed ? "+embed" : ""} ${Math.round(runs.get(v)![r]!.ms)} ms (main thread ${runs.get(v)![r]!.cpu.main} s CPU)`).join(", ")}\n`)
+      process.stdout.write(`  round ${r + 1}/${ROUNDS}: ${order.map((v) => `${v.name}${v.embed ? "+embed" : ""} ${Math.round(runs.get(v)![r]!.ms)} ms (main thread ${runs.get(v)![r]!.cpu.main.toFixed(2)} s CPU)`).join(", ")}\n`)
     }
     const results = checkouts.map((c) => {
       const plain = runs.get(variants.find((v) => v.checkout === c.checkout && !v.embed)!)!
