@@ -131,7 +131,9 @@ export const runJob = <S, E, R>(
         } satisfies JobEvent
       })
 
-    const heartbeat = Effect.gen(function*() {
+    // One report at a time: the ticker's and the final one, run together, would both add the counts since the last.
+    const reporting = yield* Effect.makeSemaphore(1)
+    const heartbeat = reporting.withPermits(1)(Effect.gen(function*() {
       const remaining = yield* spec.remaining
       yield* Metric.set(Metric.tagged(frontierSize, "land", String(spec.landId)), remaining)
       const c = { ...(yield* Ref.get(counters)), queued: remaining }
@@ -142,7 +144,7 @@ export const runJob = <S, E, R>(
       yield* Metric.set(Metric.tagged(Metric.tagged(jobItemsDone, "job", String(job.id)), "kind", spec.kind), row.totals.done)
       yield* Ref.update(counters, (now) => plus(row.totals, minus(now, c)))
       if (shared && row.status !== "running") yield* Deferred.succeed(endedElsewhere, row.status)
-    })
+    }))
 
     const ticker = Effect.gen(function*() {
       let last = ""
