@@ -5,6 +5,12 @@ import type { LandId } from "../domain/ids.js"
 import type { PageGraph, PageOutcome } from "../domain/page-outcome.js"
 import { ExpressionRepo } from "./ExpressionRepo.js"
 
+/**
+ * A page to store; `paragraphsHash` set when its paragraphs, split from the text of that hash, are written in the same
+ * transaction (`crawl --embed`).
+ */
+export type PageToStore = PageOutcome & { readonly paragraphsHash?: string | undefined }
+
 export interface StoreReport {
   readonly discovered: number
   readonly links: number
@@ -85,7 +91,7 @@ export class PageStore extends Effect.Service<PageStore>()("mwi/PageStore", {
 
     // One parameter per value, not one array per column: a page's HTML then reaches the database as it is, instead of
     // being escaped into an array literal that the database parses back (a quarter less time per page on PGlite).
-    const rowValues = (p: PageOutcome) => {
+    const rowValues = (p: PageToStore) => {
       const c = p.content
       return sql`(
         ${p.expressionId}::int, ${p.state}::text, ${p.httpStatus}::int, ${p.finalUrl}::text, ${p.contentType}::text,
@@ -94,12 +100,12 @@ export class PageStore extends Effect.Service<PageStore>()("mwi/PageStore", {
         ${c?.language ?? null}::text, ${c?.canonicalUrl ?? null}::text, ${c?.publishedAt ?? null}::timestamptz,
         ${storableText(c?.html)}::text, ${storableText(c?.readable)}::text, ${c?.readableSource ?? null}::text,
         ${c?.wordCount ?? null}::int, ${c?.readingTime ?? null}::int, ${c?.relevance ?? null}::float8,
-        ${Boolean(c?.readable)}::bool, ${c !== null && (c.relevance ?? 0) > 0}::bool
+        ${Boolean(c?.readable)}::bool, ${c !== null && (c.relevance ?? 0) > 0}::bool, ${p.paragraphsHash ?? null}::text
       )`
     }
 
     /** Pages' own rows (terminal state, response, content), in one statement. */
-    const updateRows = (pages: ReadonlyArray<PageOutcome>) =>
+    const updateRows = (pages: ReadonlyArray<PageToStore>) =>
       sql`
         UPDATE expressions e SET
           crawl_state = u.state, claimed_by = NULL, claimed_at = NULL,
@@ -112,11 +118,12 @@ export class PageStore extends Effect.Service<PageStore>()("mwi/PageStore", {
           readable = u.readable, readable_source = u.readable_source,
           word_count = u.word_count, reading_time = u.reading_time, relevance = u.relevance,
           readable_at = CASE WHEN u.has_readable THEN now() END,
-          approved_at = CASE WHEN u.approved THEN now() END
+          approved_at = CASE WHEN u.approved THEN now() END,
+          paragraphs_hash = COALESCE(u.paragraphs_hash, e.paragraphs_hash)
         FROM (VALUES ${sql.csv(pages.map(rowValues))})
           AS u(id, state, http_status, final_url, content_type, content_length, headers, error, title, description,
                keywords, language, canonical_url, published_at, html, readable, readable_source, word_count,
-               reading_time, relevance, has_readable, approved)
+               reading_time, relevance, has_readable, approved, paragraphs_hash)
         WHERE e.id = u.id`
 
     /**
@@ -124,7 +131,7 @@ export class PageStore extends Effect.Service<PageStore>()("mwi/PageStore", {
      * them). On the embedded database a statement holds the event loop while it runs, about 3 ms per page of 40 KB:
      * the rows go a few pages per statement, so that timers (the hosts' intervals) and sockets wait that long at most.
      */
-    const updatePages = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+    const updatePages = (landId: LandId, pages: ReadonlyArray<PageToStore>) =>
       Effect.gen(function*() {
         const sorted = [...pages].sort((a, b) => a.expressionId - b.expressionId)
         for (let i = 0; i < sorted.length; i += ROWS_PER_UPDATE) yield* updateRows(sorted.slice(i, i + ROWS_PER_UPDATE))
@@ -141,15 +148,16 @@ export class PageStore extends Effect.Service<PageStore>()("mwi/PageStore", {
       })
 
     // A re-crawled page's links are replaced by what it links to now; the pages' own rows are written last.
-    const writeBatch = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+    const writeBatch = (landId: LandId, pages: ReadonlyArray<PageToStore>) =>
       writeGraph(landId, pages.map((p) => ({ ...p, replaceLinks: p.state === "fetched" }))).pipe(
         Effect.tap(() => updatePages(landId, pages))
       )
 
-    const store = (landId: LandId, pages: ReadonlyArray<PageOutcome>) =>
+    /** `alongside`: more writes of the same transaction (the pages' paragraphs), after the pages' rows. */
+    const store = (landId: LandId, pages: ReadonlyArray<PageToStore>, alongside: Effect.Effect<void, SqlError> = Effect.void) =>
       pages.length === 0
         ? Effect.succeed<StoreReport>({ discovered: 0, links: 0 })
-        : sql.withTransaction(writeBatch(landId, pages)).pipe(
+        : sql.withTransaction(Effect.tap(writeBatch(landId, pages), () => alongside)).pipe(
           Effect.retry({ while: isRetryable, schedule: Schedule.jittered(Schedule.exponential("20 millis")), times: 5 }),
           Effect.withSpan("PageStore.store", { attributes: { pages: pages.length } })
         )

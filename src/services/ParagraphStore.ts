@@ -85,11 +85,10 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0]?.n ?? 0)
       )
 
-    /** Replaces pages' paragraphs (their vectors go with them); the new paragraphs' ids, in a transaction. */
-    const writeParagraphs = (pages: ReadonlyArray<PageParagraphs>) =>
+    /** Replaces pages' paragraphs (their vectors go with them), within a transaction; the new paragraphs' ids. */
+    const insertParagraphs = (pages: ReadonlyArray<Omit<PageParagraphs, "readableHash">>) =>
       Effect.gen(function*() {
-        const ids = pages.map((p) => p.expressionId)
-        yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${ids}::int[])`
+        yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${pages.map((p) => p.expressionId)}::int[])`
         const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
         const inserted = rows.length === 0 ? [] : yield* sql<{ id: number; expressionId: ExpressionId; position: number }>`
           INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
@@ -98,6 +97,14 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
             ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
             ${rows.map((r) => r.language)}::text[])
           RETURNING id, expression_id, position`
+        return inserted
+      })
+
+    /** Replaces pages' paragraphs and marks them split from the text of their hash; the new paragraphs' ids. */
+    const writeParagraphs = (pages: ReadonlyArray<PageParagraphs>) =>
+      Effect.gen(function*() {
+        const inserted = yield* insertParagraphs(pages)
+        const ids = pages.map((p) => p.expressionId)
         yield* sql`
           UPDATE expressions e SET paragraphs_hash = v.hash
           FROM unnest(${ids}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
@@ -117,38 +124,28 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
 
     // A row per vector, its bytes one parameter, sent as they are: a bytea[] parameter costs an array literal of
     // hexadecimal text made on the main thread and parsed back by the database. A statement's parameters are limited.
-    const insertVectors = (model: string, vectors: ReadonlyArray<StoredVector>): Effect.Effect<void, SqlError> =>
+    // `paragraphsExist` when they were inserted in the same transaction: no lookup per vector to skip the others.
+    const insertVectors = (model: string, vectors: ReadonlyArray<StoredVector>, paragraphsExist = false): Effect.Effect<void, SqlError> =>
       vectors.length === 0 ? Effect.void : sql`
         INSERT INTO embeddings (paragraph_id, model, vector)
         SELECT u.id, ${model}, u.vector
         FROM (VALUES ${sql.csv(vectors.slice(0, VECTORS_PER_STATEMENT).map((v) => sql`(${v.paragraphId}::int, ${encodeVector(v.vector)}::bytea)`))})
           AS u(id, vector)
-        JOIN paragraphs p ON p.id = u.id
-        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(insertVectors(model, vectors.slice(VECTORS_PER_STATEMENT))))
+        ${paragraphsExist ? sql`` : sql`JOIN paragraphs p ON p.id = u.id`}
+        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(insertVectors(model, vectors.slice(VECTORS_PER_STATEMENT), paragraphsExist)))
 
     /**
-     * Pages split and embedded by the crawl (`InlinePage`), paragraphs and vectors in one transaction: those whose
-     * stored text is still the one split and whose paragraphs are not from it yet (others are left to the embed job's
-     * pass over the database). Returns the pages written.
+     * Pages split and embedded by the crawl's extraction threads (`InlinePage`), written within the crawl's transaction
+     * that stores the pages (which marks them split from their text): their paragraphs replaced and the vectors stored.
+     * The vector indexes are told once it is committed (`InlineEmbedding.written`).
      */
-    const replaceEmbedded = (model: string, pages: ReadonlyArray<InlinePage>) =>
-      pages.length === 0 ? Effect.succeed([]) : sql.withTransaction(Effect.gen(function*() {
-        const current = yield* sql<{ id: ExpressionId }>`
-          SELECT e.id FROM expressions e
-          JOIN unnest(${pages.map((p) => p.expressionId)}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
-            ON e.id = v.id
-          WHERE e.readable_hash = v.hash AND e.paragraphs_hash IS DISTINCT FROM v.hash`
-        const ids = new Set(current.map((r) => r.id))
-        const written = pages.filter((p) => ids.has(p.expressionId))
-        if (written.length === 0) return written
-        const byId = new Map(written.map((p) => [p.expressionId, p]))
-        const inserted = yield* writeParagraphs(written)
-        yield* insertVectors(model, inserted.map((r) => ({ paragraphId: r.id, vector: vectorAt(byId.get(r.expressionId)!, r.position) })))
-        return written
-      })).pipe(
-        Effect.tap(() => changes.changed),
-        Effect.withSpan("ParagraphStore.replaceEmbedded", { attributes: { pages: pages.length } })
-      )
+    const writeEmbedded = (model: string, pages: ReadonlyArray<InlinePage>) =>
+      pages.length === 0 ? Effect.void : Effect.gen(function*() {
+        const byId = new Map(pages.map((p) => [p.expressionId, p]))
+        const inserted = yield* insertParagraphs(pages)
+        const vectors = inserted.map((r) => ({ paragraphId: r.id, vector: vectorAt(byId.get(r.expressionId)!, r.position) }))
+        yield* insertVectors(model, vectors, true)
+      }).pipe(Effect.withSpan("ParagraphStore.writeEmbedded", { attributes: { pages: pages.length } }))
 
     /** The paragraphs of these pages that have no vector of the model yet, in reading order. */
     const missing = (expressionIds: ReadonlyArray<number>, model: string) =>
@@ -189,7 +186,7 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0] ?? { paragraphs: 0, vectors: 0 })
       )
 
-    return { next, pendingCount, replace, replaceEmbedded, missing, store, forget, landModel, setLandModel, counts } as const
+    return { next, pendingCount, replace, writeEmbedded, missing, store, forget, landModel, setLandModel, counts } as const
   }),
   dependencies: [VectorChanges.Default]
 }) {}

@@ -8,12 +8,14 @@ import { DictionaryRepo } from "../services/DictionaryRepo.js"
 import type { ExtractorPool } from "../services/ExtractorPool.js"
 import type { Fetcher } from "../services/Fetcher.js"
 import { type ClaimedUrl, Frontier } from "../services/Frontier.js"
+import { hashEmbedder } from "../services/embeddings/hash.js"
 import type { EmbeddedPage } from "../services/embeddings/page.js"
 import { HostLeases } from "../services/HostLeases.js"
-import { InlineEmbedding } from "../services/InlineEmbedding.js"
+import { InlineEmbedding, type InlinePage } from "../services/InlineEmbedding.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { countPage } from "../services/Metrics.js"
 import { PageStore } from "../services/PageStore.js"
+import { ParagraphStore } from "../services/ParagraphStore.js"
 import { Politeness } from "../services/Politeness.js"
 import type { Robots } from "../services/Robots.js"
 import { WorkerRegistry } from "../services/WorkerRegistry.js"
@@ -61,7 +63,7 @@ export const crawlLand = (landId: LandId, options: CrawlOptions, hooks: JobHooks
     return yield* runJob<
       CrawlSummary,
       SqlError | LandNotFound,
-      Fetcher | Robots | Politeness | Frontier | PageStore | DictionaryRepo | LandRepo | ExtractorPool | HostLeases
+      Fetcher | Robots | Politeness | Frontier | PageStore | ParagraphStore | DictionaryRepo | LandRepo | ExtractorPool | HostLeases
     >({
       kind: "crawl",
       landId: land.id,
@@ -105,7 +107,7 @@ interface RunTally {
   readonly problems: Map<string, { count: number; example: string }>
 }
 
-/** A page to store; with `crawl --embed`, its paragraphs and vectors, handed to the embed job once it is stored. */
+/** A page to store; with `crawl --embed`, its paragraphs and vectors, written with it. */
 type StoredPage = PageOutcome & { readonly embedded?: EmbeddedPage }
 
 /** The kind of a stored reason (`HostNotFound: ...` → `HostNotFound`). */
@@ -119,6 +121,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
   Effect.gen(function*() {
     const frontier = yield* Frontier
     const store = yield* PageStore
+    const paragraphs = yield* ParagraphStore
     const land = yield* (yield* LandRepo).find(landId)
     // A host running low is refilled at once, not after the next store: its next URLs may be waiting in the frontier.
     // One whose refill found none is dry until the next store brings new links.
@@ -210,15 +213,18 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
         }
       })
 
-    const storeBatch = (pages: ReadonlyArray<StoredPage>) =>
-      store.store(landId, pages).pipe(
+    // Pages embedded on the extraction threads are stored with their paragraphs and vectors, in one transaction.
+    const storeBatch = (pages: ReadonlyArray<StoredPage>) => {
+      const embedded = pages.flatMap((p): Array<InlinePage> => (p.embedded === undefined ? [] : [{ ...p.embedded, expressionId: p.expressionId }]))
+      const rows = pages.map((p) => (p.embedded === undefined ? p : { ...p, paragraphsHash: p.embedded.readableHash }))
+      return store.store(landId, rows, paragraphs.writeEmbedded(hashEmbedder.key, embedded)).pipe(
         Effect.timed,
         Effect.map(([took, report]) => {
           storeTimes.record(Duration.toMillis(took))
           return report
         }),
         Effect.tap(() => dry.clear()),
-        Effect.tap(() => inline?.stored(landId, pages) ?? Effect.void),
+        Effect.tap(() => inline?.written(landId, embedded) ?? Effect.void),
         Effect.tap(() => Effect.forEach(pages, (p) => countPage(p.httpStatus, p.state), { discard: true })),
         Effect.tap(() =>
           Effect.sync(() => {
@@ -243,6 +249,7 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
           })
         )
       )
+    }
 
     yield* tracker.stage("fetching")
     // As many pages in extraction as pages fetched at once: the pool runs what its threads can and queues the rest.

@@ -5,7 +5,7 @@ import type { LandId } from "../domain/ids.js"
 import { Embedders } from "../services/Embedders.js"
 import type { Embedder } from "../services/embeddings/Embedder.js"
 import { hashEmbedder } from "../services/embeddings/hash.js"
-import { InlineEmbedding, type InlinePage } from "../services/InlineEmbedding.js"
+import { InlineEmbedding, type InlineWritten } from "../services/InlineEmbedding.js"
 import { LandRepo } from "../services/LandRepo.js"
 import { type EmbedSelection, type PageToEmbed, ParagraphStore } from "../services/ParagraphStore.js"
 import type { CrawlSummary } from "./crawl-options.js"
@@ -18,13 +18,13 @@ const PAGE_BATCH = 50
 const WRITE_BATCH = 4
 // While a crawl runs beside the job, how often it looks for the pages the crawl stored.
 const FOLLOW_EVERY = "1 second"
-// How often it looks for the pages a crawl embedded itself: they are written about as soon as stored.
+// How often it counts the pages a crawl embedded and wrote itself.
 const INLINE_EVERY = "100 millis"
 
 /** A crawl an embed job runs beside: done once the crawl is; the pages it embedded itself (`hash` provider) if any. */
 export interface Follow {
   readonly done: Deferred.Deferred<void>
-  readonly pages?: Queue.Dequeue<InlinePage>
+  readonly pages?: Queue.Dequeue<InlineWritten>
 }
 
 interface Tally {
@@ -36,8 +36,8 @@ interface Tally {
  * One embed job over a land: its pages with readable text (at least `minrel` relevant) whose paragraphs are not from
  * their current text or lack a vector of the model → split (stored at once) → vectors, through the model, a few batches
  * at once → stored in batches. What is stored is done: a killed job resumed, or a new one, embeds only what is missing.
- * With `follow`, the job runs beside a crawl: it embeds the pages the crawl stores as they come (or writes those the
- * crawl embedded), and ends after one last pass once the crawl is done.
+ * With `follow`, the job runs beside a crawl: it embeds the pages the crawl stores as they come (or counts those the
+ * crawl embedded and wrote itself), and ends after one last pass once the crawl is done.
  */
 export const embedLand = (
   landId: LandId,
@@ -100,7 +100,7 @@ const embedPipeline = (
     let taken = 0
     let stopped = false
     yield* tracker.stage(follow === undefined ? "embedding" : "following the crawl")
-    if (follow?.pages !== undefined) yield* writeInline(tracker, embedder, follow.pages, follow.done, tally, pending)
+    if (follow?.pages !== undefined) yield* countInline(tracker, follow.pages, follow.done, tally, pending)
     // Beside a crawl, passes take only the pages it adds (new text); the last pass, once it is over, takes all.
     let lastPass = follow === undefined || follow.pages !== undefined
 
@@ -168,31 +168,29 @@ const embedPipeline = (
   })
 
 /**
- * The pages a crawl split and embedded itself, written as they come (a few stored batches at once) until the crawl is
- * done and all are written. Pages whose text changed meanwhile are left to the job's pass over the database.
+ * The pages a crawl split, embedded and wrote itself, counted as the job's own until the crawl is done. Pages it did
+ * not embed, or whose paragraphs are not from their stored text, are left to the job's pass over the database.
  */
-const writeInline = (
+const countInline = (
   tracker: JobTracker,
-  embedder: Embedder,
-  pages: Queue.Dequeue<InlinePage>,
+  reports: Queue.Dequeue<InlineWritten>,
   done: Deferred.Deferred<void>,
   tally: Tally,
   pending: { counted: number; done: number }
 ) =>
   Effect.gen(function*() {
-    const store = yield* ParagraphStore
     for (;;) {
-      // Read before taking: once the crawl is done, it has handed over every page.
+      // Read before taking: once the crawl is done, it has reported every page.
       const last = yield* Deferred.isDone(done)
-      const batch = Chunk.toReadonlyArray(yield* Queue.takeUpTo(pages, PAGE_BATCH))
-      if (batch.length > 0) {
-        const written = yield* store.replaceEmbedded(embedder.key, batch)
-        const paragraphs = written.reduce((n, p) => n + p.paragraphs.length, 0)
-        const empty = written.filter((p) => p.paragraphs.length === 0).length
+      const written = Chunk.toReadonlyArray(yield* Queue.takeAll(reports))
+      if (written.length > 0) {
+        const pages = written.reduce((n, w) => n + w.pages, 0)
+        const empty = written.reduce((n, w) => n + w.empty, 0)
+        const paragraphs = written.reduce((n, w) => n + w.paragraphs, 0)
         tally.paragraphs += paragraphs
         tally.vectors += paragraphs
-        pending.done += written.length
-        yield* tracker.count((c) => ({ ...c, done: c.done + written.length - empty, skipped: c.skipped + empty }))
+        pending.done += pages
+        yield* tracker.count((c) => ({ ...c, done: c.done + pages - empty, skipped: c.skipped + empty }))
         continue
       }
       if (last) return
@@ -204,7 +202,7 @@ const writeInline = (
  * `land crawl --embed` (and the API's crawl job with `embed: true`): an embed job beside the crawl, embedding the pages
  * it stores as they come, with the model `MWI_EMBED_PROVIDER` names. The model is chosen before the crawl starts, so a
  * missing key fails at once; the embed job starts once the crawl's has (whose id the API answers with). With the
- * `hash` provider, the crawl's extraction threads split and embed the pages, and the job writes what they made.
+ * `hash` provider, the crawl's extraction threads split and embed the pages, and the crawl writes what they made.
  */
 export const crawlWithEmbed = <E, R>(
   landId: LandId,
