@@ -11,6 +11,7 @@ import { Lands } from "../src/services/Lands.js"
 import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { EmbedOptions } from "../src/streams/embed-options.js"
+import type { JobHooks } from "../src/streams/job-run.js"
 import { crawlWithEmbed, embedLand } from "../src/streams/embedding.js"
 import { readableLand } from "../src/streams/readable.js"
 import { ReadableOptions } from "../src/streams/readable-options.js"
@@ -191,6 +192,44 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       expect(embed).toMatchObject({ status: "completed", pages: 5, pending: 0 })
       expect(jobs).toEqual([crawl.jobId, embed!.jobId])
       expect((yield* stored(land.id)).every((r) => r.model === HASH_KEY)).toBe(true)
+    }))
+
+  it.scoped("crawl with embed (hash) killed part-way: each stored page holds its paragraphs and vectors; resumed, none is lost or doubled", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const site = yield* articles
+      // The last article answers once released: the crawl is killed with the other pages stored.
+      const held: Array<() => void> = []
+      let released = false
+      site.route("/a4", (_q, res) => {
+        const answer = () => sendHtml(res, articlePage({ title: "Article 4", topic: TOPICS[4]! }))
+        released ? answer() : held.push(answer)
+      })
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "killed", terms: "climat" })
+      yield* lands.addUrls(land, [site.url("/")])
+      const jobs: Array<number> = []
+      const run = (hooks: JobHooks) => crawlWithEmbed(land.id, true, (h) => crawlLand(land.id, crawlOptions(), h), hooks)
+      const fiber = yield* Effect.fork(run({ onJob: (job) => Effect.sync(() => void jobs.push(job.id)) }))
+      const counts = Effect.map(sql<{ pages: number; paragraphs: number; vectors: number; current: number }>`
+        SELECT count(DISTINCT e.id)::int AS pages, count(DISTINCT p.id)::int AS paragraphs, count(v.paragraph_id)::int AS vectors,
+               count(DISTINCT e.id) FILTER (WHERE e.paragraphs_hash = e.readable_hash)::int AS current
+        FROM expressions e JOIN paragraphs p ON p.expression_id = e.id LEFT JOIN embeddings v ON v.paragraph_id = p.id
+        WHERE e.land_id = ${land.id}`, (rows) => rows[0]!)
+      while ((yield* counts).pages < 4) yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(fiber)
+      const killed = yield* counts
+      expect(killed).toMatchObject({ pages: 4, current: 4, vectors: killed.paragraphs })
+
+      released = true
+      for (const answer of held.splice(0)) answer()
+      const { crawl, embed } = yield* run({ resumeJobId: jobs[0] as never })
+      // The resumed job counts the pages of both runs.
+      expect(crawl).toMatchObject({ jobId: jobs[0], status: "completed", fetched: 5 })
+      expect(embed).toMatchObject({ status: "completed", pages: 1, pending: 0 })
+      const resumed = yield* counts
+      expect(resumed).toMatchObject({ pages: 5, current: 5, vectors: resumed.paragraphs })
+      expect(resumed.paragraphs - killed.paragraphs).toBe(embed!.vectors)
     }))
 
   it.scoped("crawl with embed (hash): the crawl's threads make the paragraphs and vectors the job makes from the stored text", () =>
