@@ -213,7 +213,8 @@ const crawlPipeline = (tracker: JobTracker, landId: LandId, options: CrawlOption
         }
       })
 
-    // Pages embedded on the extraction threads are stored with their paragraphs and vectors, in one transaction.
+    // Pages embedded on the extraction threads are stored with their paragraphs and vectors, in one transaction. A page
+    // whose stored text is not the text split (NUL characters removed) keeps paragraphs unmatched: the embed job redoes it.
     const storeBatch = (pages: ReadonlyArray<StoredPage>) => {
       const embedded = pages.flatMap((p): Array<InlinePage> => (p.embedded === undefined ? [] : [{ ...p.embedded, expressionId: p.expressionId }]))
       const rows = pages.map((p) => (p.embedded === undefined ? p : { ...p, paragraphsHash: p.embedded.readableHash }))
