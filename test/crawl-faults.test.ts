@@ -39,8 +39,13 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
         if (++flaky <= 2) return void res.writeHead(500).end("oops")
         sendHtml(res, articlePage({ title: "Recovered", topic: "le climat" }))
       })
-      site.route("/always-500", (_q, res) => void res.writeHead(503).end("down"))
-      site.route("/hang", () => {})
+      // A second host: its 503s raise its interval (adaptive pacing), which would pace every page of the first one too,
+      // and its hanging page waits out its time-outs beside the first one's dripping page.
+      const other = yield* startFixtureServer({
+        "/always-500": (_q, res) => void res.writeHead(503).end("down"),
+        "/hang": () => {}
+      })
+      const urlOf = (p: string) => (p === "/always-500" || p === "/hang" ? other : site).url(p)
       site.route("/drip", (_q, res) => {
         res.writeHead(200, { "content-type": "text/html" })
         const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write("<p>drip</p>")), 200)
@@ -66,12 +71,12 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       const lands = yield* Lands
       const land = yield* lands.create({ name: "faults", terms: "climat" })
       const paths = ["/flaky", "/always-500", "/hang", "/drip", "/r1", "/loop1", "/huge", "/pdf", "/latin1", "/no-charset", "/malformed", "/missing", "/nothing-here"]
-      yield* lands.addUrls(land, paths.map(site.url))
+      yield* lands.addUrls(land, paths.map(urlOf))
       const summary = yield* crawlLand(land.id, options())
       const sql = yield* SqlClient.SqlClient
       const rows = yield* sql<{ url: string; crawlState: string; httpStatus: number | null; error: string | null; title: string | null; finalUrl: string | null; readable: string | null }>`
         SELECT normalized_url AS url, crawl_state, http_status, error, title, final_url, readable FROM expressions WHERE land_id = ${land.id}`
-      const at = (p: string) => rows.find((r) => r.url === site.url(p))!
+      const at = (p: string) => rows.find((r) => r.url === urlOf(p))!
       const expectState = (p: string, state: string, status: number | null, error?: RegExp) => {
         const r = at(p)
         expect([r.crawlState, r.httpStatus], p).toEqual([state, status])
@@ -81,7 +86,7 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       expectState("/flaky", "fetched", 200)
       assert.lengthOf(site.requestsTo("/flaky"), 3)
       expectState("/always-500", "fetched", 503)
-      assert.lengthOf(site.requestsTo("/always-500"), 3)
+      assert.lengthOf(other.requestsTo("/always-500"), 3)
       expectState("/hang", "failed", null, /^FetchTimeout/)
       expectState("/drip", "failed", null, /^FetchTimeout/)
       expectState("/r1", "fetched", 200)
@@ -114,7 +119,7 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       const fast = yield* startWorkerSite(routes("/f/", 0))
       const delayed = yield* startWorkerSite({
         ...routes("/d/", 0),
-        "/robots.txt": { body: "User-agent: *\nCrawl-delay: 2\n", headers: { "content-type": "text/plain" } }
+        "/robots.txt": { body: "User-agent: *\nCrawl-delay: 1\n", headers: { "content-type": "text/plain" } }
       })
       const lands = yield* Lands
       const land = yield* lands.create({ name: "polite", terms: "climat" })
@@ -122,7 +127,8 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       yield* lands.addUrls(land, Array.from({ length: 8 }, (_, i) => slow.url(`/s/${i}`)))
       yield* lands.addUrls(land, Array.from({ length: 8 }, (_, i) => fast.url(`/f/${i}`)))
       yield* lands.addUrls(land, Array.from({ length: 4 }, (_, i) => delayed.url(`/d/${i}`)))
-      const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 1000, concurrency: 2 }))
+      // Half-second intervals, a Crawl-delay of twice that: every bound below is a share of them.
+      const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 500, concurrency: 2 }))
       assert.strictEqual(summary.fetched, 20)
       const pages = (log: ReadonlyArray<LoggedRequest>) => log.filter((r) => r.path !== "/robots.txt")
       const logs = { slow: yield* slow.log, fast: yield* fast.log, delayed: yield* delayed.log }
@@ -133,9 +139,9 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       // connection, which the server's thread must accept before it logs the request: on a loaded machine that thread
       // can wait its turn of CPU for tens of milliseconds, hence the slack here only.
       const robotsToFirstPage = (log: ReadonlyArray<LoggedRequest>) => pages(log)[0]!.at - log.find((r) => r.path === "/robots.txt")!.at
-      assert.isAtLeast(robotsToFirstPage(logs.slow), 900)
-      assert.isAtLeast(robotsToFirstPage(logs.fast), 900)
-      assert.isAtLeast(robotsToFirstPage(logs.delayed), 1900)
+      assert.isAtLeast(robotsToFirstPage(logs.slow), 450)
+      assert.isAtLeast(robotsToFirstPage(logs.fast), 450)
+      assert.isAtLeast(robotsToFirstPage(logs.delayed), 950)
       // at most 2 requests in flight on the slow host (1 ms for the clocks of two threads)
       for (const r of slowReqs) {
         assert.isAtMost(slowReqs.filter((o) => o.at <= r.at && o.endedAt > r.at + 1).length, 2)
@@ -144,14 +150,14 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       // each request leaves. The servers' threads share a loaded machine with the crawl's: 5% for their turns of CPU
       // (test/polite-intervals.test.ts holds the 5 ms tolerance on a crawl of its own).
       const gaps = (rs: ReadonlyArray<LoggedRequest>) => rs.slice(1).map((r, i) => r.at - rs[i]!.at)
-      for (const g of gaps(slowReqs)) assert.isAtLeast(g, 950)
-      for (const g of gaps(fastReqs)) assert.isAtLeast(g, 950)
-      // Crawl-delay 2 s raises the 1 s interval of that host
-      for (const g of gaps(delayedReqs)) assert.isAtLeast(g, 1950)
+      for (const g of gaps(slowReqs)) assert.isAtLeast(g, 475)
+      for (const g of gaps(fastReqs)) assert.isAtLeast(g, 475)
+      // Crawl-delay 1 s raises the 500 ms interval of that host
+      for (const g of gaps(delayedReqs)) assert.isAtLeast(g, 975)
       // With only 2 global slots, the slow host (first in the frontier, 2 requests of 150 ms in flight) never holds a
       // slot while it waits for its interval: the fast host starts at once and keeps its own pace.
       assert.isBelow(fastReqs[0]!.at - slowReqs[0]!.at, 250)
-      assert.isBelow(fastReqs.at(-1)!.at - fastReqs[0]!.at, 7 * 1000 + 500)
+      assert.isBelow(fastReqs.at(-1)!.at - fastReqs[0]!.at, 7 * 500 + 500)
     }), { timeout: 120_000 })
 
   it.scoped("a page whose extraction hangs or crashes ends failed with the reason; its worker is replaced", () =>

@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
+import { copyMigratedDataDir } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
 
@@ -146,8 +147,10 @@ describe("the packed package", () => {
       fs.writeFileSync(path.join(consumer, "crawl.mjs"), crawl!.code)
       fs.writeFileSync(path.join(consumer, "serve.mjs"), serve!.code)
 
-      // The README crawls a public site; here the seed is on loopback, which the configuration then allows.
+      // The README crawls a public site; here the seed is on loopback, which the configuration then allows. Its
+      // ./my-data is a copy of the migrated template: the program above showed a new database made from the package.
       const site = yield* withSite
+      fs.renameSync(copyMigratedDataDir(tmp), path.join(consumer, "my-data"))
       const crawled = succeeded("node crawl.mjs", yield* Effect.promise(() =>
         run("node", ["crawl.mjs", site.url("/p/0")], consumer, { MWI_ALLOW_PRIVATE_NETWORK: "true" })))
       expect(crawled.stdout).toMatch(/status: 'completed'/)
