@@ -83,7 +83,9 @@ const App = Layer.mergeAll(ServicesLive({ allowPrivateNetwork: true }), Layer.su
 Effect.runPromise(program.pipe(Effect.provide(App))).then((r) => console.log(JSON.stringify(r)))
 `
 
-describe("the packed package", () => {
+// The three checks need only the installed package, each its own folder and site: they run at once, their child
+// processes' waits (the README's 1 s politeness delay, database opens) overlapping.
+describe("the packed package", { concurrent: true }, () => {
   let tmp = ""
   let consumer = ""
   let tarball = ""
