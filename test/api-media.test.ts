@@ -318,19 +318,15 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
     }), { timeout: 240_000 })
 })
 
-/**
- * The web archive of the server's configuration: answers that it has no snapshot of any page, slowly until `release`
- * (once the test has cancelled the job asking it).
- */
-class GoneArchive extends Context.Tag("test/GoneArchive")<GoneArchive, FixtureServer & { readonly release: () => void }>() {}
+/** The web archive of the server's configuration: answers slowly that it has no snapshot of any page. */
+class GoneArchive extends Context.Tag("test/GoneArchive")<GoneArchive, FixtureServer>() {}
 const goneArchive = Layer.scoped(GoneArchive, Effect.gen(function*() {
   const archive = yield* startFixtureServer()
-  let latencyMs = 400
   archive.route("/wayback/available", (req, res) => {
     const asked = new URL(req.url!, archive.origin).searchParams.get("url")
-    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ url: asked, archived_snapshots: {} })), latencyMs)
+    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ url: asked, archived_snapshots: {} })), 400)
   })
-  return { ...archive, release: () => void (latencyMs = 0) }
+  return archive
 }))
 
 /**
@@ -383,7 +379,6 @@ onBothDatabases("HTTP API: readable jobs", (db) =>
       const cancelled = yield* call(base, "POST", `/api/v1/jobs/${jobId}/cancel`, { token })
       assert.deepInclude(cancelled.body, { kind: "readable", status: "cancelled" })
       assert.isBelow(archive.requests.length, count)
-      archive.release()
 
       const ended = yield* events(base, `/api/v1/jobs/${jobId}/events`, token)
       assert.deepInclude(yield* Effect.promise(() => ended.next(() => true)), { type: "final", status: "cancelled", kind: "readable" })

@@ -29,6 +29,8 @@ const faultyExtractor = new URL("data:text/javascript," + encodeURIComponent(`
   })
 `))
 
+// One database after the other (sideBySide: false): intervals, slots and time-outs timed on a machine this file alone
+// loads.
 onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
   it.scoped("every fault ends in the right terminal state with its reason", () =>
     Effect.gen(function*() {
@@ -188,4 +190,4 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
         ["failed", `ExtractionFailed: extraction of ${site.url("/crash")} failed: worker crashed: out of luck`]
       )
     }), { timeout: 60_000 })
-})
+}, { sideBySide: false })
