@@ -18,7 +18,8 @@ const unit = [
   "test/extractor.test.ts",
   "test/job-counters.test.ts",
   "test/paragraphs.test.ts",
-  "test/embed-providers.test.ts"
+  "test/embed-providers.test.ts",
+  "test/exact-rows.test.ts"
 ]
 
 export default defineConfig({

@@ -55,15 +55,21 @@ const edit = (text: string) => text.split(" ").map((w, i) => (i % 9 === 8 ? word
 const ms = (t0: number) => Math.round(performance.now() - t0)
 const percentile = (xs: ReadonlyArray<number>, q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
 
+// The edited copies of another page's paragraph the texts hold: [source, copy], as indexes in the order of the texts.
+const edited: Array<readonly [number, number]> = []
+
 /** The paragraphs, batch by batch: `page` is an index into the land's pages, in id order. */
 function* generate() {
   seed = FIRST_TEXT_SEED
+  edited.length = 0
   const texts: Array<string> = []
   for (let from = 0; from < PARAGRAPHS; from += BATCH) {
     yield Array.from({ length: Math.min(BATCH, PARAGRAPHS - from) }, (_, j) => {
       const i = from + j
-      const reused = i > 1000 && random() < 0.02 ? texts[Math.floor(random() * texts.length)]! : null
+      const source = i > 1000 && random() < 0.02 ? Math.floor(random() * texts.length) : -1
+      const reused = source < 0 ? null : texts[source]!
       const text = reused === null ? paragraph() : random() < 0.5 ? reused : edit(reused)
+      if (reused !== null && text !== reused && Math.floor(source / PER_PAGE) !== Math.floor(i / PER_PAGE)) edited.push([source, i])
       if (texts.length < 50_000) texts.push(text)
       return { page: Math.floor(i / PER_PAGE), position: i % PER_PAGE, text }
     })
@@ -233,7 +239,14 @@ const program = (dir: string) =>
       const { result: report, spans } = yield* withSpanTotals((yield* Pseudolinks).compute(land))
       const pseudolinksMs = ms(t)
       const memory = rss.stop()
-      console.error(`pseudolinks ${pseudolinksMs} ms`)
+      // The edited copies linked to their source: what only the vector neighbours can find (copies are exact pairs).
+      const sql = yield* SqlClient.SqlClient
+      const ids = (yield* sql<{ id: number }>`SELECT id FROM paragraphs ORDER BY id`).map((r) => r.id)
+      const linked = new Set((yield* sql<{ s: number; t: number }>`
+        SELECT source_paragraph_id AS s, target_paragraph_id AS t FROM similarities WHERE method = ${hashEmbedder.key}`)
+        .flatMap((r) => [`${r.s} ${r.t}`, `${r.t} ${r.s}`]))
+      const editedFound = edited.filter(([a, b]) => linked.has(`${ids[a]} ${ids[b]}`)).length
+      console.error(`pseudolinks ${pseudolinksMs} ms, edited copies linked ${editedFound}/${edited.length}`)
       return {
         paragraphs: PARAGRAPHS,
         pages: PAGES,
@@ -252,6 +265,8 @@ const program = (dir: string) =>
         pseudolinks: {
           ms: pseudolinksMs,
           report,
+          editedCopiesLinked: +(editedFound / edited.length).toFixed(3),
+          editedCopies: edited.length,
           memory,
           parts: Object.fromEntries(Object.entries(spans).map(([name, t]) => [name, t.totalMs]))
         }

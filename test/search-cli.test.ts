@@ -81,6 +81,7 @@ describe("mwi land search and pseudolinks", () => {
 
   it("keeps the embedded database's index beside it, and uses it at the next start", () => {
     const files = fs.readdirSync(path.join(dataDir, "vectors"))
-    expect(files.sort()).toEqual([`land-1-hash_ngrams-v1_512.usearch`, `land-1-hash_ngrams-v1_512.usearch.keys`])
+    expect(files.sort()).toEqual([`land-1-hash_ngrams-v1_512.usearch`, `land-1-hash_ngrams-v1_512.usearch.exact`,
+      `land-1-hash_ngrams-v1_512.usearch.keys`])
   })
 })

@@ -9,7 +9,7 @@ import { SearchLive } from "../src/layers.js"
 import { hashEmbedder, hashEmbedding } from "../src/services/embeddings/hash.js"
 import { Lands } from "../src/services/Lands.js"
 import { ParagraphStore } from "../src/services/ParagraphStore.js"
-import { keysFileOf } from "../src/services/search/keysFile.js"
+import { exactFileOf, keysFileOf } from "../src/services/search/keysFile.js"
 import { VectorIndex, VectorIndexConfig } from "../src/services/VectorIndex.js"
 import { english, french } from "./fixtures/passages.js"
 import { pgliteDatabase } from "./support/databases.js"
@@ -71,13 +71,13 @@ layer(services, { timeout: "60 seconds", excludeTestServices: true })("vector in
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-vectors-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
       // Each run is a process of its own: a new index service over the same folder, saved when it closes.
-      const run = <A, E>(use: (index: VectorIndex) => Effect.Effect<A, E>) =>
+      const run = <A, E>(use: (index: VectorIndex) => Effect.Effect<A, E>, exactMax?: number) =>
         Effect.flatMap(VectorIndex, use).pipe(
-          Effect.provide(VectorIndex.Default.pipe(Layer.provide(VectorIndexConfig.layer({ dir, refreshMs: 0 })))),
+          Effect.provide(VectorIndex.Default.pipe(Layer.provide(VectorIndexConfig.layer({ dir, refreshMs: 0, ...(exactMax === undefined ? {} : { exactMax }) })))),
           Effect.scoped)
-      const state = (text: string) =>
-        run((index) => Effect.all([index.paragraphs(land.id, model), index.search(land.id, model, hashEmbedding(text), 1)]))
-          .pipe(Effect.map(([pages, found]) => ({ pages: new Map(pages), nearest: found[0]?.paragraphId })))
+      const state = (text: string, exactMax?: number) =>
+        run((index) => Effect.all([index.paragraphs(land.id, model), index.search(land.id, model, hashEmbedding(text), 1)]),
+          exactMax).pipe(Effect.map(([pages, found]) => ({ pages: new Map(pages), nearest: found[0]?.paragraphId })))
       const first = yield* paragraph(land.id, 11, english[0]!, true)
       const second = yield* paragraph(land.id, 12, french[0]!, true)
       const built = yield* state(french[0]!)
@@ -85,10 +85,20 @@ layer(services, { timeout: "60 seconds", excludeTestServices: true })("vector in
       const file = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".usearch"))!)
       const keys = keysFileOf(file)
       const written = fs.statSync(keys).mtimeMs
+      const exact = exactFileOf(file)
+      const exactWritten = fs.statSync(exact).mtimeMs
 
-      // Unchanged: the same pages, from the keys file (not written again).
+      // Unchanged: the same pages, from the keys file, and the same exact rows (neither written again).
       expect(yield* state(english[0]!)).toEqual({ pages: built.pages, nearest: first })
       expect(fs.statSync(keys).mtimeMs).toBe(written)
+      expect(fs.statSync(exact).mtimeMs).toBe(exactWritten)
+      // A damaged exact file is read from the database again; beyond the exact search's size, the graph answers.
+      fs.writeFileSync(exact, "{not json\n")
+      expect(yield* state(english[0]!)).toEqual({ pages: built.pages, nearest: first })
+      expect(fs.statSync(exact).size).toBeGreaterThan(1000)
+      fs.rmSync(exact)
+      expect(yield* state(french[0]!, 1)).toEqual({ pages: built.pages, nearest: second })
+      expect(fs.existsSync(exact)).toBe(false)
 
       // Another process adds a vector and drops a paragraph: the saved keys are stale and the database is read.
       const third = yield* paragraph(land.id, 13, english[1]!, true)

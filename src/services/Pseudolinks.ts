@@ -80,7 +80,7 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
           const dimension = rows[0]!.vector.length
           const flat = new Float32Array(rows.length * dimension)
           rows.forEach((r, j) => flat.set(r.vector, j * dimension))
-          const found = yield* index.searchMany(land.id, model, flat, rows.length, k)
+          const found = yield* index.searchMany(land.id, model, flat, rows.length, k, true)
           const pairs: Array<Pair> = []
           rows.forEach((r, j) => {
             const page = pages.get(r.paragraphId)!

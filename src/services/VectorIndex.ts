@@ -1,15 +1,16 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, Config, Context, Effect, Layer, Option } from "effect"
-import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import usearch, { type BatchMatches, type Index, type Matches } from "usearch"
+import type { BatchMatches } from "usearch"
 import { DatabaseTargetConfig } from "./Database.js"
 import { VectorChanges } from "./VectorChanges.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { nonNegativeInt, positiveInt } from "./config.js"
-import { keysFileOf, readKeysFile, writeKeysFile } from "./search/keysFile.js"
+import { ExactRows } from "./search/exactRows.js"
+import { bigKeys, type Entry, fileName, holdsAll, loadIndex, newIndex, saveEntry } from "./search/indexEntry.js"
+import { exactFileOf, keysFileOf, readKeysFile, readStamped } from "./search/keysFile.js"
 import { sameStamp, vectorQueries, type VectorStamp } from "./search/vectors.js"
 import { similarityOf } from "../domain/search.js"
 
@@ -24,7 +25,12 @@ export interface VectorIndexSettings {
    * Infinite (never asked) on the embedded database unless `MWI_VECTOR_INDEX_REFRESH_MS` says otherwise.
    */
   readonly refreshMs: number
-  /** Threads of a batch search (pseudolinks, similar pages). */
+  /**
+   * A land's vectors of one model are searched exactly (every vector compared, in 8-bit copies that cost a byte a
+   * coordinate) while it has at most this many; beyond, through the HNSW graph alone, faster but approximate.
+   */
+  readonly exactMax: number
+  /** Threads of a batch search (pseudolinks). */
   readonly threads: number
 }
 
@@ -41,6 +47,7 @@ export class VectorIndexConfig extends Context.Tag("mwi/VectorIndexConfig")<Vect
         maxVectors: yield* positiveInt("MWI_VECTOR_INDEX_MAX_VECTORS", 1_000_000),
         // An embedded database has no other process: all its changes are this process's own, followed at once.
         refreshMs: yield* nonNegativeInt("MWI_VECTOR_INDEX_REFRESH_MS", target._tag === "Embedded" ? Number.POSITIVE_INFINITY : 1000),
+        exactMax: yield* nonNegativeInt("MWI_VECTOR_EXACT_MAX", 300_000),
         threads: Math.max(1, Math.min(4, os.availableParallelism()))
       }
       return { ...settings, ...overrides }
@@ -54,51 +61,8 @@ export interface Neighbour {
   readonly score: number
 }
 
-interface Entry {
-  readonly landId: number
-  readonly model: string
-  readonly file: string | null
-  index: Index
-  /** paragraph id → page id, for every vector in `index`. */
-  pages: Map<number, number>
-  stamp: VectorStamp | null
-  checkedAt: number
-  /** The generation of this process's vector changes the index has followed. */
-  seen: number
-  /** A check for other processes' changes runs in the background. */
-  checking: boolean
-  usedAt: number
-  /** Changed since saved. */
-  dirty: boolean
-  /** Its keys file holds `pages` as of `stamp`. */
-  keysSaved: boolean
-  readonly lock: Effect.Semaphore
-}
-
-// HNSW in bfloat16: a vector costs about 1.2 KB with its graph, cosines keep about 1e-3, and building is twice as
-// fast as in f16 and four times as in f32 here (bench/search.ts).
-const newIndex = (dimensions: number) =>
-  new usearch.Index({
-    dimensions,
-    metric: usearch.MetricKind.Cos,
-    quantization: usearch.ScalarKind.BF16,
-    connectivity: 16,
-    expansion_add: 64,
-    expansion_search: 64,
-    multi: false
-  })
-
 // Vectors read from the database per query while an index is built.
 const READ = 2000
-
-const bigKeys = (ids: ReadonlyArray<number>) => BigUint64Array.from(ids, (id) => BigInt(id))
-
-const holdsAll = (index: Index, ids: ReadonlyArray<number>) => {
-  const held = index.contains(bigKeys(ids))
-  return Array.isArray(held) ? held.every((h) => h) : held
-}
-
-const fileName = (landId: number, model: string) => `land-${landId}-${model.replace(/[^A-Za-z0-9._-]+/g, "_")}.usearch`
 
 /**
  * Nearest-neighbour search over a land's paragraph vectors of one model, in process, the same on PGlite and PostgreSQL:
@@ -115,32 +79,27 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
     const entries = new Map<string, Entry>()
 
     const save = (entry: Entry) =>
-      Effect.try(() => {
-        if (entry.file === null || entry.stamp === null || (!entry.dirty && entry.keysSaved)) return
-        fs.mkdirSync(path.dirname(entry.file), { recursive: true })
-        if (entry.dirty) {
-          const part = `${entry.file}.${process.pid}.part`
-          entry.index.save(part)
-          fs.renameSync(part, entry.file)
-          entry.dirty = false
-        }
-        writeKeysFile(keysFileOf(entry.file), entry.stamp, entry.pages)
-        entry.keysSaved = true
-      }).pipe(Effect.catchAll((e) => Effect.logWarning("vector index: not saved", e)))
+      Effect.try(() => saveEntry(entry)).pipe(Effect.catchAll((e) => Effect.logWarning("vector index: not saved", e)))
 
     yield* Effect.addFinalizer(() => Effect.forEach(entries.values(), save, { discard: true }))
 
-    const load = (file: string | null, dimensions: number) =>
-      Effect.sync(() => {
-        const index = newIndex(dimensions)
-        if (file === null || !fs.existsSync(file)) return index
-        try {
-          index.load(file)
-          return index.dimensions() === dimensions ? index : newIndex(dimensions)
-        } catch {
-          return newIndex(dimensions)
-        }
-      })
+    /** Exact rows for a land of `count` vectors: saved ones if their stamp matches, else empty; none for a large land. */
+    const startExact = (entry: Entry, stamp: VectorStamp, count: number) => {
+      entry.exact = null
+      if (count > settings.exactMax) return Effect.void
+      const dimensions = entry.index.dimensions()
+      const file = entry.file
+      return Effect.try(() => {
+        const body = file === null ? null : readStamped(exactFileOf(file), stamp, count)
+        return body === null ? null : ExactRows.fromBytes(dimensions, count, body)
+      }).pipe(
+        Effect.orElseSucceed(() => null),
+        Effect.map((saved) => {
+          entry.exact = saved ?? new ExactRows(dimensions, Math.max(1024, count))
+          entry.exactSaved = saved !== null
+        })
+      )
+    }
 
     /** Makes the index hold exactly the database's vectors of the land and model, reading only what it lacks. */
     const refresh = (entry: Entry) =>
@@ -150,44 +109,65 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         entry.checkedAt = yield* Clock.currentTimeMillis
         if (entry.stamp !== null && sameStamp(entry.stamp, stamp)) return
         const file = entry.file
-        if (entry.stamp === null && entry.index.size() > 0 && file !== null) {
-          // Loaded from a file saved with the database's vectors as they still are: its keys file says their pages,
-          // if the index holds each of them (another process may have saved the index between this one's two files).
-          const index = entry.index
-          const saved = yield* Effect.try(() => readKeysFile(keysFileOf(file), stamp, index.size())).pipe(
-            Effect.orElseSucceed(() => null)
-          )
-          if (saved !== null && holdsAll(index, [...saved.keys()])) {
-            entry.pages = saved
-            entry.stamp = stamp
-            entry.keysSaved = true
-            return
+        const starting = entry.stamp === null
+        // Loaded from a file saved with the database's vectors as they still are: its keys file says their pages,
+        // if the index holds each of them (another process may have saved the index between this one's two files).
+        const index = entry.index
+        const saved = starting && index.size() > 0 && file !== null
+          ? yield* Effect.try(() => readKeysFile(keysFileOf(file), stamp, index.size())).pipe(Effect.orElseSucceed(() => null))
+          : null
+        let wanted: Map<number, number>
+        if (saved !== null && holdsAll(index, [...saved.keys()])) {
+          wanted = entry.pages = saved
+          entry.keysSaved = true
+        } else {
+          const keys = yield* q.keys
+          wanted = new Map(keys.map((k) => [k.paragraphId, k.expressionId]))
+          if (starting && index.size() > 0) {
+            // Loaded from a file: kept only if it holds nothing the database has dropped since.
+            const held = keys.filter((k) => index.contains(BigInt(k.paragraphId)) === true)
+            if (held.length === index.size()) entry.pages = new Map(held.map((k) => [k.paragraphId, k.expressionId]))
+            else entry.index = newIndex(index.dimensions())
           }
+          const gone = [...entry.pages.keys()].filter((id) => !wanted.has(id))
+          if (gone.length > 0) entry.index.remove(bigKeys(gone))
+          entry.dirty ||= gone.length > 0
+          entry.keysSaved = false
         }
-        const keys = yield* q.keys
-        const wanted = new Map(keys.map((k) => [k.paragraphId, k.expressionId]))
-        if (entry.stamp === null && entry.index.size() > 0) {
-          // Loaded from a file: kept only if it holds nothing the database has dropped since.
-          const held = keys.filter((k) => entry.index.contains(BigInt(k.paragraphId)) === true)
-          if (held.length === entry.index.size()) entry.pages = new Map(held.map((k) => [k.paragraphId, k.expressionId]))
-          else entry.index = newIndex(entry.index.dimensions())
+        if (starting) yield* startExact(entry, stamp, wanted.size)
+        const exact = entry.exact
+        if (exact !== null) {
+          const gone = exact.keys().filter((id) => !wanted.has(id))
+          exact.remove(gone)
+          entry.exactSaved &&= gone.length === 0
         }
-        const gone = [...entry.pages.keys()].filter((id) => !wanted.has(id))
-        if (gone.length > 0) entry.index.remove(bigKeys(gone))
-        const missing = keys.filter((k) => !entry.pages.has(k.paragraphId)).map((k) => k.paragraphId)
+        const toIndex = (id: number) => !entry.pages.has(id)
+        const toExact = (id: number) => exact !== null && !exact.has(id)
+        const missing = [...wanted.keys()].filter((id) => toIndex(id) || toExact(id))
         const dimensions = entry.index.dimensions()
         for (let i = 0; i < missing.length; i += READ) {
           const rows = (yield* q.vectors(missing.slice(i, i + READ))).filter((r) => r.vector.length === dimensions)
-          if (rows.length === 0) continue
-          const flat = new Float32Array(rows.length * dimensions)
-          rows.forEach((r, j) => flat.set(r.vector, j * dimensions))
-          entry.index.add(bigKeys(rows.map((r) => r.paragraphId)), flat, settings.threads)
+          const flat = (of: ReadonlyArray<{ readonly vector: Float32Array }>) => {
+            const out = new Float32Array(of.length * dimensions)
+            of.forEach((r, j) => out.set(r.vector, j * dimensions))
+            return out
+          }
+          const forIndex = rows.filter((r) => toIndex(r.paragraphId))
+          if (forIndex.length > 0) {
+            entry.index.add(bigKeys(forIndex.map((r) => r.paragraphId)), flat(forIndex), settings.threads)
+            entry.dirty = true
+          }
+          const forExact = rows.filter((r) => toExact(r.paragraphId))
+          if (exact !== null && forExact.length > 0) {
+            exact.add(forExact.map((r) => r.paragraphId), flat(forExact))
+            entry.exactSaved = false
+          }
           yield* Effect.yieldNow()
         }
+        // Grown past what exact search answers in time: the graph alone from now on.
+        if (exact !== null && exact.size > settings.exactMax) entry.exact = null
         entry.pages = wanted
         entry.stamp = stamp
-        entry.dirty ||= gone.length > 0 || missing.length > 0
-        entry.keysSaved = false
       }).pipe(Effect.withSpan("VectorIndex.refresh", { attributes: { landId: entry.landId, model: entry.model } }))
 
     /** Frees memory for `keep`: the least recently used other indexes go (saved first), oldest first. */
@@ -214,7 +194,8 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
           const file = settings.dir === null ? null : path.join(settings.dir, fileName(landId, model))
           entry = {
             landId, model, file,
-            index: yield* load(file, Math.max(1, dimension)),
+            index: yield* Effect.sync(() => loadIndex(file, Math.max(1, dimension))),
+            exact: null,
             pages: new Map(),
             stamp: null,
             checkedAt: 0,
@@ -223,6 +204,7 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
             usedAt: 0,
             dirty: false,
             keysSaved: false,
+            exactSaved: false,
             lock: yield* Effect.makeSemaphore(1)
           }
           entries.set(key, entry)
@@ -253,38 +235,45 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         return e
       })
 
-    const neighbours = (e: Entry, keys: BigUint64Array, distances: Float32Array, from: number, to: number) => {
+    const neighbours = (e: Entry, ids: ArrayLike<number | bigint>, distances: Float32Array, from: number, to: number) => {
       const out: Array<Neighbour> = []
       for (let i = from; i < to; i++) {
-        const paragraphId = Number(keys[i])
+        const paragraphId = Number(ids[i])
         const expressionId = e.pages.get(paragraphId)
         if (expressionId !== undefined) out.push({ paragraphId, expressionId, score: similarityOf(distances[i]!) })
       }
       return out
     }
 
+    /** The `k` paragraphs nearest to one vector: exact while the land's exact rows are kept. */
+    const nearest = (e: Entry, vector: Float32Array, k: number) => {
+      const n = Math.min(k, e.pages.size)
+      if (n === 0) return []
+      const found = e.exact !== null ? e.exact.search(vector, n) : e.index.search(vector, n, 1)
+      return neighbours(e, "ids" in found ? found.ids : found.keys, found.distances, 0, found.distances.length)
+    }
+
     /** The `k` paragraphs nearest to a vector, most similar first. */
     const search = (landId: number, model: string, vector: Float32Array, k: number) =>
-      Effect.map(current(landId, model), (e) => {
-        const n = Math.min(k, e.index.size())
-        if (n === 0) return []
-        const found = e.index.search(vector, n, 1)
-        return neighbours(e, found.keys, found.distances, 0, found.keys.length)
-      })
+      Effect.map(current(landId, model), (e) => nearest(e, vector, k))
 
-    /** The `k` nearest paragraphs of each of `count` vectors laid end to end in `vectors`. */
-    const searchMany = (landId: number, model: string, vectors: Float32Array, count: number, k: number) =>
+    /**
+     * The `k` nearest paragraphs of each of `count` vectors laid end to end in `vectors`. `approximate`: from the graph
+     * alone, for a batch as large as the land (pseudolinks), which exact search would take minutes to answer.
+     */
+    const searchMany = (landId: number, model: string, vectors: Float32Array, count: number, k: number, approximate = false) =>
       Effect.map(current(landId, model), (e): Array<Array<Neighbour>> => {
-        const n = Math.min(k, e.index.size())
+        const n = Math.min(k, e.pages.size)
         if (n === 0 || count === 0) return Array.from({ length: count }, () => [])
-        if (count === 1) return [neighbours(e, ...pair(e.index.search(vectors, n, 1)), 0, n)]
+        const d = vectors.length / count
+        if (count === 1 || (e.exact !== null && !approximate)) {
+          return Array.from({ length: count }, (_, q) => nearest(e, vectors.subarray(q * d, (q + 1) * d), n))
+        }
         // A flat array of several vectors is searched as a batch (the typings know only arrays of arrays).
         const found = e.index.search(vectors, n, settings.threads) as unknown as BatchMatches
         return Array.from({ length: count }, (_, q) =>
           neighbours(e, found.keys, found.distances, q * n, q * n + Number(found.counts[q])))
-      }).pipe(Effect.withSpan("VectorIndex.searchMany", { attributes: { count } }))
-
-    const pair = (m: Matches) => [m.keys, m.distances] as const
+      }).pipe(Effect.withSpan("VectorIndex.searchMany", { attributes: { count, approximate } }))
 
     /** The paragraphs (with their page) that have a vector of the model, brought up to date now. */
     const paragraphs = (landId: number, model: string): Effect.Effect<ReadonlyMap<number, number>, SqlError> =>
