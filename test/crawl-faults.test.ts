@@ -121,7 +121,7 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       const fast = yield* startWorkerSite(routes("/f/", 0))
       const delayed = yield* startWorkerSite({
         ...routes("/d/", 0),
-        "/robots.txt": { body: "User-agent: *\nCrawl-delay: 1\n", headers: { "content-type": "text/plain" } }
+        "/robots.txt": { body: "User-agent: *\nCrawl-delay: 2\n", headers: { "content-type": "text/plain" } }
       })
       const lands = yield* Lands
       const land = yield* lands.create({ name: "polite", terms: "climat" })
@@ -129,8 +129,7 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       yield* lands.addUrls(land, Array.from({ length: 8 }, (_, i) => slow.url(`/s/${i}`)))
       yield* lands.addUrls(land, Array.from({ length: 8 }, (_, i) => fast.url(`/f/${i}`)))
       yield* lands.addUrls(land, Array.from({ length: 4 }, (_, i) => delayed.url(`/d/${i}`)))
-      // Half-second intervals, a Crawl-delay of twice that: every bound below is a share of them.
-      const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 500, concurrency: 2 }))
+      const summary = yield* crawlLand(land.id, options({ depth: 0, perHost: 2, delayMs: 1000, concurrency: 2 }))
       assert.strictEqual(summary.fetched, 20)
       const pages = (log: ReadonlyArray<LoggedRequest>) => log.filter((r) => r.path !== "/robots.txt")
       const logs = { slow: yield* slow.log, fast: yield* fast.log, delayed: yield* delayed.log }
@@ -141,9 +140,9 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       // connection, which the server's thread must accept before it logs the request: on a loaded machine that thread
       // can wait its turn of CPU for tens of milliseconds, hence the slack here only.
       const robotsToFirstPage = (log: ReadonlyArray<LoggedRequest>) => pages(log)[0]!.at - log.find((r) => r.path === "/robots.txt")!.at
-      assert.isAtLeast(robotsToFirstPage(logs.slow), 450)
-      assert.isAtLeast(robotsToFirstPage(logs.fast), 450)
-      assert.isAtLeast(robotsToFirstPage(logs.delayed), 950)
+      assert.isAtLeast(robotsToFirstPage(logs.slow), 900)
+      assert.isAtLeast(robotsToFirstPage(logs.fast), 900)
+      assert.isAtLeast(robotsToFirstPage(logs.delayed), 1900)
       // at most 2 requests in flight on the slow host (1 ms for the clocks of two threads)
       for (const r of slowReqs) {
         assert.isAtMost(slowReqs.filter((o) => o.at <= r.at && o.endedAt > r.at + 1).length, 2)
@@ -152,14 +151,14 @@ onBothDatabases("crawl faults", (db) => appOn(db, { fetcher }), (it) => {
       // each request leaves. The servers' threads share a loaded machine with the crawl's: 5% for their turns of CPU
       // (test/polite-intervals.test.ts holds the 5 ms tolerance on a crawl of its own).
       const gaps = (rs: ReadonlyArray<LoggedRequest>) => rs.slice(1).map((r, i) => r.at - rs[i]!.at)
-      for (const g of gaps(slowReqs)) assert.isAtLeast(g, 475)
-      for (const g of gaps(fastReqs)) assert.isAtLeast(g, 475)
-      // Crawl-delay 1 s raises the 500 ms interval of that host
-      for (const g of gaps(delayedReqs)) assert.isAtLeast(g, 975)
+      for (const g of gaps(slowReqs)) assert.isAtLeast(g, 950)
+      for (const g of gaps(fastReqs)) assert.isAtLeast(g, 950)
+      // Crawl-delay 2 s raises the 1 s interval of that host
+      for (const g of gaps(delayedReqs)) assert.isAtLeast(g, 1950)
       // With only 2 global slots, the slow host (first in the frontier, 2 requests of 150 ms in flight) never holds a
       // slot while it waits for its interval: the fast host starts at once and keeps its own pace.
       assert.isBelow(fastReqs[0]!.at - slowReqs[0]!.at, 250)
-      assert.isBelow(fastReqs.at(-1)!.at - fastReqs[0]!.at, 7 * 500 + 500)
+      assert.isBelow(fastReqs.at(-1)!.at - fastReqs[0]!.at, 7 * 1000 + 500)
     }), { timeout: 120_000 })
 
   it.scoped("a page whose extraction hangs or crashes ends failed with the reason; its worker is replaced", () =>
