@@ -35,6 +35,9 @@ export default defineConfig({
     // @effect/vitest testers as first loaded (layer() rewrites them in place).
     isolate: false,
     setupFiles: ["test/support/pristine-it.ts"],
+    // A suite on both databases runs its two halves at once, every test of a half started together and waiting its
+    // turn (test/support/databases.ts): Vitest's default of 5 tests at once would leave the other half waiting.
+    maxConcurrency: 100,
     // The longest files first (test/support/sequencer.ts).
     sequence: { sequencer: HeaviestFirst },
     projects: [

@@ -20,8 +20,8 @@ const files = {
   clip: Buffer.alloc(20_000, 1)
 }
 
-const send = (type: string, body: Buffer, delayMs = 0) => (_req: unknown, res: ServerResponse) =>
-  setTimeout(() => res.writeHead(200, { "content-type": type, "content-length": body.length }).end(body), delayMs)
+const send = (type: string, body: Buffer, delayMs: () => number = () => 0) => (_req: unknown, res: ServerResponse) =>
+  setTimeout(() => res.writeHead(200, { "content-type": type, "content-length": body.length }).end(body), delayMs())
 
 const withVideo = (html: string, src: string) => html.replace("</article>", `<video src="${src}"></video></article>`)
 
@@ -54,16 +54,20 @@ const mediaSite = Effect.gen(function*() {
   return site
 })
 
-/** Pictures served slowly enough for a job on them to be caught running. */
+/**
+ * Pictures served slowly enough for a job on them to be caught running, until `release` (once the test has cancelled
+ * it): the resumed run needs no wait.
+ */
 const slowSite = Effect.gen(function*() {
   const site = yield* startFixtureServer()
   const count = 16
+  let latencyMs = 400
   const pictures = yield* Effect.promise(() => Promise.all(Array.from({ length: count }, (_, i) => scene(48, 48, i).png().toBuffer())))
   site.route("/robots.txt", (_q, res) => res.writeHead(404).end())
   site.route("/", (_q, res) =>
     sendHtml(res, articlePage({ title: "Le climat lent", topic: "climat", images: pictures.map((_, i) => `/slow/${i}.png`) })))
-  pictures.forEach((bytes, i) => site.route(`/slow/${i}.png`, send("image/png", bytes, 400)))
-  return { site, count }
+  pictures.forEach((bytes, i) => site.route(`/slow/${i}.png`, send("image/png", bytes, () => latencyMs)))
+  return { site, count, release: () => void (latencyMs = 0) }
 })
 
 const ws = (base: string) => base.replace(/^http/, "ws")
@@ -200,7 +204,7 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
   it.scoped("a crawl with media goes on with a media job: 409 while it runs, cancel, resume to the end", () =>
     Effect.gen(function*() {
       const base = yield* baseUrl
-      const { count, site } = yield* slowSite
+      const { count, release, site } = yield* slowSite
       const token = yield* userWithToken(base, "bob")
       const landId = yield* landWithSeed(base, token, "slow", site)
       const landEvents = yield* events(base, `/api/v1/lands/${landId}/events`, token)
@@ -227,6 +231,7 @@ onBothDatabases("HTTP API: media", apiServer, (it) => {
       assert.isAbove(left, 0)
       assert.isBelow(left, count)
       assert.strictEqual((yield* call(base, "POST", `/api/v1/jobs/${jobId}/cancel`, { token })).status, 409)
+      release()
 
       const resumed = yield* call(base, "POST", `/api/v1/jobs/${jobId}/resume`, { token })
       assert.strictEqual(resumed.status, 202)

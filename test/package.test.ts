@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll } from "vitest"
+import { copyMigratedDataDir } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
 
@@ -82,7 +83,9 @@ const App = Layer.mergeAll(ServicesLive({ allowPrivateNetwork: true }), Layer.su
 Effect.runPromise(program.pipe(Effect.provide(App))).then((r) => console.log(JSON.stringify(r)))
 `
 
-describe("the packed package", () => {
+// The three checks need only the installed package, each its own folder and site: they run at once, their child
+// processes' waits (the README's 1 s politeness delay, database opens) overlapping.
+describe("the packed package", { concurrent: true }, () => {
   let tmp = ""
   let consumer = ""
   let tarball = ""
@@ -146,8 +149,10 @@ describe("the packed package", () => {
       fs.writeFileSync(path.join(consumer, "crawl.mjs"), crawl!.code)
       fs.writeFileSync(path.join(consumer, "serve.mjs"), serve!.code)
 
-      // The README crawls a public site; here the seed is on loopback, which the configuration then allows.
+      // The README crawls a public site; here the seed is on loopback, which the configuration then allows. Its
+      // ./my-data is a copy of the migrated template: the program above showed a new database made from the package.
       const site = yield* withSite
+      fs.renameSync(copyMigratedDataDir(tmp), path.join(consumer, "my-data"))
       const crawled = succeeded("node crawl.mjs", yield* Effect.promise(() =>
         run("node", ["crawl.mjs", site.url("/p/0")], consumer, { MWI_ALLOW_PRIVATE_NETWORK: "true" })))
       expect(crawled.stdout).toMatch(/status: 'completed'/)

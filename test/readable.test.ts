@@ -111,6 +111,7 @@ const linksFrom = (landId: LandId, site: FixtureServer, path: string) =>
 const services = (db: Layer.Layer<SqlClient.SqlClient, unknown>) =>
   appOn(db, { fetcher })
 
+// One database after the other (sideBySide: false): the archive's intervals are timed by its server in this process.
 onBothDatabases("readable pipeline", services, (it) => {
   it.scoped("goes through Readability, the archive and the heuristic, and says which source won or why none did", () =>
     Effect.gen(function*() {
@@ -281,4 +282,4 @@ onBothDatabases("readable pipeline", services, (it) => {
         expect({ ...after.get(path)!, readableError: null, readableJobId: null }).toEqual({ ...page, readableError: null, readableJobId: null })
       }
     }))
-})
+}, { sideBySide: false })

@@ -59,11 +59,13 @@ export const runPipeline = <In, Mid, Out, E, R>(spec: PipelineSpec<In, Mid, Out,
     const processing = Stream.fromQueue(started).pipe(
       Stream.mapEffect(spec.process, { concurrency: spec.concurrency, unordered: true }),
       Stream.aggregateWithin(batch, Schedule.spaced(spec.batchWindow)),
+      // A batch being stored is finished before a cancel takes effect: its rows and the job's counts of them go
+      // together, or a resumed job would skip pages that no count has.
       Stream.mapEffect((outs) =>
         spec.store(outs).pipe(Effect.zipRight(Effect.suspend(() => {
           outstanding -= outs.length
           return Queue.offer(wake, undefined)
-        })))
+        })), Effect.uninterruptible)
       ),
       Stream.runDrain
     )

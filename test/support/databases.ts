@@ -6,7 +6,7 @@ import { Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { inject } from "vitest"
+import { afterEach, beforeEach, describe, inject, type RunnerTestCase, type RunnerTestSuite } from "vitest"
 import { layerFor } from "../../src/services/Database.js"
 
 export type Backend = "pglite" | "postgres"
@@ -56,16 +56,51 @@ export const databases: ReadonlyArray<{ readonly backend: Backend; readonly laye
 ]
 
 /**
+ * The tests of the current suite one after the other, in the order written, though Vitest starts them at once (a
+ * concurrent suite): each waits in `beforeEach` (the hook's time-out, not the test's) for those before it to end.
+ */
+const inTurn = () => {
+  let ended = 0
+  const waiting = new Map<number, () => void>()
+  const order = (task: RunnerTestCase) => {
+    const all: Array<RunnerTestCase> = []
+    const walk = (suite: RunnerTestSuite) => {
+      for (const t of suite.tasks) {
+        if (t.type === "suite") walk(t)
+        else if (t.mode === "run") all.push(t)
+      }
+    }
+    walk(task.suite!)
+    return all.indexOf(task)
+  }
+  beforeEach(({ task }) => {
+    const turn = order(task)
+    return turn <= ended ? undefined : new Promise<void>((resolve) => void waiting.set(turn, resolve))
+  })
+  afterEach(() => {
+    ended += 1
+    waiting.get(ended)?.()
+    waiting.delete(ended)
+  })
+}
+
+/**
  * Runs one suite on each backend against a database of its own: the same code and migrations must behave the same on
- * embedded PGlite and on a PostgreSQL server.
+ * embedded PGlite and on a PostgreSQL server. The two run at the same time, each test of a backend after the one
+ * before it: the file takes about the longer of the two, not their sum, as their time goes mostly to waits (sites'
+ * latencies, politeness intervals, time-outs, the database server). `sideBySide: false` runs one after the other, for
+ * a suite timing requests on a site in this process, whose arrivals the other half's work would log late.
  */
 export const onBothDatabases = <ROut, E>(
   name: string,
   services: (db: Layer.Layer<SqlClient.SqlClient, unknown>) => Layer.Layer<ROut, E>,
-  suite: (it: Vitest.MethodsNonLive<ROut, true>, backend: Backend) => void
+  suite: (it: Vitest.MethodsNonLive<ROut, true>, backend: Backend) => void,
+  options: { readonly sideBySide?: boolean } = {}
 ) => {
   for (const { backend, layer: db } of databases) {
-    layer(services(db), { timeout: "180 seconds", excludeTestServices: true })(`${name} [${backend}]`, (it) =>
-      suite(it, backend))
+    describe(`${name} [${backend}]`, { concurrent: options.sideBySide ?? true }, () => {
+      inTurn()
+      layer(services(db), { timeout: "180 seconds", excludeTestServices: true })((it) => suite(it, backend))
+    })
   }
 }

@@ -8,25 +8,30 @@ import { BaseSequencer, type TestSpecification } from "vitest/node"
  * fallback (largest file first) put short files of long tests, such as the kill -9 test, last.
  */
 export const heaviest = [
-  "test/resume.test.ts",
-  "test/crawl-concurrency.test.ts",
-  "test/cli.test.ts",
-  "test/search-cli.test.ts",
-  "test/crawl-reasons.test.ts",
-  "test/api.test.ts",
-  "test/server-restart.test.ts",
-  "test/export.test.ts",
-  "test/api-media.test.ts",
-  "test/console.test.ts",
-  "test/readable-cli.test.ts",
-  "test/readable.test.ts",
-  "test/api-input.test.ts",
-  "test/api-embed.test.ts",
   "test/package.test.ts",
-  "test/extract-cli.test.ts",
+  "test/resume.test.ts",
+  "test/crawl-faults.test.ts",
+  "test/api-media.test.ts",
+  "test/crawl-concurrency.test.ts",
+  "test/console.test.ts",
+  "test/cli.test.ts",
+  "test/export.test.ts",
+  "test/api.test.ts",
+  "test/onedb.test.ts",
+  "test/search-cli.test.ts",
+  "test/workers.test.ts",
+  "test/crawl-reasons.test.ts",
+  "test/server-restart.test.ts",
+  "test/api-embed.test.ts",
   "test/polite-intervals.test.ts",
-  "test/media-cli.test.ts",
-  "test/extract-quality.test.ts"
+  "test/embed.test.ts",
+  "test/api-input.test.ts",
+  "test/extract-quality.test.ts",
+  "test/readable-cli.test.ts",
+  "test/progress.test.ts",
+  "test/media.test.ts",
+  "test/readable.test.ts",
+  "test/media-cli.test.ts"
 ]
 
 /** `heaviest` first, in its order; every other file after them, in Vitest's own order. */
