@@ -17,7 +17,6 @@ import embeddings from "./migrations/0005_embeddings.js"
 import pseudolinks from "./migrations/0006_pseudolinks.js"
 import onedb from "./migrations/0007_onedb.js"
 import workers from "./migrations/0008_workers.js"
-import embedtx from "./migrations/0009_embedtx.js"
 
 const snakeToCamel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
 const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())
@@ -31,8 +30,7 @@ export const migrations = {
   "0005_embeddings": embeddings,
   "0006_pseudolinks": pseudolinks,
   "0007_onedb": onedb,
-  "0008_workers": workers,
-  "0009_embedtx": embedtx
+  "0008_workers": workers
 }
 
 /** Where the data lives, as given by the configuration; printed by commands so the user knows which one they hit. */
