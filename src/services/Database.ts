@@ -3,12 +3,13 @@ import { createPgConfig } from "@electric-sql/pglite/node-postgres"
 import { Reactivity } from "@effect/experimental"
 import { Migrator } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as path from "node:path"
 import Pg from "pg"
 import type { SqlError } from "@effect/sql/SqlError"
 import { type DataDirLocked, DatabaseUnavailable } from "../domain/errors.js"
 import { lockDataDir } from "./DataDirLock.js"
+import { positiveInt } from "./config.js"
 import initial from "./migrations/0001_initial.js"
 import accounts from "./migrations/0002_accounts.js"
 import readable from "./migrations/0003_readable.js"
@@ -89,7 +90,9 @@ const connectReason = (e: { readonly message: string; readonly cause?: unknown }
 const server = (url: Redacted.Redacted) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const maxConnections = yield* Config.integer("MWI_DB_POOL_SIZE").pipe(Config.withDefault(10))
-    return PgClient.layer({ url, maxConnections, ...transforms })
+    // A busy server can take seconds to start a session: the client's default (5 s) gave up on one under load.
+    const connectTimeout = Duration.millis(yield* positiveInt("MWI_DB_CONNECT_TIMEOUT_MS", 15_000))
+    return PgClient.layer({ url, maxConnections, connectTimeout, ...transforms })
   })).pipe(
     Layer.catchAll((e) =>
       Layer.fail(new DatabaseUnavailable({ target: redactUrl(Redacted.value(url)), reason: connectReason(e) }))
