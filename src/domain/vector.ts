@@ -23,6 +23,14 @@ export const dot = (a: Float32Array, b: Float32Array): number => {
   return sum
 }
 
+/** Vectors of one dimension laid end to end in one array: the form a batch search or an index's add takes. */
+export const endToEnd = (vectors: ReadonlyArray<Float32Array>): Float32Array => {
+  const dimension = vectors[0]?.length ?? 0
+  const flat = new Float32Array(vectors.length * dimension)
+  vectors.forEach((v, i) => flat.set(v, i * dimension))
+  return flat
+}
+
 /** The bytes stored for a vector (bytea). */
 export const encodeVector = (v: Float32Array): Uint8Array => {
   if (littleEndian) return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))

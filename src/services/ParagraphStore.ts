@@ -90,14 +90,14 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
       Effect.gen(function*() {
         yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${pages.map((p) => p.expressionId)}::int[])`
         const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
-        const inserted = rows.length === 0 ? [] : yield* sql<{ id: number; expressionId: ExpressionId; position: number }>`
+        if (rows.length === 0) return []
+        return yield* sql<{ id: number; expressionId: ExpressionId; position: number }>`
           INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
           SELECT * FROM unnest(${rows.map((r) => r.expressionId)}::int[], ${rows.map((r) => r.position)}::int[],
             ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.textHash)}::text[],
             ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
             ${rows.map((r) => r.language)}::text[])
           RETURNING id, expression_id, position`
-        return inserted
       })
 
     /** Replaces pages' paragraphs and marks them split from the text of their hash; the new paragraphs' ids. */

@@ -3,6 +3,7 @@ import { Clock, Effect } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { Land } from "../domain/land.js"
 import { LandNotEmbedded, type PseudolinksReport } from "../domain/search.js"
+import { endToEnd } from "../domain/vector.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { searchQueries } from "./search/pages.js"
 import { EXACT, type Pair, similarityQueries } from "./search/similarities.js"
@@ -77,10 +78,7 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
         for (let i = 0; i < ids.length; i += CHUNK) {
           const rows = yield* vectors.vectors(ids.slice(i, i + CHUNK))
           if (rows.length === 0) continue
-          const dimension = rows[0]!.vector.length
-          const flat = new Float32Array(rows.length * dimension)
-          rows.forEach((r, j) => flat.set(r.vector, j * dimension))
-          const found = yield* index.searchMany(land.id, model, flat, rows.length, k, true)
+          const found = yield* index.searchMany(land.id, model, endToEnd(rows.map((r) => r.vector)), rows.length, k, true)
           const pairs: Array<Pair> = []
           rows.forEach((r, j) => {
             const page = pages.get(r.paragraphId)!

@@ -3,6 +3,7 @@ import { Clock, Effect } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { Land } from "../domain/land.js"
 import { LandNotEmbedded, type SearchHit, type SimilarPage } from "../domain/search.js"
+import { endToEnd } from "../domain/vector.js"
 import { Embedders } from "./Embedders.js"
 import { searchQueries } from "./search/pages.js"
 import { VectorChanges } from "./VectorChanges.js"
@@ -86,10 +87,7 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
         const model = yield* modelOf(land)
         const own = yield* q.pageVectors(expressionId, model)
         if (own.length === 0) return []
-        const dimension = own[0]!.vector.length
-        const flat = new Float32Array(own.length * dimension)
-        own.forEach((p, i) => flat.set(p.vector, i * dimension))
-        const found = yield* index.searchMany(land.id, model, flat, own.length, PER_PARAGRAPH)
+        const found = yield* index.searchMany(land.id, model, endToEnd(own.map((p) => p.vector)), own.length, PER_PARAGRAPH)
         const perPage = new Map<number, { best: number; sum: number; pairs: number }>()
         for (const near of found) {
           for (const n of near as ReadonlyArray<Neighbour>) {

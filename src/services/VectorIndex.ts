@@ -13,6 +13,7 @@ import { bigKeys, type Entry, fileName, holdsAll, loadIndex, newIndex, saveEntry
 import { exactFileOf, keysFileOf, readKeysFile, readStamped } from "./search/keysFile.js"
 import { sameStamp, vectorQueries, type VectorStamp } from "./search/vectors.js"
 import { similarityOf } from "../domain/search.js"
+import { endToEnd } from "../domain/vector.js"
 
 export interface VectorIndexSettings {
   /** Where indexes are saved between runs; null keeps them in memory only (rebuilt from the database at first use). */
@@ -147,19 +148,14 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
         const dimensions = entry.index.dimensions()
         for (let i = 0; i < missing.length; i += READ) {
           const rows = (yield* q.vectors(missing.slice(i, i + READ))).filter((r) => r.vector.length === dimensions)
-          const flat = (of: ReadonlyArray<{ readonly vector: Float32Array }>) => {
-            const out = new Float32Array(of.length * dimensions)
-            of.forEach((r, j) => out.set(r.vector, j * dimensions))
-            return out
-          }
           const forIndex = rows.filter((r) => toIndex(r.paragraphId))
           if (forIndex.length > 0) {
-            entry.index.add(bigKeys(forIndex.map((r) => r.paragraphId)), flat(forIndex), settings.threads)
+            entry.index.add(bigKeys(forIndex.map((r) => r.paragraphId)), endToEnd(forIndex.map((r) => r.vector)), settings.threads)
             entry.dirty = true
           }
           const forExact = rows.filter((r) => toExact(r.paragraphId))
           if (exact !== null && forExact.length > 0) {
-            exact.add(forExact.map((r) => r.paragraphId), flat(forExact))
+            exact.add(forExact.map((r) => r.paragraphId), endToEnd(forExact.map((r) => r.vector)))
             entry.exactSaved = false
           }
           yield* Effect.yieldNow()
