@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, TestClock } from "effect"
+import { createHash } from "node:crypto"
 import type { ServerResponse } from "node:http"
 import { decodeVector, dot, encodeVector, normalise } from "../src/domain/vector.js"
 import { type EmbedderChoice, Embedders } from "../src/services/Embedders.js"
@@ -24,6 +25,15 @@ describe("hash provider", () => {
       expect(dot(vs[0]!, vs[0]!)).toBeCloseTo(1, 5)
       expect(hashEmbedder.key).toBe(`hash/ngrams-v1/${HASH_DIMENSION}`)
     }))
+
+  it("makes the vectors of its model's first version, to the bit (stored vectors stay comparable)", () => {
+    const digest = createHash("sha256")
+    for (const text of [...english, ...french, "Ὀδυσσεύς ΣΟΦΟΣ, İstanbul: 日本語 😀 ﬁn ½ the the the"]) {
+      const v = hashEmbedding(text)
+      digest.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+    }
+    expect(digest.digest("hex")).toBe("cf0b697396b5b369c2f1452b50ee1351edfe7839a7f24ffc6bc328110504ad03")
+  })
 
   it("folds case and accents", () => {
     expect(similarity("Élève à l'école", "eleve a l ECOLE")).toBeCloseTo(1, 5)
@@ -50,13 +60,23 @@ describe("hash provider", () => {
 })
 
 describe("vectors and requests", () => {
-  it("stores vectors as float32 little-endian and reads them back, at any byte offset", () => {
-    const v = hashEmbedding(english[1]!)
-    const bytes = encodeVector(v)
-    expect(bytes.byteLength).toBe(HASH_DIMENSION * 4)
-    const shifted = new Uint8Array(bytes.byteLength + 1)
-    shifted.set(bytes, 1)
-    expect(Array.from(decodeVector(shifted.subarray(1)))).toEqual(Array.from(v))
+  it("stores vectors packed or as float32 little-endian and reads them back exactly, at any byte offset", () => {
+    const roundTrip = (v: Float32Array) => {
+      const bytes = encodeVector(v)
+      const shifted = new Uint8Array(bytes.byteLength + 1)
+      shifted.set(bytes, 1)
+      const back = decodeVector(shifted.subarray(1))
+      expect(new Uint8Array(back.buffer, back.byteOffset, back.byteLength)).toEqual(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+      return bytes.byteLength
+    }
+    // A hash vector has few distinct magnitudes: packed, a fifth of its float32 size.
+    expect(roundTrip(hashEmbedding(english[1]!))).toBeLessThan(HASH_DIMENSION * 4 / 4)
+    expect(roundTrip(hashEmbedding(""))).toBeLessThan(HASH_DIMENSION)
+    // Zeros of both signs, NaN and infinities come back as they were.
+    expect(roundTrip(Float32Array.from({ length: 512 }, (_, i) => [0, -0, NaN, -Infinity, 1.5, -1.5][i % 6]!))).toBeLessThan(512)
+    // An API model's vector has as many magnitudes as numbers: float32.
+    expect(roundTrip(normalise(Float32Array.from({ length: 512 }, (_, i) => Math.sin(i + 1))))).toBe(512 * 4)
+    expect(roundTrip(Float32Array.from([0.25, -0.5, 0.75]))).toBe(12)
   })
 
   it("cuts texts into requests within the inputs and approximate tokens limits", () => {

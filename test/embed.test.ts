@@ -47,8 +47,8 @@ const crawled = (name: string, site: FixtureServer) =>
 
 const stored = (landId: LandId) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ url: string; paragraphId: number; model: string | null; bytes: number | null; createdAt: Date | null; language: string | null }>`
-      SELECT e.url, p.id AS paragraph_id, v.model, octet_length(v.vector) AS bytes, v.created_at, p.language
+    sql<{ url: string; paragraphId: number; model: string | null; vector: Uint8Array | null; createdAt: Date | null; language: string | null }>`
+      SELECT e.url, p.id AS paragraph_id, v.model, v.vector, v.created_at, p.language
       FROM expressions e JOIN paragraphs p ON p.expression_id = e.id LEFT JOIN embeddings v ON v.paragraph_id = p.id
       WHERE e.land_id = ${landId} ORDER BY p.id`)
 
@@ -95,7 +95,7 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       expect(first.vectors).toBe(first.paragraphs)
       const rows = yield* stored(landId)
       expect(rows.length).toBe(first.paragraphs)
-      expect(rows.every((r) => r.model === HASH_KEY && r.bytes === 512 * 4 && r.language !== null)).toBe(true)
+      expect(rows.every((r) => r.model === HASH_KEY && r.vector !== null && decodeVector(r.vector).length === 512 && r.language !== null)).toBe(true)
       expect((yield* sql<{ m: string }>`SELECT embedding_model AS m FROM lands WHERE id = ${landId}`)[0]!.m).toBe(HASH_KEY)
 
       const again = yield* embedLand(landId, embedOptions())

@@ -108,7 +108,9 @@ export const cutLong = (text: string): Array<string> => {
 export const normaliseText = (text: string): string =>
   text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim()
 
-export const textHash = (text: string): string => createHash("md5").update(normaliseText(text)).digest("hex")
+export const textHash = (text: string): string => hashOfNormalised(normaliseText(text))
+
+const hashOfNormalised = (normalised: string) => createHash("md5").update(normalised).digest("hex")
 
 /**
  * A page's readable Markdown as paragraphs: blocks separated by blank lines (code blocks, rules and images dropped,
@@ -117,7 +119,20 @@ export const textHash = (text: string): string => createHash("md5").update(norma
  * `MAX_PARAGRAPH_CHARS` cut at sentence ends; a short remainder before a heading or at the end joined to the paragraph
  * before it; a heading with nothing after it dropped.
  */
-export const splitParagraphs = (markdown: string): Array<Paragraph> => {
+export const splitParagraphs = (markdown: string): Array<Paragraph> =>
+  paragraphTexts(markdown).map((text, position) => paragraphOf(text, position))
+
+/** A paragraph's row; `normalised`: its text normalised, when the caller has it already (for an embedding). */
+export const paragraphOf = (text: string, position: number, normalised = normaliseText(text)): Paragraph => ({
+  position,
+  text,
+  textHash: hashOfNormalised(normalised),
+  wordCount: countWords(text),
+  charCount: text.length
+})
+
+/** The texts of `splitParagraphs`, in reading order. */
+export const paragraphTexts = (markdown: string): Array<string> => {
   const texts: Array<string> = []
   let pending = ""
   let pendingIsHeading = false
@@ -143,11 +158,5 @@ export const splitParagraphs = (markdown: string): Array<Paragraph> => {
     pendingIsHeading = false
   }
   flushRemainder()
-  return texts.map((text, position) => ({
-    position,
-    text,
-    textHash: textHash(text),
-    wordCount: countWords(text),
-    charCount: text.length
-  }))
+  return texts
 }

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
 import type { Paragraph } from "../domain/paragraphs.js"
 import { encodeVector } from "../domain/vector.js"
-import { vectorAt } from "./embeddings/page.js"
+import { vectorBytesAt } from "./embeddings/page.js"
 import type { InlinePage } from "./InlineEmbedding.js"
 import { VectorChanges } from "./VectorChanges.js"
 
@@ -42,6 +42,12 @@ export interface ParagraphToEmbed {
 export interface StoredVector {
   readonly paragraphId: number
   readonly vector: Float32Array
+}
+
+interface EncodedVector {
+  readonly paragraphId: number
+  /** `encodeVector` of the vector. */
+  readonly bytes: Uint8Array
 }
 
 /** Paragraphs of pages and their vectors, per model key. */
@@ -125,14 +131,17 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
     // A row per vector, its bytes one parameter, sent as they are: a bytea[] parameter costs an array literal of
     // hexadecimal text made on the main thread and parsed back by the database. A statement's parameters are limited.
     // `paragraphsExist` when they were inserted in the same transaction: no lookup per vector to skip the others.
-    const insertVectors = (model: string, vectors: ReadonlyArray<StoredVector>, paragraphsExist = false): Effect.Effect<void, SqlError> =>
+    const insertEncoded = (model: string, vectors: ReadonlyArray<EncodedVector>, paragraphsExist: boolean): Effect.Effect<void, SqlError> =>
       vectors.length === 0 ? Effect.void : sql`
         INSERT INTO embeddings (paragraph_id, model, vector)
         SELECT u.id, ${model}, u.vector
-        FROM (VALUES ${sql.csv(vectors.slice(0, VECTORS_PER_STATEMENT).map((v) => sql`(${v.paragraphId}::int, ${encodeVector(v.vector)}::bytea)`))})
+        FROM (VALUES ${sql.csv(vectors.slice(0, VECTORS_PER_STATEMENT).map((v) => sql`(${v.paragraphId}::int, ${v.bytes}::bytea)`))})
           AS u(id, vector)
         ${paragraphsExist ? sql`` : sql`JOIN paragraphs p ON p.id = u.id`}
-        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(insertVectors(model, vectors.slice(VECTORS_PER_STATEMENT), paragraphsExist)))
+        ON CONFLICT DO NOTHING`.pipe(Effect.zipRight(insertEncoded(model, vectors.slice(VECTORS_PER_STATEMENT), paragraphsExist)))
+
+    const insertVectors = (model: string, vectors: ReadonlyArray<StoredVector>) =>
+      insertEncoded(model, vectors.map((v) => ({ paragraphId: v.paragraphId, bytes: encodeVector(v.vector) })), false)
 
     /**
      * Pages split and embedded by the crawl's extraction threads (`InlinePage`), written within the crawl's transaction
@@ -143,8 +152,8 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
       pages.length === 0 ? Effect.void : Effect.gen(function*() {
         const byId = new Map(pages.map((p) => [p.expressionId, p]))
         const inserted = yield* insertParagraphs(pages)
-        const vectors = inserted.map((r) => ({ paragraphId: r.id, vector: vectorAt(byId.get(r.expressionId)!, r.position) }))
-        yield* insertVectors(model, vectors, true)
+        const vectors = inserted.map((r) => ({ paragraphId: r.id, bytes: vectorBytesAt(byId.get(r.expressionId)!, r.position) }))
+        yield* insertEncoded(model, vectors, true)
       }).pipe(Effect.withSpan("ParagraphStore.writeEmbedded", { attributes: { pages: pages.length } }))
 
     /** The paragraphs of these pages that have no vector of the model yet, in reading order. */

@@ -27,12 +27,6 @@ const SEED_WORD = 0x811c9dc5
 const SEED_PAIR = 0x2f6b1a37
 const SEED_PIECE = 0x5bd1e995
 
-const hashString = (s: string, from: number, to: number, seed: number) => {
-  let h = seed
-  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
-  return h
-}
-
 // A final mix so that the bucket and the sign come from well-spread bits.
 const mix = (x: number) => {
   let h = x ^ (x >>> 16)
@@ -42,38 +36,108 @@ const mix = (x: number) => {
   return h ^ (h >>> 16)
 }
 
-/** Counts of the hashed features of a text, per kind of feature (weighted by kind). */
-const features = (text: string): ReadonlyArray<readonly [Map<number, number>, number]> => {
-  const words = new Map<number, number>()
-  const shortWords = new Map<number, number>()
-  const pairs = new Map<number, number>()
-  const pieces = new Map<number, number>()
-  const add = (counts: Map<number, number>, h: number) => counts.set(h, (counts.get(h) ?? 0) + 1)
-  let previous = -1
-  for (const word of normaliseText(text).split(" ")) {
-    if (word === "") continue
-    const w = hashString(word, 0, word.length, SEED_WORD)
-    add(word.length <= 2 ? shortWords : words, w)
-    if (previous !== -1) add(pairs, Math.imul(previous, 31) ^ w ^ SEED_PAIR)
-    previous = w
-    const padded = ` ${word} `
-    for (let i = 0; i + CHAR_GRAM <= padded.length; i++) add(pieces, hashString(padded, i, i + CHAR_GRAM, SEED_PIECE))
-  }
-  return [[words, WEIGHT_WORD], [shortWords, WEIGHT_SHORT_WORD], [pairs, WEIGHT_PAIR], [pieces, WEIGHT_PIECE]]
-}
+/**
+ * Counts of one kind of feature, in the order first seen (the order their weights are added in, which float32 sums
+ * depend on): an open-addressing table of typed arrays reused from text to text, where a Map per text and a string per
+ * word piece took most of the embedding's time.
+ */
+class FeatureCounts {
+  private keys = new Int32Array(0)
+  private counts = new Int32Array(0)
+  private stamps = new Int32Array(0)
+  private stamp = 0
+  private mask = 0
+  /** Slots in the order their keys were first added. */
+  order = new Int32Array(0)
+  size = 0
 
-/** One text's vector. */
-export const hashEmbedding = (text: string, dimension = HASH_DIMENSION): Float32Array => {
-  const v = new Float32Array(dimension)
-  for (const [counts, kindWeight] of features(text)) {
-    for (const [h, n] of counts) {
-      const m = mix(h)
+  /** Empties the table for a text of at most `features` features of this kind. */
+  reset(features: number) {
+    if (this.keys.length < features * 2) {
+      let capacity = 64
+      while (capacity < features * 2) capacity *= 2
+      this.keys = new Int32Array(capacity)
+      this.counts = new Int32Array(capacity)
+      this.stamps = new Int32Array(capacity)
+      this.order = new Int32Array(capacity)
+      this.mask = capacity - 1
+      this.stamp = 0
+    }
+    this.stamp++
+    this.size = 0
+  }
+
+  add(h: number) {
+    let slot = Math.imul(h, 0x9e3779b1) >>> 0 & this.mask
+    while (this.stamps[slot] === this.stamp) {
+      if (this.keys[slot] === h) return void this.counts[slot]++
+      slot = (slot + 1) & this.mask
+    }
+    this.stamps[slot] = this.stamp
+    this.keys[slot] = h
+    this.counts[slot] = 1
+    this.order[this.size++] = slot
+  }
+
+  /** Adds the features' signed, weighted buckets to `v`. */
+  addTo(v: Float32Array, kindWeight: number) {
+    const dimension = v.length
+    for (let i = 0; i < this.size; i++) {
+      const slot = this.order[i]!
+      const n = this.counts[slot]!
+      const m = mix(this.keys[slot]!)
       const weight = n === 1 ? kindWeight : kindWeight * (1 + Math.log(n))
       v[(m >>> 1) % dimension] += (m & 1) === 0 ? weight : -weight
     }
   }
+}
+
+const words = new FeatureCounts()
+const shortWords = new FeatureCounts()
+const pairs = new FeatureCounts()
+const pieces = new FeatureCounts()
+const SPACE = 32
+
+/**
+ * The vector of a text already normalised (`normaliseText`: words separated by single spaces). Word pieces are hashed
+ * from the word's characters padded with a space on each side, as `hashEmbedding`'s first version did on strings.
+ */
+export const hashEmbeddingOfNormalised = (normalised: string, dimension = HASH_DIMENSION): Float32Array => {
+  const length = normalised.length
+  for (const counts of [words, shortWords, pairs, pieces]) counts.reset(length + 1)
+  let previous = -1
+  let start = 0
+  while (start < length) {
+    let end = normalised.indexOf(" ", start)
+    if (end === -1) end = length
+    if (end > start) {
+      let w = SEED_WORD
+      for (let i = start; i < end; i++) w = Math.imul(w ^ normalised.charCodeAt(i), 16777619)
+      ;(end - start <= 2 ? shortWords : words).add(w)
+      if (previous !== -1) pairs.add(Math.imul(previous, 31) ^ w ^ SEED_PAIR)
+      previous = w
+      // The pieces of " word ": position -1 and `end` are the padding spaces.
+      for (let from = start - 1; from + CHAR_GRAM <= end + 1; from++) {
+        let h = SEED_PIECE
+        for (let i = from; i < from + CHAR_GRAM; i++) {
+          h = Math.imul(h ^ (i < start || i >= end ? SPACE : normalised.charCodeAt(i)), 16777619)
+        }
+        pieces.add(h)
+      }
+    }
+    start = end + 1
+  }
+  const v = new Float32Array(dimension)
+  words.addTo(v, WEIGHT_WORD)
+  shortWords.addTo(v, WEIGHT_SHORT_WORD)
+  pairs.addTo(v, WEIGHT_PAIR)
+  pieces.addTo(v, WEIGHT_PIECE)
   return normalise(v)
 }
+
+/** One text's vector. */
+export const hashEmbedding = (text: string, dimension = HASH_DIMENSION): Float32Array =>
+  hashEmbeddingOfNormalised(normaliseText(text), dimension)
 
 export const hashEmbedder: Embedder = {
   provider: "hash",

@@ -1,7 +1,8 @@
 import { Schema } from "effect"
 import { createHash } from "node:crypto"
-import { splitParagraphs } from "../../domain/paragraphs.js"
-import { HASH_DIMENSION, hashEmbedding } from "./hash.js"
+import { normaliseText, paragraphOf, paragraphTexts } from "../../domain/paragraphs.js"
+import { decodeVector, encodeVector } from "../../domain/vector.js"
+import { hashEmbeddingOfNormalised } from "./hash.js"
 
 /**
  * A page's paragraphs and their `hash` vectors, made on an extraction thread for `crawl --embed`: the same paragraphs
@@ -18,19 +19,37 @@ export const EmbeddedPage = Schema.Struct({
     charCount: Schema.Number,
     language: Schema.NullOr(Schema.String)
   })),
-  /** The paragraphs' vectors one after the other, `HASH_DIMENSION` numbers each: one buffer to hand between threads. */
-  vectors: Schema.instanceOf(Float32Array)
+  /**
+   * The paragraphs' vectors as stored (`encodeVector`, packed on this thread rather than the main one), one after the
+   * other: one buffer to hand between threads.
+   */
+  vectors: Schema.instanceOf(Uint8Array),
+  /** Where each paragraph's vector ends in `vectors`. */
+  ends: Schema.instanceOf(Uint32Array)
 })
 export type EmbeddedPage = typeof EmbeddedPage.Type
 
 /** A page's readable Markdown split and embedded; its paragraphs' language is the page's, else the land's. */
 export const embedPage = (markdown: string, language: string | null): EmbeddedPage => {
-  const paragraphs = splitParagraphs(markdown).map((p) => ({ ...p, language }))
-  const vectors = new Float32Array(paragraphs.length * HASH_DIMENSION)
-  paragraphs.forEach((p, i) => vectors.set(hashEmbedding(p.text), i * HASH_DIMENSION))
-  return { readableHash: createHash("md5").update(markdown).digest("hex"), paragraphs, vectors }
+  const texts = paragraphTexts(markdown)
+  const ends = new Uint32Array(texts.length)
+  const encoded: Array<Uint8Array> = []
+  // Each text normalised once, for its hash and its vector.
+  const paragraphs = texts.map((text, position) => {
+    const normalised = normaliseText(text)
+    const bytes = encodeVector(hashEmbeddingOfNormalised(normalised))
+    encoded.push(bytes)
+    ends[position] = (position === 0 ? 0 : ends[position - 1]!) + bytes.byteLength
+    return { ...paragraphOf(text, position, normalised), language }
+  })
+  const vectors = new Uint8Array(texts.length === 0 ? 0 : ends[texts.length - 1]!)
+  encoded.forEach((bytes, i) => vectors.set(bytes, i === 0 ? 0 : ends[i - 1]!))
+  return { readableHash: createHash("md5").update(markdown).digest("hex"), paragraphs, vectors, ends }
 }
 
+/** The stored bytes of the vector of the paragraph at `position`. */
+export const vectorBytesAt = (page: EmbeddedPage, position: number): Uint8Array =>
+  page.vectors.subarray(position === 0 ? 0 : page.ends[position - 1], page.ends[position])
+
 /** The vector of the paragraph at `position`. */
-export const vectorAt = (page: EmbeddedPage, position: number): Float32Array =>
-  page.vectors.subarray(position * HASH_DIMENSION, (position + 1) * HASH_DIMENSION)
+export const vectorAt = (page: EmbeddedPage, position: number): Float32Array => decodeVector(vectorBytesAt(page, position))

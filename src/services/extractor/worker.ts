@@ -67,6 +67,7 @@ port.on("message", (request: ExtractRequest) => {
     // extract is total by contract; should a dependency throw anyway, the page fails with the reason, the worker lives
     reply = { _tag: "Failed", reason: e instanceof Error ? e.message : String(e) }
   }
-  // The vectors' buffer is moved, not copied.
-  port.postMessage(reply, reply._tag === "Extracted" && reply.embedded !== null ? [reply.embedded.vectors.buffer] : [])
+  // The vectors' buffers are moved, not copied.
+  const embedded = reply._tag === "Extracted" ? reply.embedded : null
+  port.postMessage(reply, embedded === null ? [] : [embedded.vectors.buffer, embedded.ends.buffer])
 })
