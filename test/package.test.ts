@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from "vitest"
 import { copyMigratedDataDir } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { generatedSite } from "./support/fixture-site.js"
+import { linkTree } from "./support/link-tree.js"
 
 // What a consumer does: the packed tarball installed in an empty folder, then plain `node` (no tsx) importing
 // "mywebintelligence". The npm cache is warm from the repository's own `npm ci`, so the install stays offline.
@@ -51,20 +52,6 @@ const codeBlocks = (markdown: string, heading: string) => {
   const end = markdown.indexOf("\n## ", start + heading.length + 2)
   const section = markdown.slice(start, end < 0 ? undefined : end)
   return [...section.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, code: m[2]! }))
-}
-
-/**
- * `from` recreated at `to` with hard links to its files: a copy of a tree that writes no data. npm replaces a package
- * it changes rather than writing into its files, and removes it rather than emptying them.
- */
-const linkTree = (from: string, to: string) => {
-  fs.mkdirSync(to)
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    const [source, target] = [path.join(from, entry.name), path.join(to, entry.name)]
-    if (entry.isDirectory()) linkTree(source, target)
-    else if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(source), target)
-    else fs.linkSync(source, target)
-  }
 }
 
 /**
