@@ -19,7 +19,8 @@ const unit = [
   "test/job-counters.test.ts",
   "test/paragraphs.test.ts",
   "test/embed-providers.test.ts",
-  "test/exact-rows.test.ts"
+  "test/exact-rows.test.ts",
+  "test/near-copies.test.ts"
 ]
 
 export default defineConfig({

@@ -1,12 +1,12 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { Page } from "playwright-core"
 import sharp from "sharp"
 import { Accounts } from "../src/services/Accounts.js"
 import { apiServer, baseUrl } from "./support/api.js"
-import { artefacts, browserTestsRun, buildConsole, chromiumPath, launchChromium } from "./support/browser.js"
+import { artefacts, browserTestsRun, buildConsole, chromiumPath, launchChromium, newContext } from "./support/browser.js"
 import { pgliteDatabase } from "./support/databases.js"
 import { startFixtureServer } from "./support/fixture-server.js"
 import { articlePage, generatedSite, sendHtml } from "./support/fixture-site.js"
@@ -21,6 +21,10 @@ const started = Date.now()
 const step = (name: string) => console.log(`console test: ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`)
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true })
+
+/** Two animation frames: whatever the page drew on the first is on screen. */
+const painted = (page: Page) =>
+  page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
 
 /** The cells of one column of the pages table, as text. */
 const column = (page: Page, index: number) => page.locator(`table.pages tbody tr td:nth-child(${index})`).allTextContents()
@@ -56,6 +60,8 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
   it.scoped.runIf(browserTestsRun)("a study from sign-in to export: land, terms, seeds, crawl with live progress, pages, detail, graph, language", () =>
     Effect.gen(function*() {
       console.log(`Chromium: ${chromiumPath}`)
+      // Chromium starts while the sites and their pictures are made.
+      const launching = yield* Effect.fork(launchChromium)
       fs.mkdirSync(artefacts, { recursive: true })
       yield* buildConsole
       const base = yield* baseUrl
@@ -77,8 +83,9 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         })
       }
       a.route("/gallery", (_req, res) => sendHtml(res, articlePage({ title: "Climat en images", topic: "le climat", images: Object.keys(pictures) })))
-      const context = yield* launchChromium()
-      const page = context.pages()[0] ?? (yield* Effect.promise(() => context.newPage()))
+      const browser = yield* Fiber.join(launching)
+      const context = yield* newContext(browser)
+      const page = yield* Effect.promise(() => context.newPage())
       const errors: Array<string> = []
       page.on("pageerror", (e) => errors.push(e.message))
 
@@ -202,14 +209,14 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
         step("The domain graph, drawn: its canvas is n")
         await page.click("nav.tabs a:has-text('Graph')")
         await page.waitForSelector(".graph[data-nodes='2'] canvas")
-        await page.waitForTimeout(500)
+        await painted(page)
         const graph = await page.locator(".graph").screenshot({ path: path.join(artefacts, "07-graph.png") })
         const { channels } = await sharp(graph).stats()
         expect(channels.some((c) => c.max - c.min > 60)).toBe(true)
         await shot(page, "07-graph-page")
         await page.selectOption("select[name=level]", "pages")
         await page.waitForSelector(`.graph[data-nodes='${ALL}'] canvas`)
-        await page.waitForTimeout(500)
+        await painted(page)
         await shot(page, "07-graph-pages")
 
         // An export, downloaded as a file.
@@ -275,8 +282,8 @@ layer(apiServer(pgliteDatabase), { timeout: "180 seconds", excludeTestServices: 
       expect(errors).toEqual([])
 
       // A browser set to French gets the console in French from the start.
-      const french = yield* launchChromium("fr-FR")
-      const welcome = french.pages()[0] ?? (yield* Effect.promise(() => french.newPage()))
+      const french = yield* newContext(browser, "fr-FR")
+      const welcome = yield* Effect.promise(() => french.newPage())
       yield* Effect.promise(() => welcome.goto(`${base}/`).then(() => welcome.waitForSelector("h1:has-text('Connexion')")))
     }), 150_000)
 })

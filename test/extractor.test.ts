@@ -245,6 +245,14 @@ describe("extract: what surrounds the article", () => {
     expect(article.media.map((medium) => medium.url)).toEqual(["https://news.example.org/a.jpg"])
   })
 
+  it("keeps the story's own subscribing near its end: a closing prompt speaks to the reader", () => {
+    const story = "No deadline has been set, nor is it clear which countries are willing to sign up to it."
+    const article = run("https://news.example.org/story", page("", `<article>${prose(5, ENGLISH)}<p>${story}</p>
+      ${prose(1, ENGLISH)}<p>Sign up here for our weekly digest.</p><p>Subscribe</p></article>`))
+    expect(article.readableText).toContain(story)
+    expect(article.readableText).not.toMatch(/weekly digest|Subscribe/)
+  })
+
   it("shows the fallback content of an <object>, as browsers without plugins do", () => {
     const video =
       `<object data="/player.swf"><param name="movie" value="/player.swf"><img src="/still.jpg" alt="">` +

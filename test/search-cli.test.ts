@@ -68,7 +68,7 @@ describe("mwi land search and pseudolinks", () => {
         report: { model: hashEmbedder.key, threshold: 0.4, exact: 1, similar: 1, pagePairs: 2, domainPairs: 2 }
       })
       const text = await runMwi(["land", "pseudolinks", "--name", "r", "--threshold", "0.9"], env())
-      expect(text.stdout).toMatch(/: \d+ paragraphs of hash\/ngrams-v1\/512, 0 similar pairs \(similarity ≥ 0\.9, 10 nearest each\), 1 exact duplicate pair; 1 page pair, 1 domain pair;/)
+      expect(text.stdout).toMatch(/: \d+ paragraphs of hash\/ngrams-v1\/512, 0 similar pairs \(similarity ≥ 0\.9, 10 nearest each, 0 of them near copies\), 1 exact duplicate pair; 1 page pair, 1 domain pair;/)
 
       const out = path.join(tmp, `${backend}-pages.csv`)
       const exported = await runMwi(["land", "export", "--name", "r", "--type", "pseudolinkspage", "--minrel", "0", "--out", out, "--json"], env())

@@ -11,7 +11,8 @@ import { Lands } from "../src/services/Lands.js"
 import { ParagraphStore } from "../src/services/ParagraphStore.js"
 import { exactFileOf, keysFileOf } from "../src/services/search/keysFile.js"
 import { VectorIndex, VectorIndexConfig } from "../src/services/VectorIndex.js"
-import { english, french } from "./fixtures/passages.js"
+import { Pseudolinks } from "../src/services/Pseudolinks.js"
+import { edited, english, french } from "./fixtures/passages.js"
 import { pgliteDatabase } from "./support/databases.js"
 
 const services = Layer.mergeAll(Lands.Default, ParagraphStore.Default, SearchLive({ vectorIndex: { refreshMs: 0, dir: null } })).pipe(
@@ -110,5 +111,23 @@ layer(services, { timeout: "60 seconds", excludeTestServices: true })("vector in
       // A damaged keys file is ignored.
       fs.writeFileSync(keys, "{not json\n")
       expect((yield* state(english[1]!)).pages).toEqual(changed.pages)
+    }))
+
+  it.effect("pseudolinks pair the near copies that the nearest neighbours leave out", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const land = yield* (yield* Lands).create({ name: "near" })
+      yield* sql`UPDATE lands SET embedding_model = ${model} WHERE id = ${land.id}`
+      // A passage and three light edits of it, on four pages: one neighbour each links at most four of their six pairs.
+      const source = english[2]!
+      const ids = yield* Effect.forEach([source, edited(source, 19), edited(source, 20), edited(source, 21)],
+        (text, n) => paragraph(land.id, 20 + n, text, true))
+      const report = yield* (yield* Pseudolinks).compute(land, { neighbours: 1 })
+      const pairs = yield* sql<{ s: number; t: number }>`
+        SELECT source_paragraph_id AS s, target_paragraph_id AS t FROM similarities WHERE method = ${model}`
+      expect(pairs.map((p) => `${p.s} ${p.t}`).sort()).toEqual(
+        ids.flatMap((a, i) => ids.slice(i + 1).map((b) => `${a} ${b}`)).sort())
+      expect(report).toMatchObject({ similar: 6, pagePairs: 6 })
+      expect(report.nearCopies).toBeGreaterThanOrEqual(2)
     }))
 })

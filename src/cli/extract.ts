@@ -11,6 +11,7 @@ import { ExtractorPool } from "../services/ExtractorPool.js"
 import { writeFileAtomically } from "./export.js"
 import { withWorkers } from "./app.js"
 import { emit, platformReason, plural, runCommand } from "./output.js"
+import { setExitCode } from "./terminal.js"
 
 // `mwi extract`: the page extractor on HTML files saved by other tools (a browser's "save page", wget, an archive),
 // without a database. Every *.html and *.htm file under the input folder, subfolders included, gives one file at the
@@ -261,7 +262,7 @@ export const extractCommand = Command.make("extract", {
     const summary = yield* extractFiles(o)
     yield* Effect.forEach(summary.failures, (f) => Console.error(`mwi: ${new PageNotExtracted(f).message}`))
     yield* emit(o.json, summary, extractSummaryText)
-    if (summary.failed > 0) process.exitCode = 1
+    if (summary.failed > 0) yield* setExitCode(1)
   }).pipe(withWorkers))).pipe(
   Command.withDescription("extract the readable content of saved HTML files into Markdown or text files (no database)")
 )

@@ -37,7 +37,8 @@ const summaryText = (landName: string, s: PseudolinksSummary) => {
   const r = s.report
   if (r === null) return `Pseudolinks of land ${landName} ${s.status} (job ${s.jobId})`
   return `Pseudolinks of land ${landName} ${s.status} (job ${s.jobId}): ${plural(r.paragraphs, "paragraph")} of ${r.model}, ` +
-    `${plural(r.similar, "similar pair")} (similarity ≥ ${r.threshold}, ${r.neighbours} nearest each), ` +
+    `${plural(r.similar, "similar pair")} (similarity ≥ ${r.threshold}, ${r.neighbours} nearest each, ` +
+    `${r.nearCopies} of them near copies), ` +
     `${plural(r.exact, "exact duplicate pair")}; ${plural(r.pagePairs, "page pair")}, ${plural(r.domainPairs, "domain pair")}; ` +
     `${(s.durationMs / 1000).toFixed(1)} s`
 }

@@ -50,6 +50,8 @@ export const PseudolinksReport = Schema.Struct({
   paragraphs: Schema.Int,
   /** Paragraph pairs on different pages at least `threshold` alike (method = the model key). */
   similar: Schema.Int,
+  /** Of them, those found by shared runs of words (near copies) and not among the vector index's nearest. */
+  nearCopies: Schema.Int,
   /** Paragraph pairs of identical normalised text on different pages (method `exact`). */
   exact: Schema.Int,
   pagePairs: Schema.Int,

@@ -3,7 +3,8 @@ import { Clock, Effect } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { Land } from "../domain/land.js"
 import { LandNotEmbedded, type PseudolinksReport } from "../domain/search.js"
-import { endToEnd } from "../domain/vector.js"
+import { BANDS, bandKeys, bucketPairs } from "../domain/near-copies.js"
+import { dot, endToEnd } from "../domain/vector.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { searchQueries } from "./search/pages.js"
 import { EXACT, type Pair, similarityQueries } from "./search/similarities.js"
@@ -31,13 +32,20 @@ export const DEFAULT_NEIGHBOURS = 10
 const CHUNK = 1000
 // Copies of one text linked to each copy (exact duplicates).
 const EXACT_BAND = 5
+// Paragraph texts read per query for the near-copy keys.
+const TEXT_CHUNK = 2000
 
 export type PseudolinksProgress = (done: number, total: number, pairs: number) => Effect.Effect<void>
 
+// The source is the paragraph of the page with the smaller id.
+const pairOf = (a: number, pageA: number, b: number, pageB: number, score: number): Pair =>
+  pageA < pageB ? { source: a, target: b, score } : { source: b, target: a, score }
+
 /**
  * Pseudolinks: for each paragraph of a land, its nearest paragraphs on other pages at least `threshold` alike
- * (k nearest through the vector index, never all pairs), and the paragraphs of identical text on other pages; stored
- * in `similarities`, replacing the land's previous ones of the model.
+ * (k nearest through the vector index, never all pairs), the paragraphs sharing runs of words with it (near copies,
+ * which the index's graph may miss) when their vectors are as alike, and the paragraphs of identical text on other
+ * pages; stored in `similarities`, replacing the land's previous ones of the model.
  */
 export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks", {
   effect: Effect.gen(function*() {
@@ -48,6 +56,46 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
     const modelOf = (land: Land) =>
       Effect.flatMap(searchQueries(sql).landModel(land.id), (model) =>
         model === null ? Effect.fail(new LandNotEmbedded({ landId: land.id, landName: land.name })) : Effect.succeed(model))
+
+    /** Stores the near copies (shared runs of words) whose vectors are at least `threshold` alike; answers how many. */
+    const nearCopies = (
+      ids: ReadonlyArray<number>,
+      pages: ReadonlyMap<number, number>,
+      copies: ReadonlyMap<number, string>,
+      threshold: number,
+      vectors: ReturnType<typeof vectorQueries>,
+      store: ReturnType<typeof similarityQueries>,
+      model: string
+    ) =>
+      Effect.gen(function*() {
+        const keys = new Uint32Array(ids.length * BANDS)
+        const usable = new Uint8Array(ids.length)
+        for (let i = 0; i < ids.length; i += TEXT_CHUNK) {
+          const texts = new Map((yield* store.texts(ids.slice(i, i + TEXT_CHUNK))).map((r) => [r.id, r.text]))
+          for (let j = i; j < Math.min(ids.length, i + TEXT_CHUNK); j++) {
+            const text = texts.get(ids[j]!)
+            if (text !== undefined && bandKeys(text, keys, j * BANDS)) usable[j] = 1
+          }
+        }
+        const candidates = bucketPairs(keys, usable, ids.map((id) => pages.get(id)!)).filter(([i, j]) => {
+          const text = copies.get(ids[i]!)
+          return text === undefined || copies.get(ids[j]!) !== text
+        })
+        let added = 0
+        for (let c = 0; c < candidates.length; c += CHUNK) {
+          const batch = candidates.slice(c, c + CHUNK)
+          const rows = yield* vectors.vectors([...new Set(batch.flatMap(([i, j]) => [ids[i]!, ids[j]!]))])
+          const vector = new Map(rows.map((r) => [r.paragraphId, r.vector]))
+          const pairs: Array<Pair> = []
+          for (const [i, j] of batch) {
+            const a = vector.get(ids[i]!), b = vector.get(ids[j]!)
+            const score = a === undefined || b === undefined ? -1 : Math.min(1, dot(a, b))
+            if (score >= threshold) pairs.push(pairOf(ids[i]!, pages.get(ids[i]!)!, ids[j]!, pages.get(ids[j]!)!, score))
+          }
+          added += yield* store.insert(model, pairs)
+        }
+        return added
+      }).pipe(Effect.withSpan("Pseudolinks.nearCopies"))
 
     const compute = (land: Land, options: PseudolinksOptions = {}, progress: PseudolinksProgress = () => Effect.void) =>
       Effect.gen(function*() {
@@ -90,15 +138,15 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
               if (text !== undefined && copies.get(n.paragraphId) === text) continue
               kept++
               if (n.score < threshold) continue
-              const score = Math.min(1, n.score)
-              pairs.push(page < n.expressionId
-                ? { source: r.paragraphId, target: n.paragraphId, score }
-                : { source: n.paragraphId, target: r.paragraphId, score })
+              pairs.push(pairOf(r.paragraphId, page, n.paragraphId, n.expressionId, Math.min(1, n.score)))
             }
           })
           similar += yield* store.insert(model, pairs)
           yield* progress(Math.min(ids.length, i + CHUNK), ids.length, exact + similar)
         }
+        const near = yield* nearCopies(ids, pages, copies, threshold, vectors, store, model)
+        similar += near
+        yield* progress(ids.length, ids.length, exact + similar)
         const counts = yield* store.counts([model, EXACT])
         return {
           landId: land.id,
@@ -107,6 +155,7 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
           neighbours,
           paragraphs: ids.length,
           similar,
+          nearCopies: near,
           exact,
           pagePairs: counts.pages,
           domainPairs: counts.domains,

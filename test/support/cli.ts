@@ -7,6 +7,7 @@ import { Writable } from "node:stream"
 import { Application } from "../../src/cli/app.js"
 import { consoleOn } from "../../src/cli/console.js"
 import { runCli } from "../../src/cli/index.js"
+import { CliProcess } from "../../src/cli/terminal.js"
 import { AppLive, ServerLive, WorkersLive } from "../../src/layers.js"
 
 const bin = path.resolve(import.meta.dirname, "../../bin/mwi.js")
@@ -42,27 +43,28 @@ const collector = () => {
 
 /**
  * Runs an `mwi` command inside this test process, as src/main.ts runs it (usage errors exit with 2, a defect with 1),
- * with `env` as its configuration, its output captured and its exit code read from `process.exitCode`, which the
- * commands set and this restores. Runs of one file are sequential, so the exit code and `cwd` are theirs alone.
+ * with `env` as its configuration, its output captured and its exit code its own (the commands set it through
+ * `CliProcess`), so that runs without `cwd` may overlap. `cwd` is the process's: runs given one are sequential.
  */
 export const runMwi = async (args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string): Promise<CliResult> => {
   const stdout = collector()
   const stderr = collector()
   const settings = { ...process.env, ...env, NO_COLOR: "1" }
   const config = ConfigProvider.fromMap(new Map(Object.entries(settings).filter((e): e is [string, string] => e[1] !== undefined)))
-  const exitCode = process.exitCode
+  let code = 0
+  const setExitCode = (c: number) => {
+    code = c
+  }
   const dir = process.cwd()
-  process.exitCode = undefined
   try {
     if (cwd) process.chdir(cwd)
     const exit = await runCli(["node", "mwi", ...args]).pipe(
       Effect.provideService(Application, { app: AppLive, workers: WorkersLive, server: ServerLive }),
-      Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => {
-        process.exitCode = 2
-      })),
+      Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => setExitCode(2))),
       Logger.withMinimumLogLevel(LogLevel.Warning),
       Effect.withConsole(consoleOn(stdout.stream, stderr.stream)),
       Effect.withConfigProvider(config),
+      Effect.provideServiceEffect(CliProcess, Effect.map(CliProcess, (p) => ({ ...p, setExitCode }))),
       Effect.provide(NodeContext.layer),
       Effect.runPromiseExit
     )
@@ -70,9 +72,8 @@ export const runMwi = async (args: ReadonlyArray<string>, env: Record<string, st
       stderr.stream.write(`${Cause.pretty(exit.cause)}\n`)
       return { code: 1, stdout: stdout.text(), stderr: stderr.text() }
     }
-    return { code: Number(process.exitCode ?? 0), stdout: stdout.text(), stderr: stderr.text() }
+    return { code, stdout: stdout.text(), stderr: stderr.text() }
   } finally {
-    process.exitCode = exitCode
-    process.chdir(dir)
+    if (cwd) process.chdir(dir)
   }
 }

@@ -1,4 +1,6 @@
-import { Effect, Layer } from "effect"
+import { PGlite } from "@electric-sql/pglite"
+import { SqlClient } from "@effect/sql"
+import { Context, Effect, Layer } from "effect"
 import { execFile, execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -23,15 +25,23 @@ const startPostgres = async () => {
 
 /**
  * An embedded database migrated once and closed, copied by every suite (test/support/databases.ts): an initdb and the
- * migrations cost each suite seconds, a copy of the closed folder a fraction of one.
+ * migrations cost each suite seconds, a copy of the closed folder a fraction of one. With it, the folders of its other
+ * databases (template0, template1), which a copy may hard-link: a session writes no database but its own.
  */
-const migratedTemplate = async () => {
+const migratedTemplate = async (): Promise<PgliteTemplate> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-template-"))
-  await Effect.runPromise(Effect.scoped(Layer.build(layerFor({ _tag: "Embedded", dataDir: dir }))))
+  const data = path.join(dir, "pglite")
+  // WAL segments of 1 MB rather than 16: the suites copy and remove this folder dozens of times, and a 16 MB segment
+  // was 40 % of its bytes.
+  await (await PGlite.create(data, { initDbStartParams: ["--wal-segsize=1"] })).close()
   // PGlite clears its whole shared buffer pool at every start: 128 MB by default, 0.8 CPU-s an open against 0.35 at
   // 16 MB, and the suites open their copies a few hundred times (every embedded `runMwi` is one). Their data is small.
-  fs.appendFileSync(path.join(dir, "pglite", "postgresql.conf"), "\nshared_buffers = 16MB\n")
-  return dir
+  fs.appendFileSync(path.join(data, "postgresql.conf"), "\nshared_buffers = 16MB\nmin_wal_size = 2MB\nmax_wal_size = 1GB\n")
+  const others = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const sql = Context.get(yield* Layer.build(layerFor({ _tag: "Embedded", dataDir: dir })), SqlClient.SqlClient)
+    return yield* sql<{ oid: number }>`SELECT oid FROM pg_database WHERE datname <> current_database()`
+  })))
+  return { dir, linked: others.map((r) => path.join("pglite", "base", String(r.oid))) }
 }
 
 /**
@@ -64,7 +74,7 @@ export default async function setup(project: TestProject) {
   const [pg, template] = await Promise.allSettled([wantPostgres ? startPostgres() : undefined, migratedTemplate()])
   const teardown = () => {
     if (worker) fs.rmSync(worker.dir, { recursive: true, force: true })
-    if (template.status === "fulfilled") fs.rmSync(template.value, { recursive: true, force: true })
+    if (template.status === "fulfilled") fs.rmSync(template.value.dir, { recursive: true, force: true })
     if (pg.status === "fulfilled" && pg.value) {
       execFileSync("bash", ["-c", `source "${script}" && PG_DIR="${pg.value.dir}" pg_stop`], { stdio: "inherit" })
     }
@@ -78,10 +88,16 @@ export default async function setup(project: TestProject) {
   return teardown
 }
 
+interface PgliteTemplate {
+  /** A closed, migrated PGlite data folder to copy (its `pglite` subfolder is the database). */
+  readonly dir: string
+  /** Its subfolders that no session writes, relative to `dir`. */
+  readonly linked: ReadonlyArray<string>
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
     pgUrl: string
-    /** A closed, migrated PGlite data folder to copy (its `pglite` subfolder is the database). */
-    pgliteTemplate: string
+    pgliteTemplate: PgliteTemplate
   }
 }

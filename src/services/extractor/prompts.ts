@@ -7,12 +7,19 @@ import { collapseWhitespace } from "./text.js"
 // more likely the story's own ("the company asked users to sign up").
 const PROMPT = new RegExp(
   `(?<!\\p{L})(?:${[
-    "subscribe", "subscription", "sign(?:ing)? up", "newsletter", "follow (?:us|the|@)", "download (?:the|our)",
+    "newsletter", "follow (?:us|the|@)", "download (?:the|our)",
     "abonnieren", "abonniere", "abonnez-vous", "inscrivez-vous", "folg(?:en sie|t) uns", "suscr[ií]b\\p{L}*",
     "s[ií]guenos", "subskrypcj\\p{L}*", "obserwuj", "zapisz si[ęe]", "iscriviti", "seguici"
   ].join("|")})(?!\\p{L})`,
   "iu"
 )
+// Subscribing and signing up are also what countries, firms and people do in the news: such a line is a prompt
+// when it speaks to the reader, or is a mere label.
+const ASKED = /(?<!\p{L})(?:sign(?:ing)? up|subscri(?:be|ption))(?!\p{L})/iu
+const TO_THE_READER = /(?<!\p{L})(?:you|your|our|us|here|now|today)(?!\p{L})/iu
+const LABEL_MAX_CHARS = 40
+const isPrompt = (text: string) =>
+  PROMPT.test(text) || (ASKED.test(text) && (text.length <= LABEL_MAX_CHARS || TO_THE_READER.test(text)))
 // A prompt is a line or two; a longer paragraph that mentions a newsletter is the article's.
 const PROMPT_MAX_CHARS = 300
 // How far from the end prompts are looked for, in blocks with text.
@@ -30,7 +37,7 @@ export const removeTrailingPrompts = (root: Element): void => {
     const text = collapseWhitespace(element.textContent ?? "")
     if (text === "") continue
     last = element
-    if (text.length <= PROMPT_MAX_CHARS && PROMPT.test(text)) prompts.push(element)
+    if (text.length <= PROMPT_MAX_CHARS && isPrompt(text)) prompts.push(element)
     if (++seen >= TAIL_BLOCKS) break
   }
   for (const prompt of prompts) prompt.remove()

@@ -64,6 +64,10 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
     Effect.map((rows) => new Map(rows.map((r) => [r.id, r.textHash])))
   )
 
+  /** The texts of these paragraphs. */
+  const texts = (ids: ReadonlyArray<number>) =>
+    sql<{ id: number; text: string }>`SELECT id, text FROM paragraphs WHERE id = ANY(${ids}::int[])`
+
   /** Pairs of pages and pairs of domains linked by at least one stored pair of these methods. */
   const counts = (methods: ReadonlyArray<string>) =>
     sql<{ pages: number; domains: number }>`
@@ -77,5 +81,5 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
              (SELECT count(*) FROM (SELECT DISTINCT LEAST(da, db), GREATEST(da, db) FROM pairs WHERE da <> db) t)::int
                AS domains`.pipe(Effect.map((rows) => rows[0] ?? { pages: 0, domains: 0 }))
 
-  return { clear, insert, exact, copies, counts }
+  return { clear, insert, exact, copies, texts, counts }
 }
