@@ -1,3 +1,4 @@
+import { mix32 as mix } from "./hash32.js"
 import { normaliseText } from "./paragraphs.js"
 
 // Lightly edited copies of a passage keep most of its runs of three words; unrelated paragraphs share almost none.
@@ -15,14 +16,6 @@ const MIN_SHINGLES = 4
 const LINKS = 5
 const SCAN = LINKS * 4
 
-// Murmur3's finaliser: a bijection of 32-bit numbers that spreads every input bit.
-const mix = (x: number) => {
-  let h = x ^ (x >>> 16)
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
-}
 
 const fnv = (s: string) => {
   let h = 0x811c9dc5

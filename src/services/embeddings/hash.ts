@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { mix32 } from "../../domain/hash32.js"
 import { normaliseText } from "../../domain/paragraphs.js"
 import { normalise } from "../../domain/vector.js"
 import { type Embedder, modelKey } from "./Embedder.js"
@@ -27,14 +28,6 @@ const SEED_WORD = 0x811c9dc5
 const SEED_PAIR = 0x2f6b1a37
 const SEED_PIECE = 0x5bd1e995
 
-// A final mix so that the bucket and the sign come from well-spread bits.
-const mix = (x: number) => {
-  let h = x ^ (x >>> 16)
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  return h ^ (h >>> 16)
-}
 
 /**
  * Counts of one kind of feature, in the order first seen (the order their weights are added in, which float32 sums
@@ -85,7 +78,8 @@ class FeatureCounts {
     for (let i = 0; i < this.size; i++) {
       const slot = this.order[i]!
       const n = this.counts[slot]!
-      const m = mix(this.keys[slot]!)
+      // Mixed so that the bucket and the sign come from well-spread bits.
+      const m = mix32(this.keys[slot]!)
       const weight = n === 1 ? kindWeight : kindWeight * (1 + Math.log(n))
       v[(m >>> 1) % dimension] += (m & 1) === 0 ? weight : -weight
     }
