@@ -6,7 +6,8 @@ import { compileDictionary, type DictionarySource, storedRelevance } from "../sr
 import { extract } from "../src/services/extractor/extract.js"
 import { splitParagraphs } from "../src/domain/paragraphs.js"
 import { hashEmbedding } from "../src/services/embeddings/hash.js"
-import { vectorAt } from "../src/services/embeddings/page.js"
+import { decodeVector } from "../src/domain/vector.js"
+import { vectorBytesAt } from "../src/services/embeddings/page.js"
 import { EMPTY } from "./support/extraction.js"
 
 const news = readFileSync(new URL("./fixtures/extractor/news-article.html", import.meta.url), "utf8")
@@ -76,7 +77,7 @@ describe("ExtractorPool", () => {
         const paragraphs = splitParagraphs(expected.readableMarkdown)
         assert.isAbove(paragraphs.length, 2)
         expect(embedded.paragraphs).toEqual(paragraphs.map((p) => ({ ...p, language: expected.lang ?? "de" })))
-        paragraphs.forEach((p, i) => expect(vectorAt(embedded, i)).toEqual(hashEmbedding(p.text)))
+        paragraphs.forEach((p, i) => expect(decodeVector(vectorBytesAt(embedded, i))).toEqual(hashEmbedding(p.text)))
       })), 60_000)
 
   it.live("a hanging, crashing or exiting worker fails its page with the reason and is replaced", () =>

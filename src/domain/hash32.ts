@@ -6,3 +6,10 @@ export const mix32 = (x: number): number => {
   h = Math.imul(h, 0xc2b2ae35)
   return (h ^ (h >>> 16)) >>> 0
 }
+
+/** FNV-1a of the UTF-16 code units of `s` from `from` to `to`, starting from `seed` (FNV's offset basis by default). */
+export const fnv1a = (s: string, from = 0, to = s.length, seed = 0x811c9dc5): number => {
+  let h = seed
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h
+}

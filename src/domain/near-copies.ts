@@ -1,4 +1,4 @@
-import { mix32 as mix } from "./hash32.js"
+import { fnv1a, mix32 as mix } from "./hash32.js"
 import { normaliseText } from "./paragraphs.js"
 
 // Lightly edited copies of a passage keep most of its runs of three words; unrelated paragraphs share almost none.
@@ -17,19 +17,13 @@ const LINKS = 5
 const SCAN = LINKS * 4
 
 
-const fnv = (s: string) => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
-  return h
-}
-
 const SEEDS = Uint32Array.from({ length: BANDS * ROWS }, (_, i) => mix(0x9e3779b9 + i))
 
 /**
  * Writes the text's BANDS band keys at `keys[offset..]`; false when the text is too short to have them.
  */
 export const bandKeys = (text: string, keys: Uint32Array, offset: number): boolean => {
-  const words = normaliseText(text).split(" ").map(fnv)
+  const words = normaliseText(text).split(" ").map((word) => fnv1a(word))
   const shingles = words.length - SHINGLE + 1
   if (shingles < MIN_SHINGLES) return false
   const least = new Uint32Array(BANDS * ROWS).fill(0xffffffff)

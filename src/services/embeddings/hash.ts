@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { mix32 } from "../../domain/hash32.js"
+import { fnv1a, mix32 } from "../../domain/hash32.js"
 import { normaliseText } from "../../domain/paragraphs.js"
 import { normalise } from "../../domain/vector.js"
 import { type Embedder, modelKey } from "./Embedder.js"
@@ -27,7 +27,6 @@ const CHUNK = 32
 const SEED_WORD = 0x811c9dc5
 const SEED_PAIR = 0x2f6b1a37
 const SEED_PIECE = 0x5bd1e995
-
 
 /**
  * Counts of one kind of feature, in the order first seen (the order their weights are added in, which float32 sums
@@ -105,8 +104,7 @@ export const hashEmbeddingOfNormalised = (normalised: string, dimension = HASH_D
     let end = normalised.indexOf(" ", start)
     if (end === -1) end = length
     if (end > start) {
-      let w = SEED_WORD
-      for (let i = start; i < end; i++) w = Math.imul(w ^ normalised.charCodeAt(i), 16777619)
+      const w = fnv1a(normalised, start, end, SEED_WORD)
       ;(end - start <= 2 ? shortWords : words).add(w)
       if (previous !== -1) pairs.add(Math.imul(previous, 31) ^ w ^ SEED_PAIR)
       previous = w

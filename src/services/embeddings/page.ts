@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { createHash } from "node:crypto"
 import { normaliseText, paragraphOf, paragraphTexts } from "../../domain/paragraphs.js"
-import { decodeVector, encodeVector } from "../../domain/vector.js"
+import { encodeVector } from "../../domain/vector.js"
 import { hashEmbeddingOfNormalised } from "./hash.js"
 
 /**
@@ -51,5 +51,3 @@ export const embedPage = (markdown: string, language: string | null): EmbeddedPa
 export const vectorBytesAt = (page: EmbeddedPage, position: number): Uint8Array =>
   page.vectors.subarray(position === 0 ? 0 : page.ends[position - 1], page.ends[position])
 
-/** The vector of the paragraph at `position`. */
-export const vectorAt = (page: EmbeddedPage, position: number): Float32Array => decodeVector(vectorBytesAt(page, position))
