@@ -14,7 +14,19 @@ export const markdownToText = (markdown: string): string =>
     .replace(/\n{3,}/g, "\n\n")
     .trim()
 
+/** JavaScript's whitespace (`\s`, what `trim` removes). */
+const isSpace = (c: number) =>
+  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 ||
+  c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+
+/** The runs of non-whitespace: counted in place, without the array of words a split would make. */
 export const countWords = (text: string): number => {
-  const trimmed = text.trim()
-  return trimmed === "" ? 0 : trimmed.split(/\s+/).length
+  let words = 0
+  let inWord = false
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i))
+    if (!space && !inWord) words++
+    inWord = !space
+  }
+  return words
 }

@@ -37,46 +37,56 @@ export const endToEnd = (vectors: ReadonlyArray<Float32Array>): Float32Array => 
 const PACKED_HEADER = 3
 const MAX_MAGNITUDES = 127
 
-/** Magnitudes and codes of a vector, when it has few distinct magnitudes (`hash` vectors: about 30 of 512). */
-const magnitudesOf = (bits: Uint32Array) => {
-  const magnitudes = new Uint32Array(MAX_MAGNITUDES)
-  const codes = new Uint8Array(bits.length)
+// Scratch space reused from vector to vector: the magnitudes seen, in an open-addressing table (a linear search per
+// coordinate took most of the packing's time), the bitmap and the codes.
+const SLOTS = 256
+const slotMagnitude = new Uint32Array(SLOTS)
+const slotIndex = new Uint8Array(SLOTS)
+const slotStamp = new Uint32Array(SLOTS)
+let stamp = 0
+const magnitudes = new Uint32Array(MAX_MAGNITUDES)
+let scratch = new Uint8Array(0)
+
+const pack = (v: Float32Array): Uint8Array | null => {
+  if (v.length > 0xffff) return null
+  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length)
+  const bitmap = (v.length + 7) >> 3
+  if (scratch.length < bitmap + v.length) scratch = new Uint8Array(bitmap + v.length)
+  scratch.fill(0, 0, bitmap)
+  stamp = (stamp + 1) >>> 0
+  if (stamp === 0) {
+    slotStamp.fill(0)
+    stamp = 1
+  }
   let count = 0
   let nonZero = 0
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i]!
     if (b === 0) continue
     const magnitude = b & 0x7fffffff
-    let m = 0
-    while (m < count && magnitudes[m] !== magnitude) m++
-    if (m === count) {
+    let slot = Math.imul(magnitude, 0x9e3779b1) >>> 24
+    while (slotStamp[slot] === stamp && slotMagnitude[slot] !== magnitude) slot = (slot + 1) & (SLOTS - 1)
+    if (slotStamp[slot] !== stamp) {
       if (count === MAX_MAGNITUDES) return null
+      slotStamp[slot] = stamp
+      slotMagnitude[slot] = magnitude
+      slotIndex[slot] = count
       magnitudes[count++] = magnitude
     }
-    codes[nonZero++] = m | (b >>> 24 & 0x80)
+    scratch[i >> 3] |= 1 << (i & 7)
+    scratch[bitmap + nonZero++] = slotIndex[slot]! | (b >>> 24 & 0x80)
   }
-  return { magnitudes: magnitudes.subarray(0, count), codes: codes.subarray(0, nonZero) }
-}
-
-const pack = (v: Float32Array): Uint8Array | null => {
-  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length)
-  const found = v.length > 0xffff ? null : magnitudesOf(bits)
-  if (found === null) return null
-  const bitmap = (v.length + 7) >> 3
-  let length = PACKED_HEADER + bitmap + found.magnitudes.length * 4 + found.codes.length
+  let length = PACKED_HEADER + bitmap + count * 4 + nonZero
   if (length % 4 === 0) length++
   if (length >= v.length * 4) return null
   const bytes = new Uint8Array(length)
   const view = new DataView(bytes.buffer)
   view.setUint16(0, v.length, true)
-  bytes[2] = found.magnitudes.length
-  for (let i = 0; i < bits.length; i++) if (bits[i] !== 0) bytes[PACKED_HEADER + (i >> 3)] |= 1 << (i & 7)
+  bytes[2] = count
+  bytes.set(scratch.subarray(0, bitmap), PACKED_HEADER)
   let at = PACKED_HEADER + bitmap
-  for (const m of found.magnitudes) {
-    view.setUint32(at, m, true)
-    at += 4
-  }
-  bytes.set(found.codes, at)
+  for (let m = 0; m < count; m++, at += 4) view.setUint32(at, magnitudes[m]!, true)
+  bytes.set(scratch.subarray(bitmap, bitmap + nonZero), at)
   return bytes
 }
 
