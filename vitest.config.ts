@@ -20,7 +20,8 @@ const unit = [
   "test/paragraphs.test.ts",
   "test/embed-providers.test.ts",
   "test/exact-rows.test.ts",
-  "test/near-copies.test.ts"
+  "test/near-copies.test.ts",
+  "test/password-hasher.test.ts"
 ]
 
 export default defineConfig({
@@ -52,8 +53,10 @@ export default defineConfig({
           // Only this project starts PostgreSQL and builds the migrated PGlite template.
           globalSetup: ["test/support/global-setup.ts"],
           // One extraction worker per pool: each loads the extractor's sources for seconds on start, and the suites'
-          // few pages need no second (test/extractor-pool.test.ts sets its own counts).
-          env: { MWI_EXTRACT_WORKERS: "1" }
+          // few pages need no second (test/extractor-pool.test.ts sets its own counts). Passwords hashed at scrypt's
+          // cheapest cost the service accepts: the default costs 0.35 CPU-s a hash or a login, and the suites make
+          // dozens (test/password-hasher.test.ts checks the default).
+          env: { MWI_EXTRACT_WORKERS: "1", MWI_SCRYPT_COST: "1024" }
         }
       }
     ]
