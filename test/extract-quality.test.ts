@@ -78,6 +78,9 @@ describe("shingles", () => {
   })
 })
 
+// The scores need one extraction of a page; the bench's rounds only settle its times, which this suite reports unasserted.
+const ONE_ROUND = { warmUp: 0, timed: 1 }
+
 describe("the labelled pages", () => {
   it("reads CleanEval's gold format: paragraph markers and entities", () => {
     expect(cleanEvalText("\nURL: http://example.org/a\n<h>A title\n\n<p>It&#039;s a <b> &amp;\n split line\n<l>item\n"))
@@ -87,10 +90,10 @@ describe("the labelled pages", () => {
   it("extracts the held-out pages with a mean shingle F1 of at least 0.95", () => {
     const pages = loadPages("held-out")
     expect(pages.length).toBeGreaterThan(0)
-    const results = evaluate(pages)
+    const results = evaluate(pages, ONE_ROUND)
     // Reported, not asserted: the time depends on the machine and on what else it runs.
     console.log([...results.map(pageLine), summaryLine("held-out", summarise(results)),
-      summaryLine("dev", summarise(evaluate(loadPages("dev"))))].join("\n"))
+      summaryLine("dev", summarise(evaluate(loadPages("dev"), ONE_ROUND)))].join("\n"))
     for (const result of results) expect(result.f1, result.name).toBeGreaterThanOrEqual(PAGE_F1_FLOOR)
     expect(summarise(results).meanF1).toBeGreaterThanOrEqual(MEAN_F1_FLOOR)
   }, 120_000)
