@@ -14,9 +14,10 @@ import { type LoggedRequest, type StaticRoute, startWorkerSite } from "./support
 
 const DELAY_MS = 200
 // The crawler spaces the sends by its sub-millisecond clock; a site logs an arrival when its own process is woken,
-// which its scheduling ahead of the load makes prompt (test/support/worker-site.ts). The old scheduler failed by 55 ms
+// which its scheduling ahead of the load makes prompt (test/support/worker-site.ts), though not exact: with the whole
+// suite beside this load on two cores, one CI run saw two arrivals 194.5 ms apart. The old scheduler failed by 55 ms
 // at 200 ms.
-const TOLERANCE_MS = 5
+const TOLERANCE_MS = 10
 
 /**
  * The machine made busy: a thread spinning, and the crawler's own event loop blocked 20 ms out of every 40, so
