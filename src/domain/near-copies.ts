@@ -16,7 +16,6 @@ const MIN_SHINGLES = 4
 const LINKS = 5
 const SCAN = LINKS * 4
 
-
 const SEEDS = Uint32Array.from({ length: BANDS * ROWS }, (_, i) => mix(0x9e3779b9 + i))
 
 /**

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { normaliseText, paragraphOf, paragraphTexts } from "../../domain/paragraphs.js"
 import { encodeVector } from "../../domain/vector.js"
 import { hashEmbeddingOfNormalised } from "./hash.js"
@@ -44,7 +44,7 @@ export const embedPage = (markdown: string, language: string | null): EmbeddedPa
   })
   const vectors = new Uint8Array(texts.length === 0 ? 0 : ends[texts.length - 1]!)
   encoded.forEach((bytes, i) => vectors.set(bytes, i === 0 ? 0 : ends[i - 1]!))
-  return { readableHash: createHash("md5").update(markdown).digest("hex"), paragraphs, vectors, ends }
+  return { readableHash: hash("md5", markdown), paragraphs, vectors, ends }
 }
 
 /** The stored bytes of the vector of the paragraph at `position`. */
