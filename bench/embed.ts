@@ -1,6 +1,7 @@
 // Embed stage benchmark.
 //
-//   npx tsx bench/embed.ts [--quick] [--rounds N] [--pages N] [--root DIR] [--before DIR] [--profile] [--only hash,crawl]
+//   npx tsx bench/embed.ts [--quick] [--rounds N] [--pages N] [--root DIR] [--before DIR] [--profile]
+//                          [--only hash,crawl,polite]
 //
 // A. The offline `hash` provider alone: paragraphs embedded per second (paragraphs split from generated pages of
 //    English and French prose), and the splitter's pages per second.
@@ -12,6 +13,10 @@
 //    With --before DIR (e.g. a worktree of main), that checkout's two crawls join each round, so that before and after
 //    are compared side by side in one session, on one load.
 //    --profile: one more inline crawl of --root under `node --cpu-prof`, summarised (main thread).
+//    This crawl is the worst case for the stage: one host asked without any delay, so that both cores are busy
+//    extracting, and whatever the stage adds to the CPU shows in the time.
+// C. The same, as a researcher crawls (`polite`, not run by default): the pages spread over 30 loopback hosts
+//    (127.0.0.1 to 127.0.0.30), each asked at the default pace (one request at a time, a second apart), 30 at once.
 // Results are printed and written to bench/results/embed.json.
 
 import { spawn } from "node:child_process"
@@ -35,6 +40,7 @@ const quick = process.argv.includes("--quick")
 const ROUNDS = Number(argValue("--rounds") ?? (quick ? 3 : 7))
 const PAGES = Number(argValue("--pages") ?? (quick ? 300 : 600))
 const LATENCY_MS = 20
+const POLITE_HOSTS = 30
 const root = path.resolve(argValue("--root") ?? here)
 const before = argValue("--before") === undefined ? null : path.resolve(argValue("--before")!)
 const only = new Set((argValue("--only") ?? "hash,crawl").split(","))
@@ -62,11 +68,14 @@ const hashBench = () => {
   }
 }
 
-/** The same page as HTML, inside an article with three links to other pages (the crawl finds the site as it goes). */
-const html = (i: number, n: number) => {
+/**
+ * The same page as HTML, inside an article with three links to other pages (the crawl finds the site as it goes);
+ * `href`: where page j is (on this host, or on its own among several).
+ */
+const html = (i: number, n: number, href: (j: number) => string) => {
   const links = [(i + 1) % n, (i * 7 + 3) % n, (i * 7 + 6) % n]
   const blocks = page(i).split("\n\n").map((b) => (b.startsWith("## ") ? `<h2>${b.slice(3)}</h2>` : `<p>${b}</p>`))
-  blocks.splice(2, 0, `<p>Sur le même sujet, lire aussi ${links.map((j) => `<a href="/p/${j}">la page ${j}</a>`).join(", ")}.</p>`)
+  blocks.splice(2, 0, `<p>Sur le même sujet, lire aussi ${links.map((j) => `<a href="${href(j)}">la page ${j}</a>`).join(", ")}.</p>`)
   return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Climat ${i}</title></head><body>
 <nav><a href="/">accueil</a></nav><main><article><h1>Climat ${i}</h1>
 ${blocks.join("\n")}
@@ -80,24 +89,36 @@ interface Site {
   readonly close: () => Promise<void>
 }
 
-const startSite = async (pages: number): Promise<Site> => {
-  const bodies = Array.from({ length: pages }, (_, i) => html(i, pages))
+/** The site on `hosts` loopback addresses (127.0.0.1, .2…): page j on the host j modulo their number. */
+const startSite = async (pages: number, hosts = 1): Promise<Site> => {
   const site: { firstRequest: number | null } = { firstRequest: null }
-  const server = http.createServer((req, res) => {
-    const m = /^\/p\/(\d+)$/.exec(req.url ?? "")
-    const body = m === null ? undefined : bodies[Number(m[1])]
-    if (body === undefined) return res.writeHead(404).end()
-    site.firstRequest ??= performance.now()
-    setTimeout(() => res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(body), LATENCY_MS)
-  })
-  server.keepAliveTimeout = 10_000
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  return Object.assign(site, {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
+  let bodies: Array<string> = []
+  const servers = Array.from({ length: hosts }, () => {
+    const server = http.createServer((req, res) => {
+      const m = /^\/p\/(\d+)$/.exec(req.url ?? "")
+      const body = m === null ? undefined : bodies[Number(m[1])]
+      if (body === undefined) return res.writeHead(404).end()
+      site.firstRequest ??= performance.now()
+      setTimeout(() => res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(body), LATENCY_MS)
     })
+    server.keepAliveTimeout = 10_000
+    return server
+  })
+  const origins = await Promise.all(servers.map((server, h) =>
+    new Promise<string>((resolve) =>
+      server.listen(0, `127.0.0.${h + 1}`, () => resolve(`http://127.0.0.${h + 1}:${(server.address() as AddressInfo).port}`))
+    )
+  ))
+  bodies = Array.from({ length: pages }, (_, i) => html(i, pages, (j) => (hosts === 1 ? "" : origins[j % hosts]) + `/p/${j}`))
+  return Object.assign(site, {
+    origin: origins[0]!,
+    close: () =>
+      Promise.all(servers.map((server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        })
+      )).then(() => undefined)
   })
 }
 
@@ -172,15 +193,29 @@ const template = async (checkout: string, site: Site) => {
   return dir
 }
 
-const crawl = async (checkout: string, land: string, site: Site, embed: boolean, nodeArgs: ReadonlyArray<string> = []) => {
+/** How a crawl asks the site: as fast as it answers (one host), or as a researcher's crawl does (many hosts). */
+type Pace = "flood" | "polite"
+const PACE_ARGS: Record<Pace, ReadonlyArray<string>> = {
+  flood: ["--delay-ms", "0", "--concurrency", "10", "--per-host", "10"],
+  polite: ["--concurrency", String(POLITE_HOSTS)]
+}
+
+const crawl = async (
+  checkout: string,
+  land: string,
+  site: Site,
+  embed: boolean,
+  pace: Pace,
+  nodeArgs: ReadonlyArray<string> = []
+) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-bench-embed-"))
   try {
     fs.cpSync(land, dir, { recursive: true })
     site.firstRequest = null
     const started = performance.now()
     const { out, exitedAt, cpu } = await mwi(checkout, dir, [
-      "land", "crawl", "--name", "bench", "--minrel", "0", "--depth", "100", "--delay-ms", "0",
-      "--concurrency", "10", "--per-host", "10", "--json", ...(embed ? ["--embed"] : [])
+      "land", "crawl", "--name", "bench", "--minrel", "0", "--depth", "100", ...PACE_ARGS[pace], "--json",
+      ...(embed ? ["--embed"] : [])
     ], nodeArgs, () => site.firstRequest !== null)
     const summary = JSON.parse(out.slice(out.indexOf("{"))) as { fetched: number; durationMs: number; embed?: { vectors: number } | null }
     return {
@@ -208,22 +243,22 @@ interface Variant {
   readonly embed: boolean
 }
 
-const crawlBench = async () => {
-  const site = await startSite(PAGES)
+const crawlBench = async (pace: Pace) => {
+  const site = await startSite(PAGES, pace === "polite" ? POLITE_HOSTS : 1)
   try {
     const checkouts = [{ name: "after" as const, checkout: root }, ...(before === null ? [] : [{ name: "before" as const, checkout: before }])]
     const lands = new Map<string, string>()
     for (const c of checkouts) {
       lands.set(c.checkout, await template(c.checkout, site))
       // A first crawl builds the bundle if needed and warms the page cache.
-      await crawl(c.checkout, lands.get(c.checkout)!, site, false)
+      await crawl(c.checkout, lands.get(c.checkout)!, site, false, pace)
     }
     const variants: Array<Variant> = checkouts.flatMap((c) => [{ ...c, embed: false }, { ...c, embed: true }])
     const runs = new Map<Variant, Array<Crawl>>(variants.map((v) => [v, []]))
     for (let r = 0; r < ROUNDS; r++) {
       // Each round in the reverse order of the one before (ABBA…): a drift in the machine's speed weighs on all alike.
       const order = r % 2 === 0 ? variants : [...variants].reverse()
-      for (const v of order) runs.get(v)!.push(await crawl(v.checkout, lands.get(v.checkout)!, site, v.embed))
+      for (const v of order) runs.get(v)!.push(await crawl(v.checkout, lands.get(v.checkout)!, site, v.embed, pace))
       process.stdout.write(`  round ${r + 1}/${ROUNDS}: ${order.map((v) => `${v.name}${v.embed ? "+embed" : ""} ${Math.round(runs.get(v)![r]!.ms)} ms (main thread ${runs.get(v)![r]!.cpu.main.toFixed(2)} s CPU)`).join(", ")}\n`)
     }
     const results = checkouts.map((c) => {
@@ -251,11 +286,12 @@ const crawlBench = async () => {
     })
     // --profile: one plain and one inline crawl of --root under `node --cpu-prof`, summarised (main thread).
     const profiles: Record<string, string> = {}
-    if (process.argv.includes("--profile")) {
+    if (process.argv.includes("--profile") && pace === "flood") {
       for (const embed of [false, true]) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-bench-embed-prof-"))
-        await crawl(root, lands.get(root)!, site, embed, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "500"])
-        const file = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => f.endsWith(".cpuprofile"))!
+        await crawl(root, lands.get(root)!, site, embed, pace, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "500"])
+        // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile): the main thread's is thread 0.
+        const file = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => /\.0\.\d+\.cpuprofile$/.test(f))!
         const name = embed ? "inline" : "plain"
         const kept = path.join(here, "bench", "results", `embed-${name}.cpuprofile`)
         fs.mkdirSync(path.dirname(kept), { recursive: true })
@@ -265,7 +301,7 @@ const crawlBench = async () => {
       }
     }
     for (const dir of lands.values()) fs.rmSync(dir, { recursive: true, force: true })
-    return { pages: PAGES, latencyMs: LATENCY_MS, rounds: ROUNDS, results, profiles }
+    return { pace, hosts: pace === "polite" ? POLITE_HOSTS : 1, pages: PAGES, latencyMs: LATENCY_MS, rounds: ROUNDS, results, profiles }
   } finally {
     await site.close()
   }
@@ -278,11 +314,11 @@ if (only.has("hash")) {
   summary["hash"] = hash
   console.log(`hash provider: ${hash.paragraphsPerSecond} paragraphs/s (${hash.paragraphs} paragraphs of ${hash.averageChars} chars on average); splitter ${hash.splitPagesPerSecond} pages/s`)
 }
-if (only.has("crawl")) {
-  const inline = await crawlBench()
-  summary["inline"] = { ...inline, loadAverageAfter: load() }
+for (const pace of (["flood", "polite"] as const).filter((p) => only.has(p === "flood" ? "crawl" : p))) {
+  const inline = await crawlBench(pace)
+  summary[pace === "flood" ? "inline" : "inlinePolite"] = { ...inline, loadAverageAfter: load() }
   for (const r of inline.results) {
-    console.log(`${r.name} (${r.checkout}): crawl of ${r.fetched} pages ${r.plainMs} ms, with --embed ${r.inlineMs} ms (${r.vectors} vectors): ` +
+    console.log(`${r.name} (${r.checkout}), ${pace === "flood" ? "one host, no delay" : `${POLITE_HOSTS} hosts, default pace`}: crawl of ${r.fetched} pages ${r.plainMs} ms, with --embed ${r.inlineMs} ms (${r.vectors} vectors): ` +
       `ratio ${r.ratio} (rounds: ${r.ratios.join(", ")}; whole command ${r.commandRatio}); ` +
       `CPU s main thread ${r.plainCpu.main} → ${r.inlineCpu.main} (ratio ${r.mainCpuRatio}), all threads ${r.plainCpu.process} → ${r.inlineCpu.process} (ratio ${r.cpuRatio})`)
   }

@@ -3,6 +3,7 @@ import {
   cutLong,
   MAX_PARAGRAPH_CHARS,
   MIN_PARAGRAPH_CHARS,
+  normaliseByRule,
   normaliseText,
   splitParagraphs,
   textHash
@@ -19,6 +20,11 @@ describe("splitParagraphs", () => {
       "A first paragraph, long enough to stand alone, with a link and bold words in it.",
       "A second paragraph that is also long enough to stand on its own, with code and emphasis in it."
     ])
+  })
+
+  it("reduces each run of white space to one space, and keeps lone spaces", () => {
+    const md = "Words  with\t\ttabs, \u00a0no-break\u00a0spaces and a line\nbreak, \t in a block long enough to stand alone."
+    expect(texts(md)).toEqual(["Words with tabs, no-break spaces and a line break, in a block long enough to stand alone."])
   })
 
   it("joins a heading to what follows it and drops a heading with nothing after it", () => {
@@ -91,5 +97,20 @@ describe("textHash", () => {
     expect(normaliseText("  Élève, À l'ÉCOLE !  ")).toBe("eleve a l ecole")
     expect(textHash("Le Élève, à l'école.")).toBe(textHash("le eleve a l ecole"))
     expect(textHash("Le élève")).not.toBe(textHash("Les élèves"))
+  })
+
+  it("normalises as its rule does, for every character alone and between others", () => {
+    const differ: Array<string> = []
+    for (let code = 0; code < 0x10000; code++) {
+      const c = String.fromCharCode(code)
+      for (const text of [c, `Ab${c}cD`, `é${c}${c}É `]) {
+        if (normaliseText(text) !== normaliseByRule(text)) differ.push(text)
+      }
+    }
+    expect(differ).toEqual([])
+    // The contexts a table of characters cannot know: a final sigma, characters outside the BMP (surrogate pairs).
+    expect(normaliseText("ΟΔΟΣ ΚΑΙ Σ.")).toBe("οδος και σ")
+    expect(normaliseText("ΟΔΟΣ ΚΑΙ Σ.")).toBe(normaliseByRule("ΟΔΟΣ ΚΑΙ Σ."))
+    expect(normaliseText("Ça 𝐀𝐁 va 😀 très — bien")).toBe("ca ab va tres bien")
   })
 })

@@ -10,7 +10,9 @@ export const markdownToText = (markdown: string): string =>
     .replace(/^\s{0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])\s+/gm, "")
     .replace(/(\*\*|__|\*|_|~~|`+)/g, "")
     .replace(/^\s*(?:-{3,}|\*{3,}|_{3,})\s*$/gm, "")
-    .replace(/[ \t]+/g, " ")
+    // Runs of spaces and tabs as one space; a lone space, most of them, is not matched (replaced by itself, it was most
+    // of this pass's time).
+    .replace(/ [ \t]+|\t[ \t]*/g, " ")
     .replace(/\n{3,}/g, "\n\n")
     .trim()
 

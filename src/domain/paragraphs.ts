@@ -70,7 +70,8 @@ const blocksOf = (markdown: string): Array<Block> => {
 /** A block's words as a reader sees them: one line per list item, other line breaks as spaces. */
 const textOf = (block: Block): string => {
   const text = markdownToText(block.lines.join("\n"))
-  const lines = text.split("\n").map((l) => l.replace(/\s+/g, " ").trim()).filter((l) => l !== "")
+  // Runs of white space as one space: any run but a lone space, which is left as it is (most are).
+  const lines = text.split("\n").map((l) => l.replace(/[^\S ]\s*| \s+/g, " ").trim()).filter((l) => l !== "")
   return block.kind === "list" ? lines.join("\n") : lines.join(" ")
 }
 
@@ -106,12 +107,69 @@ export const cutLong = (text: string): Array<string> => {
 
 const NOT_ASCII = /[^\x00-\x7f]/
 
+/** The rule `normaliseText` follows: compatibility-decomposed, marks removed, lower-cased, non-letters as spaces. */
+export const normaliseByRule = (text: string): string =>
+  text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim()
+
+// Each of those steps, but for two, acts on one character at a time, so the rule's result is the characters' own
+// results laid end to end, spaces collapsed. The two: a surrogate is half a character, and a capital sigma lower-cases
+// to σ or ς by what follows it. Texts holding either take the rule itself.
+const CONTEXTUAL = null
+const SIGMA = /\u03a3/
+const parts: Array<string | null | undefined> = new Array(0x10000)
+
+/** A character's part of a normalised text (a space where it is not a letter or a digit), worked out once by the rule. */
+const partOf = (code: number): string | null => {
+  let part = parts[code]
+  if (part === undefined) {
+    const bare = String.fromCharCode(code).normalize("NFKD").replace(/\p{M}+/gu, "")
+    part = (code >= 0xd800 && code <= 0xdfff) || SIGMA.test(bare)
+      ? CONTEXTUAL
+      : bare.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ")
+    parts[code] = part
+  }
+  return part
+}
+
+let units = new Uint16Array(1024)
+
 /** Lower-cased, accents folded, punctuation and spacing reduced to single spaces. */
-export const normaliseText = (text: string): string =>
-  // ASCII has nothing to decompose or fold, and only ASCII letters and digits: the same result for a third of the work.
-  NOT_ASCII.test(text)
-    ? text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim()
-    : text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()
+export const normaliseText = (text: string): string => {
+  // ASCII has nothing to decompose or fold, and only ASCII letters and digits.
+  if (!NOT_ASCII.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()
+  // Other texts character by character through the table: a third of the time of the rule's four passes.
+  let length = 0
+  let space = false
+  const put = (c: number) => {
+    if (c === 32) {
+      space = length > 0
+      return
+    }
+    if (length + 2 > units.length) {
+      const grown = new Uint16Array(units.length * 2)
+      grown.set(units)
+      units = grown
+    }
+    if (space) units[length++] = 32
+    space = false
+    units[length++] = c
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 128) {
+      const part = partOf(c)
+      if (part === CONTEXTUAL) return normaliseByRule(text)
+      for (let j = 0; j < part.length; j++) put(part.charCodeAt(j))
+    } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) put(c)
+    else put(c >= 65 && c <= 90 ? c + 32 : 32)
+  }
+  let out = ""
+  for (let at = 0; at < length; at += 4096) {
+    // (`apply` takes the typed array as it is; a spread would iterate it.)
+    out += String.fromCharCode.apply(null, units.subarray(at, Math.min(length, at + 4096)) as unknown as Array<number>)
+  }
+  return out
+}
 
 export const textHash = (text: string): string => hashOfNormalised(normaliseText(text))
 
