@@ -53,10 +53,10 @@ const stored = (landId: LandId) =>
       WHERE e.land_id = ${landId} ORDER BY p.id`)
 
 /**
- * A server speaking OpenAI's embeddings API that answers `answering` requests, then holds the others until released;
- * `received` lists the texts of each request as it arrives.
+ * A server speaking OpenAI's embeddings API that answers `answering` requests, then holds the others until released
+ * (or, `rejecting`, answers them 401 as to a revoked key); `received` lists the texts of each request as it arrives.
  */
-const heldOpenAi = (answering: number) =>
+const heldOpenAi = (answering: number, rejecting = false) =>
   Effect.gen(function*() {
     const server = yield* startFixtureServer()
     const held: Array<() => void> = []
@@ -75,6 +75,7 @@ const heldOpenAi = (answering: number) =>
           res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data, model: "m" }))
         }
         if (state.answering-- > 0) answer()
+        else if (rejecting) res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "revoked" } }))
         else held.push(answer)
       })
     })
@@ -123,6 +124,49 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       expect(yield* embedLand(landId, embedOptions({ limit: 2 }))).toMatchObject({ pages: 2, pending: 2 })
       const error = yield* Effect.flip(embedLand(landId, embedOptions({ model: "bert" })))
       expect(error.message).toBe("invalid model: the hash provider has one model, ngrams-v1")
+    }))
+
+  it.scoped("the land searches with the model that covers it; a job naming no model takes the land's", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const landId = yield* crawled("models", yield* articles)
+      const landModel = Effect.map(sql<{ m: string | null }>`SELECT embedding_model AS m FROM lands WHERE id = ${landId}`, (rows) => rows[0]!.m)
+      const vectorsOf = (model: string) => Effect.map(sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
+        JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId} AND v.model = ${model}`, (rows) => rows[0]!.n)
+      yield* embedLand(landId, embedOptions())
+      expect(yield* landModel).toBe(HASH_KEY)
+      const openAi = (server: { url: string }) =>
+        ConfigProvider.fromMap(new Map([["OPENAI_API_KEY", "sk-test"], ["OPENAI_BASE_URL", server.url], ["MWI_EMBED_BATCH_SIZE", "4"]]))
+      const options = embedOptions({ provider: "openai", model: "m" })
+
+      // A job that fails (the key revoked after the dimension probe), or is stopped with some of its vectors stored:
+      // the land keeps its own model.
+      const revoked = yield* heldOpenAi(1, true)
+      const failed = yield* Effect.flip(embedLand(landId, options).pipe(Effect.withConfigProvider(openAi(revoked))))
+      expect(failed.message).toContain("401")
+      expect(yield* landModel).toBe(HASH_KEY)
+      // (The probe and the two requests of the first page: its five paragraphs in batches of four.)
+      const held = yield* heldOpenAi(3)
+      const stopped = yield* Effect.fork(embedLand(landId, options).pipe(Effect.withConfigProvider(openAi(held))))
+      while ((yield* vectorsOf("openai/m/4")) === 0) yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(stopped)
+      expect(yield* landModel).toBe(HASH_KEY)
+
+      // A job over part of the land leaves it too; a job naming no model embeds with the land's (nothing left to do).
+      const server = yield* heldOpenAi(Infinity)
+      expect(yield* embedLand(landId, embedOptions({ provider: "openai", model: "m", limit: 1 })).pipe(Effect.withConfigProvider(openAi(server))))
+        .toMatchObject({ status: "completed", model: "openai/m/4" })
+      expect(yield* landModel).toBe(HASH_KEY)
+      expect(yield* embedLand(landId, embedOptions()).pipe(Effect.withConfigProvider(openAi(server))))
+        .toMatchObject({ model: HASH_KEY, vectors: 0 })
+
+      // Once the other model covers the land, the land searches with it, and a job naming no model keeps to it.
+      expect(yield* embedLand(landId, options).pipe(Effect.withConfigProvider(openAi(server)))).toMatchObject({ pending: 0 })
+      expect(yield* vectorsOf("openai/m/4")).toBe(yield* vectorsOf(HASH_KEY))
+      expect(yield* landModel).toBe("openai/m/4")
+      expect(yield* embedLand(landId, embedOptions()).pipe(Effect.withConfigProvider(openAi(server))))
+        .toMatchObject({ model: "openai/m/4", vectors: 0 })
     }))
 
   it.scoped("re-extraction replaces a page's paragraphs and vectors; the next job splits the new text", () =>

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
+import type { Fragment } from "@effect/sql/Statement"
 import { Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
 import type { Paragraph } from "../domain/paragraphs.js"
@@ -182,8 +183,22 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0]?.embeddingModel ?? null)
       )
 
-    const setLandModel = (landId: LandId, model: string) =>
-      sql`UPDATE lands SET embedding_model = ${model} WHERE id = ${landId}`.pipe(Effect.zipRight(changes.changed))
+    const vectorsOf = (landId: LandId, model: Fragment) => sql`(
+      SELECT count(*) FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
+      JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId} AND v.model = ${model})`
+
+    /**
+     * Makes the model the one the land searches with if it has none yet, or (`covering`) if the model has at least as
+     * many of the land's paragraphs embedded as the land's model: a job that failed or did part of the land leaves
+     * the land searching with the model that covers it.
+     */
+    const setLandModel = (landId: LandId, model: string, covering = false) =>
+      sql`
+        UPDATE lands l SET embedding_model = ${model}
+        WHERE l.id = ${landId} AND l.embedding_model IS DISTINCT FROM ${model}
+          AND (l.embedding_model IS NULL
+            OR ${covering ? sql`${vectorsOf(landId, sql`${model}`)} >= ${vectorsOf(landId, sql`l.embedding_model`)}` : sql`FALSE`})`
+        .pipe(Effect.zipRight(changes.changed))
 
     /** Paragraphs of the land's selected pages, and how many have a vector of the model. */
     const counts = (s: EmbedSelection) =>

@@ -2,7 +2,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Chunk, Deferred, Effect, Fiber, Queue } from "effect"
 import type { EmbeddingError } from "../domain/embedding-errors.js"
 import type { LandId } from "../domain/ids.js"
-import { Embedders } from "../services/Embedders.js"
+import { type EmbedderChoice, Embedders } from "../services/Embedders.js"
 import type { Embedder } from "../services/embeddings/Embedder.js"
 import { hashEmbedder } from "../services/embeddings/hash.js"
 import { InlineEmbedding, type InlineWritten } from "../services/InlineEmbedding.js"
@@ -46,7 +46,7 @@ export const embedLand = (
   follow?: Follow
 ) =>
   Effect.gen(function*() {
-    const embedder = yield* (yield* Embedders).choose({ provider: options.provider, model: options.model })
+    const embedder = yield* landEmbedder(landId, { provider: options.provider, model: options.model })
     const store = yield* ParagraphStore
     const land = yield* (yield* LandRepo).find(landId)
     const selection: EmbedSelection = { landId: land.id, minRelevance: options.minrel, model: embedder.key }
@@ -58,7 +58,10 @@ export const embedLand = (
       landId: land.id,
       parameters: { ...options, provider: embedder.provider, model: embedder.model },
       remaining: Effect.sync(() => Math.max(0, pending.counted - pending.done)),
+      // A land embedded for the first time searches at once, as its vectors come; another model takes over at the end,
+      // if it covers the land by then.
       prepare: () => store.setLandModel(land.id, embedder.key),
+      release: () => store.setLandModel(land.id, embedder.key, true),
       summarize: (f) => ({
         jobId: f.job.id,
         landId: land.id,
@@ -80,6 +83,16 @@ export const embedLand = (
           pending.done = 0
         })
       ))
+  })
+
+/** The model a job asks for, else the one the land searches with, else `MWI_EMBED_PROVIDER`'s (default `hash`). */
+const landEmbedder = (landId: LandId, choice: EmbedderChoice) =>
+  Effect.gen(function*() {
+    const embedders = yield* Embedders
+    const model = choice.provider === undefined && choice.model === undefined
+      ? yield* (yield* ParagraphStore).landModel(landId)
+      : null
+    return yield* (model === null ? embedders.choose(choice) : embedders.forKey(model))
   })
 
 const embedPipeline = (
@@ -212,7 +225,7 @@ export const crawlWithEmbed = <E, R>(
 ) =>
   Effect.gen(function*() {
     if (!embed) return { crawl: yield* crawl(hooks), embed: null }
-    const embedder = yield* (yield* Embedders).choose({})
+    const embedder = yield* landEmbedder(landId, {})
     const started = yield* Deferred.make<void>()
     const done = yield* Deferred.make<void>()
     const pages = embedder.key === hashEmbedder.key ? yield* (yield* InlineEmbedding).follow(landId) : undefined
