@@ -71,6 +71,29 @@ describe("splitParagraphs", () => {
     expect(parts.join(" ")).toBe(sentences.join(" "))
   })
 
+  it("splits Chinese and Japanese text, written without spaces, and cuts it at its full-width sentence ends", () => {
+    const zh = "气候变化正在影响全球的农业生产，科学家们警告说粮食安全面临严重威胁。各国政府需要采取紧急措施减少温室气体排放。"
+    const ja = "東京では今年の夏、記録的な暑さが続き、多くの人が熱中症で病院に運ばれました。専門家は対策を呼びかけています。"
+    // Each shorter than 80 characters, the two blocks make one paragraph, as two short blocks of any script do.
+    const [both, ...none] = splitParagraphs(`${zh}\n\n${ja}`)
+    expect(none).toEqual([])
+    expect(both!.text).toBe(`${zh}\n${ja}`)
+    // About two characters a word, and the marks between them.
+    expect(both!.wordCount).toBeGreaterThanOrEqual(55)
+    expect(texts(`${zh}${zh}\n\n${ja}${ja}`)).toEqual([zh + zh, ja + ja])
+    const long = zh.repeat(30)
+    const parts = texts(long)
+    expect(parts.length).toBeGreaterThan(1)
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(MAX_PARAGRAPH_CHARS)
+      expect(p).toMatch(/。$/)
+    }
+    expect(parts.join("")).toBe(long)
+    // A block of one or two words is still dropped ("Share", "Read more").
+    expect(texts(`分享\n\n${long}`)).toEqual(parts)
+    expect(texts(`阅读更多\n\n${long}`)).toEqual(parts)
+  })
+
   it("cuts a sentence longer than the maximum at spaces", () => {
     const parts = cutLong(long(600))
     expect(parts.length).toBeGreaterThan(1)

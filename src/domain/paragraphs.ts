@@ -75,7 +75,9 @@ const textOf = (block: Block): string => {
   return block.kind === "list" ? lines.join("\n") : lines.join(" ")
 }
 
-const SENTENCE_END = /(?<=[.!?…;:»"”)])\s+/u
+// Chinese and Japanese end a sentence with a full-width mark and no space after it.
+const SENTENCE_END = /(?<=[.!?…;:»"”)])\s+|(?<=[。！？])\s*/u
+const FULL_WIDTH_END = /[。！？]$/u
 
 /** A long text cut at sentence ends into parts of about the target size (a sentence longer than the maximum at a space). */
 export const cutLong = (text: string): Array<string> => {
@@ -98,7 +100,7 @@ export const cutLong = (text: string): Array<string> => {
       parts.push(current)
       current = piece
     } else {
-      current = current === "" ? piece : `${current} ${piece}`
+      current = current === "" ? piece : FULL_WIDTH_END.test(current) ? current + piece : `${current} ${piece}`
     }
   }
   if (current !== "") parts.push(current)
@@ -178,19 +180,30 @@ const hashOfNormalised = (normalised: string) => hash("md5", normalised)
 /**
  * A page's readable Markdown as paragraphs: blocks separated by blank lines (code blocks, rules and images dropped,
  * the items of one list together, quotes unquoted, Markdown reduced to text); a heading, and any block shorter than
- * `MIN_PARAGRAPH_CHARS`, joined to the next block; text blocks under `MIN_PARAGRAPH_WORDS` words dropped; blocks over
- * `MAX_PARAGRAPH_CHARS` cut at sentence ends; a short remainder before a heading or at the end joined to the paragraph
- * before it; a heading with nothing after it dropped.
+ * `MIN_PARAGRAPH_CHARS`, joined to the next block; text blocks of fewer than `MIN_PARAGRAPH_WORDS` words, unless as
+ * long as `MIN_PARAGRAPH_CHARS`, dropped; blocks over `MAX_PARAGRAPH_CHARS` cut at sentence ends; a short remainder
+ * before a heading or at the end joined to the paragraph before it; a heading with nothing after it dropped.
  */
 export const splitParagraphs = (markdown: string): Array<Paragraph> =>
   paragraphTexts(markdown).map((text, position) => paragraphOf(text, position))
+
+const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu
+
+/**
+ * Words as a reader counts them: Chinese and Japanese, written without spaces, at two characters a word (about their
+ * words' length), other text by its runs between spaces.
+ */
+const wordsOf = (text: string): number => {
+  const ideographs = text.match(IDEOGRAPHIC)?.length ?? 0
+  return ideographs === 0 ? countWords(text) : countWords(text.replace(IDEOGRAPHIC, " ")) + Math.ceil(ideographs / 2)
+}
 
 /** A paragraph's row; `normalised`: its text normalised, when the caller has it already (for an embedding). */
 export const paragraphOf = (text: string, position: number, normalised = normaliseText(text)): Paragraph => ({
   position,
   text,
   textHash: hashOfNormalised(normalised),
-  wordCount: countWords(text),
+  wordCount: wordsOf(text),
   charCount: text.length
 })
 
@@ -211,7 +224,8 @@ export const paragraphTexts = (markdown: string): Array<string> => {
   }
   for (const block of blocksOf(markdown)) {
     const text = textOf(block)
-    if (text === "" || block.kind === "text" && countWords(text) < MIN_PARAGRAPH_WORDS) continue
+    // (In a script written without spaces that `wordsOf` does not know, a block is one "word": its length vouches for it.)
+    if (text === "" || block.kind === "text" && wordsOf(text) < MIN_PARAGRAPH_WORDS && text.length < MIN_PARAGRAPH_CHARS) continue
     if (block.kind === "heading" && !pendingIsHeading) flushRemainder()
     pending = pending === "" ? text : `${pending}\n${text}`
     pendingIsHeading = block.kind === "heading"
