@@ -51,6 +51,7 @@ onBothDatabases("HTTP API: embed job", apiServer, (it) => {
       expect(missing.body).toMatchObject({ error: "EmbeddingKeyMissing" })
       const bad = yield* call(base, "POST", `/api/v1/lands/${land.body.id}/jobs/embed`, { token, body: { provider: "bert" } })
       assert.strictEqual(bad.status, 400)
+      expect(bad.body).toMatchObject({ error: "InvalidInput", message: "invalid provider: must be hash, openai or mistral" })
       const openapi = yield* call(base, "GET", "/openapi.json")
       assert.property(openapi.body.paths, "/api/v1/lands/{id}/jobs/embed")
     }))

@@ -58,9 +58,18 @@ describe("mwi land search and pseudolinks", () => {
       expect(bad.code).toBe(1)
       expect(JSON.parse(bad.stderr)).toMatchObject({ error: "InvalidInput", message: "invalid limit: must be an integer from 1 to 500" })
 
-      const threshold = await runMwi(["land", "pseudolinks", "--name", "r", "--threshold", "2"], env())
-      expect(threshold.code).toBe(1)
-      expect(threshold.stderr).toContain("threshold must be a cosine similarity from -1 to 1")
+      const wordless = await runMwi(["land", "search", "--name", "r", "--query", "!!! ???", "--json"], env())
+      expect(wordless.code).toBe(1)
+      expect(JSON.parse(wordless.stderr)).toMatchObject({ error: "InvalidInput", message: "invalid query: has no word to search for" })
+      const negative = await runMwi(["land", "search", "--name", "r", "--query", "tram", "--minrel", "-1"], env())
+      expect(negative.code).toBe(1)
+      expect(negative.stderr).toContain("invalid minrel: must be at least 0")
+
+      for (const t of ["2", "-0.5", "0"]) {
+        const threshold = await runMwi(["land", "pseudolinks", "--name", "r", "--threshold", t], env())
+        expect(threshold.code).toBe(1)
+        expect(threshold.stderr).toContain("threshold must be a cosine similarity above 0 and at most 1")
+      }
       const linked = await runMwi(["land", "pseudolinks", "--name", "r", "--json"], env())
       expect(linked.stderr).toBe("")
       expect(JSON.parse(linked.stdout)).toMatchObject({

@@ -122,6 +122,7 @@ onBothDatabases("semantic search and pseudolinks", (db) => apiServer(db, { vecto
       expect(domainPairs).toHaveLength(2)
       expect(domainPairs.every((d) => d["page_pairs"] === "1")).toBe(true)
       const gexf = yield* text(base, `/api/v1/lands/${landId}/export?type=pseudolinksgexf&minrel=0`, token)
+      expect(gexf.body).toContain(`defaultedgetype="undirected"`)
       expect(gexf.body.match(/<edge /g)).toHaveLength(2)
       const [s, t] = pair(reuse, copy)
       expect(gexf.body).toContain(`<edge id="${s}_${t}" source="${s}" target="${t}" weight="1"/>`)

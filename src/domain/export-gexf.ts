@@ -49,6 +49,8 @@ export interface GexfEdge {
 export interface GexfMeta {
   readonly description: string
   readonly lastModified: Date
+  /** Edges without a direction (pairs alike), where links go from a page to another. */
+  readonly undirected?: boolean
 }
 
 const attributeValue = (v: string | number | boolean | Date) =>
@@ -64,7 +66,7 @@ export const gexfHeader = <Row>(spec: GexfNodeSpec<Row>, meta: GexfMeta) =>
   `    <creator>MyWebIntelligence</creator>\n` +
   `    <description>${xmlText(meta.description)}</description>\n` +
   `  </meta>\n` +
-  `  <graph mode="static" defaultedgetype="directed">\n` +
+  `  <graph mode="static" defaultedgetype="${meta.undirected === true ? "undirected" : "directed"}">\n` +
   `    <attributes class="node" mode="static">\n` +
   spec.attributes.map((a, i) => `      <attribute id="${i}" title="${xmlText(a.title)}" type="${a.type}"/>\n`).join("") +
   `    </attributes>\n` +

@@ -65,8 +65,8 @@ export const similarityOf = (distance: number) => 1 - distance
 
 /** A pseudolinks job's parameters (the API's payload, the CLI's options). */
 export const PseudolinksRequest = Schema.Struct({
-  threshold: Schema.optional(Schema.Number.pipe(Schema.between(-1, 1, {
-    message: () => "threshold must be a cosine similarity from -1 to 1"
+  threshold: Schema.optional(Schema.Number.pipe(Schema.filter((t) => t > 0 && t <= 1, {
+    message: () => "threshold must be a cosine similarity above 0 and at most 1"
   })).annotations({ description: "least similarity of a pair (default: the model's, 0.4 for hash)" })),
   neighbours: Schema.optional(Schema.Int.pipe(Schema.between(1, 100, {
     message: () => "neighbours must be an integer from 1 to 100"

@@ -160,8 +160,9 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
           spec: GexfNodeSpec<Row>,
           nodes: Stream.Stream<ReadonlyArray<Row>, SqlError>,
           edges: Stream.Stream<ReadonlyArray<GexfEdge>, SqlError>,
-          what: string
-        ) => gexfFile(spec, nodes, edges, { description: `${what} (${describeFilters(filters)})`, lastModified: now })
+          what: string,
+          undirected = false
+        ) => gexfFile(spec, nodes, edges, { description: `${what} (${describeFilters(filters)})`, lastModified: now, undirected })
         const archive = (body: (zip: ZipWriter) => Stream.Stream<Uint8Array, SqlError>) => zipArchive(now, body)
 
         const similar = Stream.unwrap(Effect.map(pseudolinkMethods(sql, land.id), (methods) =>
@@ -228,7 +229,7 @@ export class Exporter extends Effect.Service<Exporter>()("mwi/Exporter", {
               return csvFile(domainPairCsv, alike((p) => p.domainPairs))
             case "pseudolinksgexf":
               return gexf(pageNodes, pages({}), Stream.map(alike((p) => p.pagePairs), (page) => page.map(pagePairEdge)),
-                `Pages of the land "${land.name}", linked by their paragraphs alike (pseudolinks)`)
+                `Pages of the land "${land.name}", linked by their paragraphs alike (pseudolinks)`, true)
           }
         }
 

@@ -102,8 +102,9 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
         const startedAt = yield* Clock.currentTimeMillis
         const model = yield* modelOf(land)
         const threshold = options.threshold ?? defaultThreshold(model)
-        if (!Number.isFinite(threshold) || threshold < -1 || threshold > 1) {
-          return yield* new InvalidInput({ field: "threshold", reason: "must be a number from -1 to 1" })
+        // (At 0 or below, every paragraph's nearest would be its pseudolinks, alike or not.)
+        if (!Number.isFinite(threshold) || threshold <= 0 || threshold > 1) {
+          return yield* new InvalidInput({ field: "threshold", reason: "must be a cosine similarity above 0 and at most 1" })
         }
         const neighbours = options.neighbours ?? DEFAULT_NEIGHBOURS
         if (!Number.isInteger(neighbours) || neighbours < 1 || neighbours > 100) {

@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import type { Land } from "../domain/land.js"
+import { normaliseText } from "../domain/paragraphs.js"
 import { LandNotEmbedded, type SearchHit, type SimilarPage } from "../domain/search.js"
 import { endToEnd } from "../domain/vector.js"
 import { Embedders } from "./Embedders.js"
@@ -60,7 +61,12 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
       Effect.gen(function*() {
         const limit = options.limit ?? 10
         yield* checkLimit(limit)
+        if (options.minrel !== undefined && !(options.minrel >= 0)) {
+          return yield* new InvalidInput({ field: "minrel", reason: "must be at least 0" })
+        }
         if (text.trim() === "") return yield* new InvalidInput({ field: "query", reason: "is empty" })
+        // Punctuation alone has nothing to be near: every paragraph would come back, at random, with a score of 0.
+        if (normaliseText(text) === "") return yield* new InvalidInput({ field: "query", reason: "has no word to search for" })
         const model = yield* modelOf(land)
         const embedder = yield* embedders.forKey(model)
         const [vector] = yield* embedder.embed([text])

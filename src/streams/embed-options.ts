@@ -5,7 +5,9 @@ import { between } from "./crawl-options.js"
 /** The options of an embed job, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const EmbedOptions = Schema.Struct({
   /** Unset: `MWI_EMBED_PROVIDER`, else `hash` (offline). */
-  provider: Schema.optional(EmbedProviderName),
+  provider: Schema.optional(EmbedProviderName.annotations({
+    message: () => ({ message: "must be hash, openai or mistral", override: true })
+  })),
   /** Unset: the provider's default model (`ngrams-v1`, `text-embedding-3-small`, `mistral-embed`). */
   model: Schema.optional(Schema.String.pipe(
     Schema.minLength(1, { message: () => "model must not be empty" }),
