@@ -238,6 +238,25 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       expect((yield* stored(land.id)).every((r) => r.model === HASH_KEY)).toBe(true)
     }))
 
+  it.scoped("crawl with embed whose key is rejected part-way: the crawl's result is answered, with the embedding's failure", () =>
+    Effect.gen(function*() {
+      const site = yield* articles
+      const lands = yield* Lands
+      const land = yield* lands.create({ name: "rejected", terms: "climat" })
+      yield* lands.addUrls(land, [site.url("/")])
+      // (The default model's dimension is known: no probe, the first request of the pages is refused.)
+      const revoked = yield* heldOpenAi(0, true)
+      const env = ConfigProvider.fromMap(new Map([
+        ["OPENAI_API_KEY", "sk-test"], ["OPENAI_BASE_URL", revoked.url], ["MWI_EMBED_PROVIDER", "openai"]
+      ]))
+      const run = yield* crawlWithEmbed(land.id, true, (hooks) => crawlLand(land.id, crawlOptions(), hooks)).pipe(
+        Effect.withConfigProvider(env)
+      )
+      expect(run.crawl).toMatchObject({ status: "completed", fetched: 5 })
+      expect(run.embed).toBeNull()
+      expect(run.embedFailure?.message).toContain("rejected the API key (HTTP 401)")
+    }))
+
   it.scoped("crawl with embed (hash) killed part-way: each stored page holds its paragraphs and vectors; resumed, none is lost or doubled", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient

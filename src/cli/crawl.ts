@@ -8,7 +8,7 @@ import { joiningOptions, runningCrawlOn } from "../streams/worker.js"
 import { networkOptions, withApp } from "./app.js"
 import { embedSummaryText } from "./embed.js"
 import { mediaSummaryText } from "./medianalyse.js"
-import { decodeOptions, emit, optionalInt as int, plural, runCommand } from "./output.js"
+import { decodeOptions, emit, optionalInt as int, plural, reportFailure, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
 import { landOptions, selectLand } from "./land-option.js"
 import { setExitCode } from "./terminal.js"
@@ -91,7 +91,7 @@ export const crawlCommand = Command.make("crawl", {
       ))
       return yield* emit(o.json, summary, () => summaryText(land.name, summary))
     }
-    const { crawl: summary, embed, media } = yield* Effect.scoped(Effect.gen(function*() {
+    const { crawl: summary, embed, embedFailure, media } = yield* Effect.scoped(Effect.gen(function*() {
       yield* followJobs(land, o.json, { crawl: options.limit })
       const run = yield* crawlWithEmbed(land.id, options.embed, (hooks) => crawlLand(land.id, options, hooks))
       return { ...run, media: yield* analyseAfterCrawl(land.id, options, run.crawl) }
@@ -100,6 +100,11 @@ export const crawlCommand = Command.make("crawl", {
       [summaryText(land.name, summary), ...(media === null ? [] : [mediaSummaryText(land.name, media)]), ...(embed === null ? [] : [embedSummaryText(land.name, embed)])]
         .join("\n"))
     if (embed !== null && embed.status !== "completed") yield* Console.error(`mwi: embedding ${embed.status}`)
+    if (embedFailure !== null) {
+      // The crawl's pages are stored: the embedding's failure is said after its summary, and `land embed` goes on.
+      yield* reportFailure(embedFailure, o.json)
+      yield* setExitCode(1)
+    }
     if (media !== null && media.status !== "completed") yield* Console.error(`mwi: media analysis ${media.status}`)
     if (summary.status !== "completed") yield* Console.error(`mwi: crawl ${summary.status}`)
     const nothing = nothingFetched(summary)

@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Chunk, Deferred, Effect, Fiber, Queue } from "effect"
+import { Chunk, Deferred, Effect, Either, Fiber, Queue } from "effect"
 import type { EmbeddingError } from "../domain/embedding-errors.js"
 import type { LandId } from "../domain/ids.js"
 import { type EmbedderChoice, Embedders } from "../services/Embedders.js"
@@ -213,9 +213,10 @@ const countInline = (
 
 /**
  * `land crawl --embed` (and the API's crawl job with `embed: true`): an embed job beside the crawl, embedding the pages
- * it stores as they come, with the model `MWI_EMBED_PROVIDER` names. The model is chosen before the crawl starts, so a
- * missing key fails at once; the embed job starts once the crawl's has (whose id the API answers with). With the
- * `hash` provider, the crawl's extraction threads split and embed the pages, and the crawl writes what they made.
+ * it stores as they come, with the land's model (else `MWI_EMBED_PROVIDER`'s). The model is chosen before the crawl
+ * starts, so a missing key fails at once; the embed job starts once the crawl's has (whose id the API answers with).
+ * With the `hash` provider, the crawl's extraction threads split and embed the pages, and the crawl writes what they
+ * made. An embed job that fails (a key rejected part-way) leaves the crawl's result whole: it is answered beside it.
  */
 export const crawlWithEmbed = <E, R>(
   landId: LandId,
@@ -224,7 +225,7 @@ export const crawlWithEmbed = <E, R>(
   hooks: JobHooks = {}
 ) =>
   Effect.gen(function*() {
-    if (!embed) return { crawl: yield* crawl(hooks), embed: null }
+    if (!embed) return { crawl: yield* crawl(hooks), embed: null, embedFailure: null }
     const embedder = yield* landEmbedder(landId, {})
     const started = yield* Deferred.make<void>()
     const done = yield* Deferred.make<void>()
@@ -239,5 +240,8 @@ export const crawlWithEmbed = <E, R>(
       ...hooks,
       onJob: (job) => Effect.zipRight(hooks.onJob?.(job) ?? Effect.void, Deferred.succeed(started, undefined))
     }).pipe(Effect.ensuring(Deferred.succeed(done, undefined)))
-    return { crawl: summary, embed: yield* Fiber.join(embedding) }
+    const embedded = yield* Effect.either(Fiber.join(embedding))
+    return Either.isRight(embedded)
+      ? { crawl: summary, embed: embedded.right, embedFailure: null }
+      : { crawl: summary, embed: null, embedFailure: embedded.left }
   }).pipe(Effect.scoped)
