@@ -1,9 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import { expect } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
-import { Effect, Schema } from "effect"
+import { Deferred, Effect, Fiber, Schema } from "effect"
 import { hashEmbedder } from "../src/services/embeddings/hash.js"
 import { Lands } from "../src/services/Lands.js"
+import { Pseudolinks } from "../src/services/Pseudolinks.js"
 import { crawlLand } from "../src/streams/crawl.js"
 import { CrawlOptions } from "../src/streams/crawl-options.js"
 import { EmbedOptions } from "../src/streams/embed-options.js"
@@ -101,6 +102,23 @@ onBothDatabases("semantic search and pseudolinks", (db) => apiServer(db, { vecto
       const pair = (x: number, y: number) => (x < y ? [x, y] : [y, x])
       expect(stored.map((r) => [r.s, r.t, r.method])).toEqual([[...pair(reuse, copy), "exact"], [...pair(reuse, edit), hashEmbedder.key]])
       expect(stored.every((r) => r.method === "exact" ? r.score === 1 : r.score >= 0.4 && r.score <= 1)).toBe(true)
+
+      // A run stopped part-way (at its first progress: its exact pairs written aside) leaves the land's pairs as they
+      // were; the next run clears what it left aside.
+      const pairRows = sql<{ method: string }>`
+        SELECT source_paragraph_id, target_paragraph_id, method, score FROM similarities ORDER BY 1, 2, 3`
+      const before = yield* pairRows
+      const blocked = yield* Deferred.make<void>()
+      const pseudolinks = yield* Pseudolinks
+      const stopped = yield* Effect.fork(pseudolinks.compute(land, { threshold: 0.1 }, () =>
+        Effect.zipRight(Deferred.succeed(blocked, undefined), Effect.never)))
+      yield* Deferred.await(blocked)
+      yield* Fiber.interrupt(stopped)
+      const left = yield* pairRows
+      expect(left.filter((r) => r.method.startsWith("staged:")).length).toBeGreaterThan(0)
+      expect(left.filter((r) => !r.method.startsWith("staged:"))).toEqual(before)
+      expect((yield* pseudolinks.compute(land)).exact).toBe(1)
+      expect(yield* pairRows).toEqual(before)
 
       const csv = (type: string) =>
         Effect.map(text(base, `/api/v1/lands/${landId}/export?type=${type}&minrel=0`, token), (r) => {

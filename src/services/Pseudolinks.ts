@@ -7,7 +7,7 @@ import { BANDS, bandKeys, bucketPairs } from "../domain/near-copies.js"
 import { dot, endToEnd } from "../domain/vector.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { searchQueries } from "./search/pages.js"
-import { EXACT, type Pair, similarityQueries } from "./search/similarities.js"
+import { EXACT, type Pair, similarityQueries, staged } from "./search/similarities.js"
 import { vectorQueries } from "./search/vectors.js"
 import { VectorIndex } from "./VectorIndex.js"
 
@@ -92,7 +92,7 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
             const score = a === undefined || b === undefined ? -1 : Math.min(1, dot(a, b))
             if (score >= threshold) pairs.push(pairOf(ids[i]!, pages.get(ids[i]!)!, ids[j]!, pages.get(ids[j]!)!, score))
           }
-          added += yield* store.insert(model, pairs)
+          added += yield* store.insert(staged(model), pairs)
         }
         return added
       }).pipe(Effect.withSpan("Pseudolinks.nearCopies"))
@@ -116,8 +116,12 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
         const store = similarityQueries(sql, land.id)
         const vectors = vectorQueries(sql, land.id, model)
 
-        yield* store.clear([model, EXACT])
-        const exact = yield* store.exact(EXACT_BAND)
+        // The new pairs are written aside and take the place of the old ones in one transaction at the end: until then,
+        // and if the run fails, is stopped or killed, the land keeps its pairs as they were (and the next run clears
+        // what this one left aside).
+        const methods = [model, EXACT]
+        yield* store.clear(methods.map(staged))
+        const exact = yield* store.exact(EXACT_BAND, staged(EXACT))
         // Copies of one text are exact pairs already: as neighbours they would only take the places of edited copies.
         const copies = yield* store.copies
         let similar = 0
@@ -142,13 +146,14 @@ export class Pseudolinks extends Effect.Service<Pseudolinks>()("mwi/Pseudolinks"
               pairs.push(pairOf(r.paragraphId, page, n.paragraphId, n.expressionId, Math.min(1, n.score)))
             }
           })
-          similar += yield* store.insert(model, pairs)
+          similar += yield* store.insert(staged(model), pairs)
           yield* progress(Math.min(ids.length, i + CHUNK), ids.length, exact + similar)
         }
         const near = yield* nearCopies(ids, pages, copies, threshold, vectors, store, model)
         similar += near
         yield* progress(ids.length, ids.length, exact + similar)
-        const counts = yield* store.counts([model, EXACT])
+        yield* sql.withTransaction(Effect.zipRight(store.clear(methods), store.promote(methods)))
+        const counts = yield* store.counts(methods)
         return {
           landId: land.id,
           model,

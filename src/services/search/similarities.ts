@@ -7,6 +7,12 @@ import { Effect } from "effect"
 
 export const EXACT = "exact"
 
+/**
+ * Where a run writes the pairs of a method until they take the place of the old ones (`promote`): a land's readers
+ * ask for its methods by name, and never see these. One pseudolinks job runs on a land at a time.
+ */
+export const staged = (method: string) => `staged:${method}`
+
 export interface Pair {
   readonly source: number
   readonly target: number
@@ -36,7 +42,7 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
    * Pairs paragraphs of identical normalised text on different pages. A text repeated on many pages (a footer) links
    * each copy to the next `band` copies only, so its pages stay connected without every pair being written.
    */
-  const exact = (band: number) =>
+  const exact = (band: number, method = EXACT) =>
     sql<{ n: number }>`
       WITH copies AS (
         SELECT p.id, p.expression_id, p.text_hash,
@@ -48,7 +54,7 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
             WHERE y.land_id = ${landId} GROUP BY q.text_hash HAVING count(DISTINCT q.expression_id) > 1)
       ), added AS (
         INSERT INTO similarities (source_paragraph_id, target_paragraph_id, method, score)
-        SELECT a.id, b.id, ${EXACT}, 1
+        SELECT a.id, b.id, ${method}, 1
         FROM copies a JOIN copies b ON b.text_hash = a.text_hash AND b.r > a.r AND b.r <= a.r + ${band}
         WHERE b.expression_id <> a.expression_id
         ON CONFLICT DO NOTHING RETURNING 1)
@@ -81,5 +87,13 @@ export const similarityQueries = (sql: SqlClient.SqlClient, landId: number) => {
              (SELECT count(*) FROM (SELECT DISTINCT LEAST(da, db), GREATEST(da, db) FROM pairs WHERE da <> db) t)::int
                AS domains`.pipe(Effect.map((rows) => rows[0] ?? { pages: 0, domains: 0 }))
 
-  return { clear, insert, exact, copies, texts, counts }
+  /** The staged pairs of these methods become theirs (in the transaction that cleared the old ones). */
+  const promote = (methods: ReadonlyArray<string>) =>
+    sql`
+      UPDATE similarities s SET method = m.method
+      FROM unnest(${methods.map(staged)}::text[], ${methods}::text[]) AS m(staged, method), paragraphs p, expressions x
+      WHERE s.method = m.staged AND p.id = s.source_paragraph_id AND x.id = p.expression_id AND x.land_id = ${landId}`
+      .pipe(Effect.asVoid)
+
+  return { clear, insert, exact, copies, texts, counts, promote }
 }
