@@ -36,11 +36,18 @@ const articles = Effect.gen(function*() {
   return site
 })
 
-const crawled = (name: string, site: FixtureServer) =>
+/** A land whose frontier holds the site's home page. */
+const seeded = (name: string, site: FixtureServer) =>
   Effect.gen(function*() {
     const lands = yield* Lands
     const land = yield* lands.create({ name, terms: "climat" })
     yield* lands.addUrls(land, [site.url("/")])
+    return land
+  })
+
+const crawled = (name: string, site: FixtureServer) =>
+  Effect.gen(function*() {
+    const land = yield* seeded(name, site)
     yield* crawlLand(land.id, crawlOptions())
     return land.id
   })
@@ -224,10 +231,7 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
 
   it.scoped("crawl with embed: the pages are embedded as they are stored, in a job beside the crawl's", () =>
     Effect.gen(function*() {
-      const site = yield* articles
-      const lands = yield* Lands
-      const land = yield* lands.create({ name: "inline", terms: "climat" })
-      yield* lands.addUrls(land, [site.url("/")])
+      const land = yield* seeded("inline", yield* articles)
       const jobs: Array<number> = []
       const { crawl, embed } = yield* crawlWithEmbed(land.id, true, (hooks) => crawlLand(land.id, crawlOptions(), hooks), {
         onJob: (job) => Effect.sync(() => void jobs.push(job.id))
@@ -240,10 +244,7 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
 
   it.scoped("crawl with embed whose key is rejected part-way: the crawl's result is answered, with the embedding's failure", () =>
     Effect.gen(function*() {
-      const site = yield* articles
-      const lands = yield* Lands
-      const land = yield* lands.create({ name: "rejected", terms: "climat" })
-      yield* lands.addUrls(land, [site.url("/")])
+      const land = yield* seeded("rejected", yield* articles)
       // (The default model's dimension is known: no probe, the first request of the pages is refused.)
       const revoked = yield* heldOpenAi(0, true)
       const env = ConfigProvider.fromMap(new Map([
@@ -268,9 +269,7 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
         const answer = () => sendHtml(res, articlePage({ title: "Article 4", topic: TOPICS[4]! }))
         released ? answer() : held.push(answer)
       })
-      const lands = yield* Lands
-      const land = yield* lands.create({ name: "killed", terms: "climat" })
-      yield* lands.addUrls(land, [site.url("/")])
+      const land = yield* seeded("killed", site)
       const jobs: Array<number> = []
       const run = (hooks: JobHooks) => crawlWithEmbed(land.id, true, (h) => crawlLand(land.id, crawlOptions(), h), hooks)
       const fiber = yield* Effect.fork(run({ onJob: (job) => Effect.sync(() => void jobs.push(job.id)) }))
@@ -299,9 +298,7 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const site = yield* articles
-      const lands = yield* Lands
-      const land = yield* lands.create({ name: "threads", terms: "climat" })
-      yield* lands.addUrls(land, [site.url("/")])
+      const land = yield* seeded("threads", site)
       // What crawlWithEmbed does with the hash provider: the land followed, so the crawl writes the pages' paragraphs
       // and vectors as it stores them, and reports them.
       const followed = yield* (yield* InlineEmbedding).follow(land.id)
