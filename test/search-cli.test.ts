@@ -88,9 +88,11 @@ describe("mwi land search and pseudolinks", () => {
     }, 300_000)
   }
 
-  it("keeps the embedded database's index beside it, and uses it at the next start", () => {
-    const files = fs.readdirSync(path.join(dataDir, "vectors"))
-    expect(files.sort()).toEqual([`land-1-hash_ngrams-v1_512.usearch`, `land-1-hash_ngrams-v1_512.usearch.exact`,
+  it("keeps the embedded database's index beside it, and deletes it with its land", async () => {
+    const files = () => fs.readdirSync(path.join(dataDir, "vectors"))
+    expect(files().sort()).toEqual([`land-1-hash_ngrams-v1_512.usearch`, `land-1-hash_ngrams-v1_512.usearch.exact`,
       `land-1-hash_ngrams-v1_512.usearch.keys`])
+    expect((await runMwi(["land", "delete", "--name", "r"], backends[0][1]())).code).toBe(0)
+    expect(files()).toEqual([])
   })
 })

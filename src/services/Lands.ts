@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import type { UserId } from "../domain/ids.js"
 import type { Land } from "../domain/land.js"
 import { type ParsedTerm, parseLandName, parseLangs, parseTerms, type TermInput } from "../domain/land-input.js"
@@ -9,6 +9,7 @@ import { normalizeUrl, urlHost } from "../domain/url.js"
 import { DictionaryRepo } from "./DictionaryRepo.js"
 import { ExpressionRepo } from "./ExpressionRepo.js"
 import { allLands, type LandChanges, LandRepo, type LandScope } from "./LandRepo.js"
+import { VectorIndex } from "./VectorIndex.js"
 
 export interface CreateLand {
   readonly name: string
@@ -147,7 +148,14 @@ export class Lands extends Effect.Service<Lands>()("mwi/Lands", {
       get: (id: number, scope: LandScope = allLands) => lands.get(id, scope),
       getByName: (name: string, scope: LandScope = allLands) => lands.getByName(name, scope),
       find: (id: number, scope: LandScope = allLands) => lands.find(id, scope),
-      remove: (land: Land) => lands.remove(land.id),
+      // The vector indexes of the land go with it, where this process keeps them (an index outlives no land).
+      remove: (land: Land) =>
+        lands.remove(land.id).pipe(
+          Effect.tap(() => Effect.flatMap(Effect.serviceOption(VectorIndex), Option.match({
+            onNone: () => Effect.void,
+            onSome: (index) => index.forget(land.id)
+          })))
+        ),
       update,
       terms: (land: Land) => dictionary.list(land.id),
       addTerms,

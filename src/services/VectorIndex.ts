@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, Config, Context, Effect, Layer, Option } from "effect"
+import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { BatchMatches } from "usearch"
@@ -9,7 +10,7 @@ import { VectorChanges } from "./VectorChanges.js"
 import { parseModelKey } from "./embeddings/Embedder.js"
 import { nonNegativeInt, positiveInt } from "./config.js"
 import { ExactRows } from "./search/exactRows.js"
-import { bigKeys, type Entry, fileName, holdsAll, loadIndex, newIndex, saveEntry } from "./search/indexEntry.js"
+import { bigKeys, type Entry, fileName, filePrefix, holdsAll, loadIndex, newIndex, saveEntry } from "./search/indexEntry.js"
 import { exactFileOf, keysFileOf, readKeysFile, readStamped } from "./search/keysFile.js"
 import { sameStamp, vectorQueries, type VectorStamp } from "./search/vectors.js"
 import { similarityOf } from "../domain/search.js"
@@ -278,7 +279,17 @@ export class VectorIndex extends Effect.Service<VectorIndex>()("mwi/VectorIndex"
     /** How many vectors the land's index of the model holds (as of at most `refreshMs` ago). */
     const size = (landId: number, model: string) => Effect.map(current(landId, model), (e) => e.pages.size)
 
-    return { search, searchMany, paragraphs, size, settings } as const
+    /** Drops a deleted land's indexes, in memory and on disk (unsaved). */
+    const forget = (landId: number) =>
+      Effect.sync(() => {
+        for (const [key, e] of entries) if (e.landId === landId) entries.delete(key)
+        if (settings.dir === null || !fs.existsSync(settings.dir)) return
+        for (const name of fs.readdirSync(settings.dir)) {
+          if (name.startsWith(filePrefix(landId))) fs.rmSync(path.join(settings.dir, name), { force: true })
+        }
+      })
+
+    return { search, searchMany, paragraphs, size, settings, forget } as const
   }),
   dependencies: [VectorChanges.Default]
 }) {}

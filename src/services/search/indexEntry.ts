@@ -53,7 +53,10 @@ export const holdsAll = (index: Index, ids: ReadonlyArray<number>) => {
 }
 
 export const fileName = (landId: number, model: string) =>
-  `land-${landId}-${model.replace(/[^A-Za-z0-9._-]+/g, "_")}.usearch`
+  `${filePrefix(landId)}${model.replace(/[^A-Za-z0-9._-]+/g, "_")}.usearch`
+
+/** What the names of a land's files (its indexes, their keys and exact rows) begin with. */
+export const filePrefix = (landId: number) => `land-${landId}-`
 
 /** The index saved in `file`, or an empty one (none saved, damaged, or of other dimensions). */
 export const loadIndex = (file: string | null, dimensions: number) => {
