@@ -57,7 +57,7 @@ export const crawlCommand = Command.make("crawl", {
   media: Options.boolean("media").pipe(Options.withDescription("then analyse the media of the crawled pages (see land medianalyse)")),
   retry: Options.text("retry").pipe(Options.withDescription("first put back in the frontier the pages that ended: failed, skipped, errors (HTTP error status); comma-separated"), Options.optional),
   reason: Options.text("reason").pipe(Options.withDescription("with --retry: only pages whose reason or HTTP status contains this (e.g. HostNotFound, robots, 503)"), Options.optional),
-  embed: Options.boolean("embed").pipe(Options.withDescription("embed the pages as they are stored (see land embed; model from MWI_EMBED_PROVIDER)")),
+  embed: Options.boolean("embed").pipe(Options.withDescription("embed the pages as they are stored (see land embed; the land's model, else MWI_EMBED_PROVIDER's)")),
   json: Options.boolean("json").pipe(Options.withDescription("print the final summary as JSON"))
 }, (o) =>
   runCommand(o.json, withApp(networkOptions(o.allowPrivateNetwork))(Effect.gen(function*() {

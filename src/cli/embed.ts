@@ -15,7 +15,7 @@ export const embedSummaryText = (landName: string, s: EmbedSummary) =>
 export const embedCommand = Command.make("embed", {
   ...landOptions(),
   provider: Options.choice("provider", ["hash", "openai", "mistral"]).pipe(
-    Options.withDescription("the embedding provider (default MWI_EMBED_PROVIDER, else hash: offline, lexical)"),
+    Options.withDescription("the embedding provider (default: the land's model, else MWI_EMBED_PROVIDER, else hash: offline, lexical)"),
     Options.optional
   ),
   model: Options.text("model").pipe(

@@ -211,7 +211,7 @@ export const CrawlRequest = CrawlOptions.pipe(Schema.omit("userAgent"))
 const Started = Schema.Struct({ jobId: Schema.Int })
 
 export class JobsGroup extends HttpApiGroup.make("jobs")
-  // A crawl with `embed` chooses its model first (MWI_EMBED_PROVIDER): a missing key fails before it starts.
+  // A crawl with `embed` chooses its model first (the land's, else MWI_EMBED_PROVIDER's): a missing key fails before it starts.
   .add(HttpApiEndpoint.post("crawl")`/lands/${id}/crawl`.setPayload(CrawlRequest).addSuccess(Started, { status: 202 }).addError(landNotFound).addError(apiError(JobAlreadyRunning))
     .addError(invalidInput).addError(apiError(EmbeddingKeyMissing)))
   // The same under /jobs/, beside the other kinds.

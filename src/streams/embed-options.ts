@@ -4,7 +4,7 @@ import { between } from "./crawl-options.js"
 
 /** The options of an embed job, as the CLI takes them (kebab-case) and the API (camelCase). */
 export const EmbedOptions = Schema.Struct({
-  /** Unset: `MWI_EMBED_PROVIDER`, else `hash` (offline). */
+  /** Unset (with `model`): the land's model, else `MWI_EMBED_PROVIDER`'s, else `hash` (offline). */
   provider: Schema.optional(EmbedProviderName.annotations({
     message: () => ({ message: "must be hash, openai or mistral", override: true })
   })),

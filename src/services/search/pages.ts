@@ -21,7 +21,7 @@ export interface PageRow {
 }
 
 export const searchQueries = (sql: SqlClient.SqlClient) => {
-  /** The model of the land's last embed job (null: never embedded). */
+  /** The model the land searches with (null: never embedded). */
   const landModel = (landId: number) =>
     sql<{ embeddingModel: string | null }>`SELECT embedding_model FROM lands WHERE id = ${landId}`.pipe(
       Effect.map((rows) => rows[0]?.embeddingModel ?? null)
