@@ -141,17 +141,21 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       const vectorsOf = (model: string) => Effect.map(sql<{ n: number }>`
         SELECT count(*)::int AS n FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
         JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId} AND v.model = ${model}`, (rows) => rows[0]!.n)
-      yield* embedLand(landId, embedOptions())
-      expect(yield* landModel).toBe(HASH_KEY)
       const openAi = (server: { url: string }) =>
         ConfigProvider.fromMap(new Map([["OPENAI_API_KEY", "sk-test"], ["OPENAI_BASE_URL", server.url], ["MWI_EMBED_BATCH_SIZE", "4"]]))
       const options = embedOptions({ provider: "openai", model: "m" })
-
-      // A job that fails (the key revoked after the dimension probe), or is stopped with some of its vectors stored:
-      // the land keeps its own model.
       const revoked = yield* heldOpenAi(1, true)
-      const failed = yield* Effect.flip(embedLand(landId, options).pipe(Effect.withConfigProvider(openAi(revoked))))
-      expect(failed.message).toContain("401")
+      const failing = Effect.flip(embedLand(landId, options).pipe(Effect.withConfigProvider(openAi(revoked))))
+
+      // The land's first job fails (the key revoked after the dimension probe) having stored nothing: it has no model
+      // then, and the next job naming none takes the default (hash).
+      expect((yield* failing).message).toContain("401")
+      expect(yield* landModel).toBeNull()
+      yield* embedLand(landId, embedOptions())
+      expect(yield* landModel).toBe(HASH_KEY)
+
+      // A job of another model that fails, or is stopped with some of its vectors stored: the land keeps its own.
+      expect((yield* failing).message).toContain("401")
       expect(yield* landModel).toBe(HASH_KEY)
       // (The probe and the two requests of the first page: its five paragraphs in batches of four.)
       const held = yield* heldOpenAi(3)

@@ -1,6 +1,5 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import type { Fragment } from "@effect/sql/Statement"
 import { Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
 import type { Paragraph } from "../domain/paragraphs.js"
@@ -183,22 +182,33 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0]?.embeddingModel ?? null)
       )
 
-    const vectorsOf = (landId: LandId, model: Fragment) => sql`(
-      SELECT count(*) FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
-      JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId} AND v.model = ${model})`
+    /** Makes the model the one the land searches with if it has none yet. */
+    const setLandModel = (landId: LandId, model: string) =>
+      sql`UPDATE lands SET embedding_model = ${model} WHERE id = ${landId} AND embedding_model IS NULL`.pipe(
+        Effect.zipRight(changes.changed)
+      )
 
     /**
-     * Makes the model the one the land searches with if it has none yet, or (`covering`) if the model has at least as
-     * many of the land's paragraphs embedded as the land's model: a job that failed or did part of the land leaves
-     * the land searching with the model that covers it.
+     * After a job of `model`: the land searches with it if it has at least as many of the land's paragraphs embedded
+     * as the land's model. A job that failed, was stopped or did part of the land leaves the land with the model that
+     * covers it; a land's first job that stored nothing leaves it with the model of most vectors, or none.
      */
-    const setLandModel = (landId: LandId, model: string, covering = false) =>
-      sql`
-        UPDATE lands l SET embedding_model = ${model}
-        WHERE l.id = ${landId} AND l.embedding_model IS DISTINCT FROM ${model}
-          AND (l.embedding_model IS NULL
-            OR ${covering ? sql`${vectorsOf(landId, sql`${model}`)} >= ${vectorsOf(landId, sql`l.embedding_model`)}` : sql`FALSE`})`
-        .pipe(Effect.zipRight(changes.changed))
+    const settleLandModel = (landId: LandId, model: string) =>
+      Effect.gen(function*() {
+        const rows = yield* sql<{ model: string; n: number }>`
+          SELECT v.model, count(*)::int AS n FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
+          JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId} GROUP BY v.model`
+        const count = new Map(rows.map((r) => [r.model, r.n]))
+        const current = yield* landModel(landId)
+        const ours = count.get(model) ?? 0
+        const best = rows.reduce<{ model: string; n: number } | null>((b, r) => (b === null || r.n > b.n ? r : b), null)
+        const chosen = ours > 0 && ours >= (current === null || current === model ? 0 : count.get(current) ?? 0)
+          ? model
+          : current !== null && current !== model ? current : best?.model ?? null
+        if (chosen === current) return
+        yield* sql`UPDATE lands SET embedding_model = ${chosen} WHERE id = ${landId}`
+        yield* changes.changed
+      })
 
     /** Paragraphs of the land's selected pages, and how many have a vector of the model. */
     const counts = (s: EmbedSelection) =>
@@ -210,7 +220,7 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0] ?? { paragraphs: 0, vectors: 0 })
       )
 
-    return { next, pendingCount, replace, writeEmbedded, missing, store, forget, landModel, setLandModel, counts } as const
+    return { next, pendingCount, replace, writeEmbedded, missing, store, forget, landModel, setLandModel, settleLandModel, counts } as const
   }),
   dependencies: [VectorChanges.Default]
 }) {}

@@ -61,7 +61,7 @@ export const embedLand = (
       // A land embedded for the first time searches at once, as its vectors come; another model takes over at the end,
       // if it covers the land by then.
       prepare: () => store.setLandModel(land.id, embedder.key),
-      release: () => store.setLandModel(land.id, embedder.key, true),
+      release: () => store.settleLandModel(land.id, embedder.key),
       summarize: (f) => ({
         jobId: f.job.id,
         landId: land.id,
