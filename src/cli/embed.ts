@@ -3,14 +3,14 @@ import { Console, Effect, Option } from "effect"
 import { embedLand } from "../streams/embedding.js"
 import { EmbedOptions, type EmbedSummary } from "../streams/embed-options.js"
 import { withApp } from "./app.js"
-import { decodeOptions, emit, optionalInt, runCommand } from "./output.js"
+import { decodeOptions, emit, optionalInt, plural, runCommand } from "./output.js"
 import { followJobs } from "./progress.js"
 import { landOptions, selectLand } from "./land-option.js"
 
 export const embedSummaryText = (landName: string, s: EmbedSummary) =>
-  `Embedding of land ${landName} ${s.status} (job ${s.jobId}, model ${s.model}): ${s.pages} pages embedded, ` +
-  `${s.empty} without paragraphs, ${s.paragraphs} paragraphs split, ${s.vectors} vectors stored, ` +
-  `${s.pending} pages still pending; ${(s.durationMs / 1000).toFixed(1)} s, ${s.vectorsPerSecond} vectors/s`
+  `Embedding of land ${landName} ${s.status} (job ${s.jobId}, model ${s.model}): ${plural(s.pages, "page")} embedded, ` +
+  `${s.empty} without paragraphs, ${plural(s.paragraphs, "paragraph")} split, ${plural(s.vectors, "vector")} stored, ` +
+  `${plural(s.pending, "page")} still pending; ${(s.durationMs / 1000).toFixed(1)} s, ${s.vectorsPerSecond} vectors/s`
 
 export const embedCommand = Command.make("embed", {
   ...landOptions(),
