@@ -94,17 +94,48 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
     /** Replaces pages' paragraphs (their vectors go with them), within a transaction; the new paragraphs' ids. */
     const insertParagraphs = (pages: ReadonlyArray<Omit<PageParagraphs, "readableHash">>) =>
       Effect.gen(function*() {
-        yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${pages.map((p) => p.expressionId)}::int[])`
+        // The vectors (of every model) of the paragraphs replaced, read as they go: a new paragraph of the same page and
+        // text gets them again, so a page whose text changed is embedded again only where it changed (an API provider
+        // charges for each text sent).
+        const kept = yield* sql<{ expressionId: ExpressionId; textHash: string; model: string; vector: Uint8Array }>`
+          WITH gone AS (
+            DELETE FROM paragraphs WHERE expression_id = ANY(${pages.map((p) => p.expressionId)}::int[])
+            RETURNING id, expression_id, text_hash)
+          SELECT DISTINCT ON (g.expression_id, g.text_hash, v.model) g.expression_id, g.text_hash, v.model, v.vector
+          FROM gone g JOIN embeddings v ON v.paragraph_id = g.id`
         const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
         if (rows.length === 0) return []
-        return yield* sql<{ id: number; expressionId: ExpressionId; position: number }>`
+        const inserted = yield* sql<{ id: number; expressionId: ExpressionId; position: number; textHash: string }>`
           INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
           SELECT * FROM unnest(${rows.map((r) => r.expressionId)}::int[], ${rows.map((r) => r.position)}::int[],
             ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.textHash)}::text[],
             ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
             ${rows.map((r) => r.language)}::text[])
-          RETURNING id, expression_id, position`
+          RETURNING id, expression_id, position, text_hash`
+        if (kept.length > 0) yield* keepVectors(kept, inserted)
+        return inserted
       })
+
+    /** Stores the vectors `kept` of replaced paragraphs for the new paragraphs of the same page and text. */
+    const keepVectors = (
+      kept: ReadonlyArray<{ expressionId: ExpressionId; textHash: string; model: string; vector: Uint8Array }>,
+      inserted: ReadonlyArray<{ id: number; expressionId: ExpressionId; textHash: string }>
+    ) => {
+      const listIn = <K, V>(map: Map<K, Array<V>>, key: K) => {
+        let list = map.get(key)
+        if (list === undefined) map.set(key, list = [])
+        return list
+      }
+      const byText = new Map<string, Array<{ model: string; vector: Uint8Array }>>()
+      for (const k of kept) listIn(byText, `${k.expressionId} ${k.textHash}`).push(k)
+      const byModel = new Map<string, Array<EncodedVector>>()
+      for (const p of inserted) {
+        for (const k of byText.get(`${p.expressionId} ${p.textHash}`) ?? []) {
+          listIn(byModel, k.model).push({ paragraphId: p.id, bytes: k.vector })
+        }
+      }
+      return Effect.forEach(byModel, ([model, vectors]) => insertEncoded(model, vectors, true), { discard: true })
+    }
 
     /** Replaces pages' paragraphs and marks them split from the text of their hash; the new paragraphs' ids. */
     const writeParagraphs = (pages: ReadonlyArray<PageParagraphs>) =>
