@@ -76,5 +76,8 @@ describe("mwi land embed (in process, embedded database)", () => {
       const missing = yield* Effect.promise(() => runMwi(["land", "embed", "--name", "v", "--provider", "openai"], { ...env, OPENAI_API_KEY: "" }))
       expect(missing.code).toBe(1)
       expect(missing.stderr.trim()).toBe("mwi: the openai provider needs an API key: set OPENAI_API_KEY in the environment (or use --provider hash, offline)")
+      const unknown = yield* run(["land", "embed", "--name", "v", "--provider", "bert"])
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr.trim()).toBe("mwi: invalid provider: must be hash, openai or mistral")
     }))
 })

@@ -14,8 +14,11 @@ export const embedSummaryText = (landName: string, s: EmbedSummary) =>
 
 export const embedCommand = Command.make("embed", {
   ...landOptions(),
-  provider: Options.choice("provider", ["hash", "openai", "mistral"]).pipe(
-    Options.withDescription("the embedding provider (default: the land's model, else MWI_EMBED_PROVIDER, else hash: offline, lexical)"),
+  // Checked by EmbedOptions, whose error names the option (a choice's names only the values).
+  provider: Options.text("provider").pipe(
+    Options.withDescription(
+      "hash (offline, lexical), openai or mistral (default: the land's model, else MWI_EMBED_PROVIDER, else hash)"
+    ),
     Options.optional
   ),
   model: Options.text("model").pipe(
