@@ -194,7 +194,7 @@ const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu
  * words' length), other text by its runs between spaces.
  */
 const wordsOf = (text: string): number => {
-  const ideographs = text.match(IDEOGRAPHIC)?.length ?? 0
+  const ideographs = NOT_ASCII.test(text) ? text.match(IDEOGRAPHIC)?.length ?? 0 : 0
   return ideographs === 0 ? countWords(text) : countWords(text.replace(IDEOGRAPHIC, " ")) + Math.ceil(ideographs / 2)
 }
 

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { Array as Arr, Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
 import type { Paragraph } from "../domain/paragraphs.js"
 import { encodeVector } from "../domain/vector.js"
@@ -121,20 +121,12 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
       kept: ReadonlyArray<{ expressionId: ExpressionId; textHash: string; model: string; vector: Uint8Array }>,
       inserted: ReadonlyArray<{ id: number; expressionId: ExpressionId; textHash: string }>
     ) => {
-      const listIn = <K, V>(map: Map<K, Array<V>>, key: K) => {
-        let list = map.get(key)
-        if (list === undefined) map.set(key, list = [])
-        return list
-      }
-      const byText = new Map<string, Array<{ model: string; vector: Uint8Array }>>()
-      for (const k of kept) listIn(byText, `${k.expressionId} ${k.textHash}`).push(k)
-      const byModel = new Map<string, Array<EncodedVector>>()
-      for (const p of inserted) {
-        for (const k of byText.get(`${p.expressionId} ${p.textHash}`) ?? []) {
-          listIn(byModel, k.model).push({ paragraphId: p.id, bytes: k.vector })
-        }
-      }
-      return Effect.forEach(byModel, ([model, vectors]) => insertEncoded(model, vectors, true), { discard: true })
+      const byText = Arr.groupBy(kept, (k) => `${k.expressionId} ${k.textHash}`)
+      const vectors = inserted.flatMap((p) =>
+        (byText[`${p.expressionId} ${p.textHash}`] ?? []).map((k) => ({ model: k.model, paragraphId: p.id, bytes: k.vector }))
+      )
+      return Effect.forEach(Object.entries(Arr.groupBy(vectors, (v) => v.model)), ([model, ofModel]) =>
+        insertEncoded(model, ofModel, true), { discard: true })
     }
 
     /** Replaces pages' paragraphs and marks them split from the text of their hash; the new paragraphs' ids. */
@@ -229,13 +221,13 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         const rows = yield* sql<{ model: string; n: number }>`
           SELECT v.model, count(*)::int AS n FROM embeddings v JOIN paragraphs p ON p.id = v.paragraph_id
           JOIN expressions e ON e.id = p.expression_id WHERE e.land_id = ${landId} GROUP BY v.model`
-        const count = new Map(rows.map((r) => [r.model, r.n]))
+        const count = (m: string) => rows.find((r) => r.model === m)?.n ?? 0
         const current = yield* landModel(landId)
-        const ours = count.get(model) ?? 0
+        const other = current !== null && current !== model ? current : null
         const best = rows.reduce<{ model: string; n: number } | null>((b, r) => (b === null || r.n > b.n ? r : b), null)
-        const chosen = ours > 0 && ours >= (current === null || current === model ? 0 : count.get(current) ?? 0)
+        const chosen = count(model) > 0 && (other === null || count(model) >= count(other))
           ? model
-          : current !== null && current !== model ? current : best?.model ?? null
+          : other ?? best?.model ?? null
         if (chosen === current) return
         yield* sql`UPDATE lands SET embedding_model = ${chosen} WHERE id = ${landId}`
         yield* changes.changed
