@@ -12,7 +12,8 @@
 //    drifts weighs on both alike; the ratio is taken round by round, and the median of the rounds' ratios reported.
 //    With --before DIR (e.g. a worktree of main), that checkout's two crawls join each round, so that before and after
 //    are compared side by side in one session, on one load.
-//    --profile: one more inline crawl of --root under `node --cpu-prof`, summarised (main thread).
+//    --profile: one plain and one inline crawl of --root under `node --cpu-prof`, summarised (the main thread's
+//    functions, and the extraction threads' busy time).
 //    This crawl is the worst case for the stage: one host asked without any delay, so that both cores are busy
 //    extracting, and whatever the stage adds to the CPU shows in the time.
 // C. The same, as a researcher crawls (`polite`, not run by default): the pages spread over 30 loopback hosts
@@ -284,20 +285,26 @@ const crawlBench = async (pace: Pace) => {
         cpuRatio: round(median(cpuRatios))
       }
     })
-    // --profile: one plain and one inline crawl of --root under `node --cpu-prof`, summarised (main thread).
+    // --profile: one plain and one inline crawl of --root under `node --cpu-prof`, summarised.
     const profiles: Record<string, string> = {}
     if (process.argv.includes("--profile") && pace === "flood") {
       for (const embed of [false, true]) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mwi-bench-embed-prof-"))
         await crawl(root, lands.get(root)!, site, embed, pace, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "500"])
-        // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile): the main thread's is thread 0.
-        const file = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => /\.0\.\d+\.cpuprofile$/.test(f))!
+        // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile): the main thread's is thread 0, the
+        // others are the extraction threads, whose busy time is listed too.
+        const files = fs.readdirSync(dir).map((f) => path.join(dir, f)).filter((f) => f.endsWith(".cpuprofile"))
+        const file = files.find((f) => /\.0\.\d+\.cpuprofile$/.test(f))!
+        const threads = files.filter((f) => f !== file).map((f) => {
+          const s = summarizeProfile(f)
+          return `${Math.round(s.totalMs * (1 - s.idleShare / 100))} ms busy (GC ${Math.round((s.totalMs * s.gcShare) / 100)} ms)`
+        })
         const name = embed ? "inline" : "plain"
         const kept = path.join(here, "bench", "results", `embed-${name}.cpuprofile`)
         fs.mkdirSync(path.dirname(kept), { recursive: true })
         fs.copyFileSync(file, kept)
         fs.rmSync(dir, { recursive: true, force: true })
-        profiles[name] = formatProfile(summarizeProfile(kept), 20)
+        profiles[name] = `${formatProfile(summarizeProfile(kept), 20)}\n  extraction threads: ${threads.join(", ")}`
       }
     }
     for (const dir of lands.values()) fs.rmSync(dir, { recursive: true, force: true })

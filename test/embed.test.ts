@@ -183,24 +183,48 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
         .toMatchObject({ model: "openai/m/4", vectors: 0 })
     }))
 
-  it.scoped("re-extraction replaces a page's paragraphs and vectors; the next job splits the new text", () =>
+  it.scoped("re-extraction splits a page's new text at once, keeping the vectors of the paragraphs it did not change", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const landId = yield* crawled("reextracted", yield* articles)
-      // A page whose stored text is not what its stored HTML gives now (an older extractor's, say).
-      yield* sql`UPDATE expressions SET readable = ${"An older extraction of the page, long enough to be a paragraph of its own, but wrong."}
-        WHERE land_id = ${landId} AND url LIKE '%/a3'`
+      const textOf = (page: string) =>
+        Effect.map(sql<{ readable: string }>`SELECT readable FROM expressions WHERE land_id = ${landId} AND url LIKE ${`%/${page}`}`,
+          (rows) => rows[0]!.readable)
+      const a3 = yield* textOf("a3")
+      // Texts that are not what the stored HTML gives now (an older extractor's, say): a3 with a stray paragraph, a4
+      // wholly wrong, a2 wrong and never split (a page without paragraphs gets none from re-extraction).
+      const wrong = "An older extraction of the page, long enough to be a paragraph of its own, but wrong."
+      yield* sql`UPDATE expressions SET readable = ${`${wrong}\n\n${a3}`} WHERE land_id = ${landId} AND url LIKE '%/a3'`
+      yield* sql`UPDATE expressions SET readable = ${wrong} WHERE land_id = ${landId} AND url LIKE '%/a4'`
       yield* embedLand(landId, embedOptions())
-      const a3 = (rs: ReadonlyArray<{ url: string }>) => rs.filter((r) => r.url.endsWith("/a3"))
-      expect(a3(yield* stored(landId))).toHaveLength(1)
+      yield* sql`UPDATE expressions SET readable = ${wrong}, paragraphs_hash = NULL WHERE land_id = ${landId} AND url LIKE '%/a2'`
+      yield* sql`DELETE FROM paragraphs p USING expressions e WHERE e.id = p.expression_id AND e.url LIKE '%/a2' AND e.land_id = ${landId}`
+      const paragraphsOf = (page: string) =>
+        sql<{ text: string; vector: Uint8Array | null; current: boolean }>`
+          SELECT p.text, v.vector, e.paragraphs_hash = e.readable_hash AS current
+          FROM expressions e JOIN paragraphs p ON p.expression_id = e.id LEFT JOIN embeddings v ON v.paragraph_id = p.id
+          WHERE e.land_id = ${landId} AND e.url LIKE ${`%/${page}`} ORDER BY p.position`
+      const before = yield* paragraphsOf("a3")
+      expect(before[0]!.text).toBe(wrong)
+
       const readable = yield* readableLand(landId, Schema.decodeSync(ReadableOptions)({ archive: false, delayMs: 0, merge: "mercury_priority" }))
-      expect(readable).toMatchObject({ updated: 1, unchanged: 4 })
-      expect(a3(yield* stored(landId))).toHaveLength(0)
+      expect(readable).toMatchObject({ updated: 3, unchanged: 2 })
+      expect(yield* textOf("a3")).toBe(a3)
+      const after = yield* paragraphsOf("a3")
+      // The stray paragraph is gone; the others kept their vectors, to the byte.
+      expect(after.map((p) => p.text)).toEqual(before.slice(1).map((p) => p.text))
+      expect(after.map((p) => p.vector)).toEqual(before.slice(1).map((p) => p.vector))
+      expect(after.every((p) => p.current)).toBe(true)
+      const a4 = yield* paragraphsOf("a4")
+      expect(a4.length).toBeGreaterThan(1)
+      expect(a4.every((p) => p.current && p.vector === null && p.text !== wrong)).toBe(true)
+      expect(yield* paragraphsOf("a2")).toHaveLength(0)
+
+      // The next job embeds a4's new paragraphs and splits a2; a3 costs nothing.
       const next = yield* embedLand(landId, embedOptions())
-      expect(next).toMatchObject({ pages: 1, pending: 0 })
-      const after = a3(yield* stored(landId))
-      expect(after.length).toBeGreaterThan(1)
-      expect(after.every((r) => "model" in r && r.model === HASH_KEY)).toBe(true)
+      expect(next).toMatchObject({ pages: 2, pending: 0 })
+      expect(next.vectors).toBe(a4.length + (yield* paragraphsOf("a2")).length)
+      expect((yield* stored(landId)).every((r) => r.model === HASH_KEY)).toBe(true)
     }))
 
   it.scoped("a job interrupted part-way resumes without embedding again what it stored", () =>

@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Array as Arr, Effect } from "effect"
 import type { ExpressionId, LandId } from "../domain/ids.js"
-import type { Paragraph } from "../domain/paragraphs.js"
+import { type Paragraph, splitParagraphs } from "../domain/paragraphs.js"
 import { encodeVector } from "../domain/vector.js"
 import { vectorBytesAt } from "./embeddings/page.js"
 import type { InlinePage } from "./InlineEmbedding.js"
@@ -194,10 +194,28 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.withSpan("ParagraphStore.store", { attributes: { vectors: vectors.length } })
       )
 
-    /** Forgets the paragraphs (and vectors) of pages whose text changed, before the next embed job splits them again. */
-    const forget = (expressionIds: ReadonlyArray<number>) =>
-      expressionIds.length === 0 ? Effect.void : sql`DELETE FROM paragraphs WHERE expression_id = ANY(${expressionIds}::int[])`.pipe(
-        Effect.zipRight(changes.changed))
+    /**
+     * Splits again the stored text of those of these pages that have paragraphs (a re-extraction changed it), within
+     * the caller's transaction: a paragraph whose text did not change keeps its vectors (of every model), so the next
+     * embed job embeds, and sends to an API provider, only what changed. A page left without text loses its paragraphs.
+     */
+    const resplit = (expressionIds: ReadonlyArray<ExpressionId>) =>
+      expressionIds.length === 0 ? Effect.void : Effect.gen(function*() {
+        const pages = yield* sql<{ id: ExpressionId; language: string | null; markdown: string | null; hash: string | null }>`
+          SELECT e.id, COALESCE(e.language, l.lang[1]) AS language, e.readable AS markdown, e.readable_hash AS hash
+          FROM expressions e JOIN lands l ON l.id = e.land_id
+          WHERE e.id = ANY(${expressionIds}::int[]) AND EXISTS (SELECT 1 FROM paragraphs p WHERE p.expression_id = e.id)`
+        const gone = pages.filter((p) => p.markdown === null || p.hash === null).map((p) => p.id)
+        if (gone.length > 0) yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${gone}::int[])`
+        yield* replace(pages.flatMap((p) =>
+          p.markdown === null || p.hash === null ? [] : [{
+            expressionId: p.id,
+            readableHash: p.hash,
+            paragraphs: splitParagraphs(p.markdown).map((q) => ({ ...q, language: p.language }))
+          }]
+        ))
+        if (gone.length > 0) yield* changes.changed
+      })
 
     /** The model the land's vectors were last made with, which search embeds its queries with. */
     const landModel = (landId: LandId) =>
@@ -243,7 +261,7 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0] ?? { paragraphs: 0, vectors: 0 })
       )
 
-    return { next, pendingCount, replace, writeEmbedded, missing, store, forget, landModel, setLandModel, settleLandModel, counts } as const
+    return { next, pendingCount, replace, writeEmbedded, missing, store, resplit, landModel, setLandModel, settleLandModel, counts } as const
   }),
   dependencies: [VectorChanges.Default]
 }) {}

@@ -4,7 +4,7 @@ import type { ExpressionId, JobId, LandId } from "../domain/ids.js"
 import type { ReadableFields } from "../domain/readable-merge.js"
 import type { PageGraph } from "../domain/page-outcome.js"
 import { PageStore, storableText } from "./PageStore.js"
-import { VectorChanges } from "./VectorChanges.js"
+import { ParagraphStore } from "./ParagraphStore.js"
 
 /**
  * Which pages a readable job goes through: fetched pages of a land, optionally down to a depth, not yet processed in
@@ -91,8 +91,8 @@ const toPage = (r: Row): StoredPage => ({
 export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/ReadableStore", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const changes = yield* VectorChanges
     const pages = yield* PageStore
+    const paragraphs = yield* ParagraphStore
 
     const selected = (s: ReadableSelection) =>
       sql`e.land_id = ${s.landId} AND e.crawl_state = 'fetched'
@@ -116,11 +116,6 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/Readable
       Effect.gen(function*() {
         const graphs = results.flatMap((r) => r._tag === "Updated" && r.graph !== null ? [r.graph] : [])
         const report = yield* pages.writeGraph(landId, graphs)
-        // A new text's page loses its paragraphs and their vectors: the next embed job splits the new text.
-        if (graphs.length > 0) {
-          yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${graphs.map((g) => g.expressionId)}::int[])`
-          yield* changes.changed
-        }
         // Media no longer shown by the new text go; those still shown keep their analysis.
         for (const g of graphs) {
           yield* sql`
@@ -141,6 +136,8 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/Readable
               readable_at = now(), updated_at = now(), readable_job_id = ${jobId}, readable_error = NULL
             WHERE id = ${u.id}`
         }
+        // Once the new texts are stored: the paragraphs of a page whose text changed are those of its new text.
+        yield* paragraphs.resplit(graphs.map((g) => g.expressionId))
         const marks = results.flatMap((r) => r._tag === "Updated" ? [] : [r]).sort((a, b) => a.id - b.id)
         if (marks.length > 0) {
           yield* sql`
@@ -162,5 +159,5 @@ export class ReadableStore extends Effect.Service<ReadableStore>()("mwi/Readable
 
     return { next, pendingCount, write } as const
   }),
-  dependencies: [PageStore.Default, VectorChanges.Default]
+  dependencies: [PageStore.Default, ParagraphStore.Default]
 }) {}
