@@ -75,7 +75,7 @@ describe("mwi land embed (in process, embedded database)", () => {
       expect(text.stdout).toMatch(/^Embedding of land v completed \(job \d+, model hash\/ngrams-v1\/512\): 0 pages embedded/)
       const missing = yield* Effect.promise(() => runMwi(["land", "embed", "--name", "v", "--provider", "openai"], { ...env, OPENAI_API_KEY: "" }))
       expect(missing.code).toBe(1)
-      expect(missing.stderr.trim()).toBe("mwi: the openai provider needs an API key: set OPENAI_API_KEY in the environment (or use --provider hash, offline)")
+      expect(missing.stderr.trim()).toBe("mwi: the openai provider needs an API key: set OPENAI_API_KEY in the environment (the server's, when the command goes through one), or embed with the offline hash provider")
       const unknown = yield* run(["land", "embed", "--name", "v", "--provider", "bert"])
       expect(unknown.code).toBe(1)
       expect(unknown.stderr.trim()).toBe("mwi: invalid provider: must be hash, openai or mistral")

@@ -223,7 +223,7 @@ describe("openai provider (the openai SDK against a loopback server)", () => {
   it.effect("says which variable to set when the key is missing, before any request", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(chooseWith({ OPENAI_BASE_URL: "http://127.0.0.1:9" }, { provider: "openai" }))
-      expect(error.message).toBe("the openai provider needs an API key: set OPENAI_API_KEY in the environment (or use --provider hash, offline)")
+      expect(error.message).toBe("the openai provider needs an API key: set OPENAI_API_KEY in the environment (the server's, when the command goes through one), or embed with the offline hash provider")
       const provider = yield* Effect.flip(chooseWith({ MWI_EMBED_PROVIDER: "bert" }, {}))
       expect(provider.message).toBe(`invalid MWI_EMBED_PROVIDER: "bert" is not hash, openai or mistral`)
       expect((yield* chooseWith({}, {})).key).toBe(hashEmbedder.key)

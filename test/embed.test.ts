@@ -125,6 +125,33 @@ onBothDatabases("embed job", (db) => appOn(db, { fetcher }), (it) => {
       expect(others(after)).toEqual(others(rows))
     }))
 
+  it.scoped("a page split again keeps the rows of the paragraphs whose text is the same to the character, with their vectors and pairs", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const landId = yield* crawled("kept", yield* articles)
+      yield* embedLand(landId, embedOptions())
+      const rows = yield* stored(landId)
+      const of = (rs: typeof rows, page: string) => rs.filter((r) => r.url.endsWith(`/${page}`))
+      const pair = (a: number, b: number) => sql`INSERT INTO similarities (source_paragraph_id, target_paragraph_id, method, score) VALUES (${a}, ${b}, 'exact', 1)`
+      const a1 = of(rows, "a1")[0]!.paragraphId
+      yield* pair(a1, of(rows, "a3")[0]!.paragraphId)
+      yield* pair(a1, of(rows, "a4")[0]!.paragraphId)
+      const edit = (page: string, text: ReturnType<typeof sql.literal>) =>
+        sql`UPDATE expressions SET readable = ${text} WHERE land_id = ${landId} AND url LIKE ${`%/${page}`}`
+      // a3 in capitals: every paragraph changed (the hash provider folds case, an API model does not); a4 with a rule
+      // added, which is no paragraph: none changed.
+      yield* edit("a3", sql.literal("upper(readable)"))
+      yield* edit("a4", sql.literal("readable || E'\\n\\n---'"))
+      const job = yield* embedLand(landId, embedOptions())
+      expect(job).toMatchObject({ pages: 2, empty: 0, pending: 0 })
+      expect(job.vectors).toBe(of(rows, "a3").length)
+      const after = yield* stored(landId)
+      expect(of(after, "a4").map((r) => [r.paragraphId, r.vector])).toEqual(of(rows, "a4").map((r) => [r.paragraphId, r.vector]))
+      expect(of(after, "a3").some((r) => of(rows, "a3").some((b) => b.paragraphId === r.paragraphId))).toBe(false)
+      const pairs = yield* sql<{ t: number }>`SELECT target_paragraph_id AS t FROM similarities WHERE source_paragraph_id = ${a1}`
+      expect(pairs.map((p) => p.t)).toEqual([of(rows, "a4")[0]!.paragraphId])
+    }))
+
   it.scoped("filters by relevance and limit, and refuses an unknown model of the hash provider", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient

@@ -64,6 +64,12 @@ describe("mwi land search and pseudolinks", () => {
       const negative = await runMwi(["land", "search", "--name", "r", "--query", "tram", "--minrel", "-1"], env())
       expect(negative.code).toBe(1)
       expect(negative.stderr).toContain("invalid minrel: must be at least 0")
+      const infinite = await runMwi(["land", "search", "--name", "r", "--query", "tram", "--minrel", "1e400"], env())
+      expect(infinite.code).toBe(1)
+      expect(infinite.stderr).toContain("invalid minrel: must be a finite number")
+      const embedAll = await runMwi(["land", "embed", "--name", "r", "--minrel", "1e400"], env())
+      expect(embedAll.code).toBe(1)
+      expect(embedAll.stderr).toContain("minrel must be a finite number")
 
       for (const t of ["2", "-0.5", "0"]) {
         const threshold = await runMwi(["land", "pseudolinks", "--name", "r", "--threshold", t], env())

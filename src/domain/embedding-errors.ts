@@ -13,7 +13,9 @@ export class EmbeddingKeyMissing extends Schema.TaggedError<EmbeddingKeyMissing>
   variable: Schema.String
 }, HttpApiSchema.annotations({ status: 400 })) {
   override get message() {
-    return `the ${this.provider} provider needs an API key: set ${this.variable} in the environment (or use --provider hash, offline)`
+    // Also a search's answer, for a land embedded with that provider: `--provider` is no option of `land search`.
+    return `the ${this.provider} provider needs an API key: set ${this.variable} in the environment ` +
+      "(the server's, when the command goes through one), or embed with the offline hash provider"
   }
 }
 

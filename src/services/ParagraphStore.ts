@@ -91,59 +91,64 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
         Effect.map((rows) => rows[0]?.n ?? 0)
       )
 
-    /** Replaces pages' paragraphs (their vectors go with them), within a transaction; the new paragraphs' ids. */
+    /**
+     * Replaces pages' paragraphs by new ones, within a transaction; the ids of the pages' paragraphs now. A paragraph
+     * whose text is the same, to the character, as one the page had keeps that row (moved to its new position): its
+     * id, so its vectors of every model and its pseudolinks stay, and a page whose text changed is embedded again only
+     * where it changed (an API provider charges for each text sent). The others go, with their vectors and pairs.
+     */
     const insertParagraphs = (pages: ReadonlyArray<Omit<PageParagraphs, "readableHash">>) =>
       Effect.gen(function*() {
-        // The vectors (of every model) of the paragraphs replaced, read as they go: a new paragraph of the same page and
-        // text gets them again, so a page whose text changed is embedded again only where it changed (an API provider
-        // charges for each text sent).
-        const kept = yield* sql<{ expressionId: ExpressionId; textHash: string; model: string; vector: Uint8Array }>`
-          WITH gone AS (
-            DELETE FROM paragraphs WHERE expression_id = ANY(${pages.map((p) => p.expressionId)}::int[])
-            RETURNING id, expression_id, text_hash)
-          SELECT DISTINCT ON (g.expression_id, g.text_hash, v.model) g.expression_id, g.text_hash, v.model, v.vector
-          FROM gone g JOIN embeddings v ON v.paragraph_id = g.id`
-        const rows = pages.flatMap((p) => p.paragraphs.map((q) => ({ ...q, expressionId: p.expressionId })))
-        if (rows.length === 0) return []
-        const inserted = yield* sql<{ id: number; expressionId: ExpressionId; position: number; textHash: string }>`
+        const before = yield* sql<{ id: number; expressionId: ExpressionId; position: number; text: string; language: string | null }>`
+          SELECT id, expression_id, position, text, language FROM paragraphs
+          WHERE expression_id = ANY(${pages.map((p) => p.expressionId)}::int[])`
+        const unclaimed = Arr.groupBy(before, (b) => `${b.expressionId} ${b.text}`)
+        const kept: Array<{ id: number; expressionId: ExpressionId; position: number; language: string | null; moved: boolean }> = []
+        const rows: Array<Paragraph & { expressionId: ExpressionId; language: string | null }> = []
+        for (const p of pages) {
+          for (const q of p.paragraphs) {
+            // Of a text the page holds twice, the first new one takes the first old one.
+            const same = unclaimed[`${p.expressionId} ${q.text}`]?.shift()
+            if (same === undefined) rows.push({ ...q, expressionId: p.expressionId })
+            else kept.push({ id: same.id, expressionId: p.expressionId, position: q.position, language: q.language, moved: same.position !== q.position || same.language !== q.language })
+          }
+        }
+        const gone = Object.values(unclaimed).flat().map((b) => b.id)
+        if (gone.length > 0) yield* sql`DELETE FROM paragraphs WHERE id = ANY(${gone}::int[])`
+        // Kept paragraphs that move wait at negative positions, out of the way of those inserted.
+        const moved = kept.filter((k) => k.moved)
+        if (moved.length > 0) {
+          yield* sql`
+            UPDATE paragraphs p SET position = -1 - v.position, language = v.language
+            FROM unnest(${moved.map((k) => k.id)}::int[], ${moved.map((k) => k.position)}::int[], ${moved.map((k) => k.language)}::text[])
+              AS v(id, position, language)
+            WHERE p.id = v.id`
+        }
+        const inserted = rows.length === 0 ? [] : yield* sql<{ id: number; expressionId: ExpressionId; position: number }>`
           INSERT INTO paragraphs (expression_id, position, text, text_hash, word_count, char_count, language)
           SELECT * FROM unnest(${rows.map((r) => r.expressionId)}::int[], ${rows.map((r) => r.position)}::int[],
             ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.textHash)}::text[],
             ${rows.map((r) => r.wordCount)}::int[], ${rows.map((r) => r.charCount)}::int[],
             ${rows.map((r) => r.language)}::text[])
-          RETURNING id, expression_id, position, text_hash`
-        if (kept.length > 0) yield* keepVectors(kept, inserted)
-        return inserted
+          RETURNING id, expression_id, position`
+        if (moved.length > 0) yield* sql`UPDATE paragraphs SET position = -1 - position WHERE id = ANY(${moved.map((k) => k.id)}::int[])`
+        return [...kept.map(({ expressionId, id, position }) => ({ id, expressionId, position })), ...inserted]
       })
 
-    /** Stores the vectors `kept` of replaced paragraphs for the new paragraphs of the same page and text. */
-    const keepVectors = (
-      kept: ReadonlyArray<{ expressionId: ExpressionId; textHash: string; model: string; vector: Uint8Array }>,
-      inserted: ReadonlyArray<{ id: number; expressionId: ExpressionId; textHash: string }>
-    ) => {
-      const byText = Arr.groupBy(kept, (k) => `${k.expressionId} ${k.textHash}`)
-      const vectors = inserted.flatMap((p) =>
-        (byText[`${p.expressionId} ${p.textHash}`] ?? []).map((k) => ({ model: k.model, paragraphId: p.id, bytes: k.vector }))
-      )
-      return Effect.forEach(Object.entries(Arr.groupBy(vectors, (v) => v.model)), ([model, ofModel]) =>
-        insertEncoded(model, ofModel, true), { discard: true })
-    }
-
-    /** Replaces pages' paragraphs and marks them split from the text of their hash; the new paragraphs' ids. */
+    /** Replaces pages' paragraphs and marks them split from the text of their hash. */
     const writeParagraphs = (pages: ReadonlyArray<PageParagraphs>) =>
       Effect.gen(function*() {
-        const inserted = yield* insertParagraphs(pages)
+        yield* insertParagraphs(pages)
         const ids = pages.map((p) => p.expressionId)
         yield* sql`
           UPDATE expressions e SET paragraphs_hash = v.hash
           FROM unnest(${ids}::int[], ${pages.map((p) => p.readableHash)}::text[]) AS v(id, hash)
           WHERE e.id = v.id AND e.readable_hash = v.hash`
-        return inserted
       })
 
     /**
-     * Replaces pages' paragraphs (their vectors go with them). A page whose text changed since it was read keeps its
-     * hash unmatched, so the next job splits it again.
+     * Replaces pages' paragraphs (those of unchanged text stay, with their vectors). A page whose text changed since it
+     * was read keeps its hash unmatched, so the next job splits it again.
      */
     const replace = (pages: ReadonlyArray<PageParagraphs>) =>
       pages.length === 0 ? Effect.void : sql.withTransaction(writeParagraphs(pages)).pipe(
@@ -168,14 +173,15 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
 
     /**
      * Pages split and embedded by the crawl's extraction threads (`InlinePage`), written within the crawl's transaction
-     * that stores the pages (which marks them split from their text): their paragraphs replaced and the vectors stored.
+     * that stores the pages (which marks them split from their text): their paragraphs replaced and their vectors stored.
      * The vector indexes are told once it is committed (`InlineEmbedding.written`).
      */
     const writeEmbedded = (model: string, pages: ReadonlyArray<InlinePage>) =>
       pages.length === 0 ? Effect.void : Effect.gen(function*() {
         const byId = new Map(pages.map((p) => [p.expressionId, p]))
-        const inserted = yield* insertParagraphs(pages)
-        const vectors = inserted.map((r) => ({ paragraphId: r.id, bytes: vectorBytesAt(byId.get(r.expressionId)!, r.position) }))
+        const current = yield* insertParagraphs(pages)
+        // A paragraph kept with its vector keeps that one.
+        const vectors = current.map((r) => ({ paragraphId: r.id, bytes: vectorBytesAt(byId.get(r.expressionId)!, r.position) }))
         yield* insertEncoded(model, vectors, true)
       }).pipe(Effect.withSpan("ParagraphStore.writeEmbedded", { attributes: { pages: pages.length } }))
 

@@ -61,7 +61,10 @@ export class SemanticSearch extends Effect.Service<SemanticSearch>()("mwi/Semant
       Effect.gen(function*() {
         const limit = options.limit ?? 10
         yield* checkLimit(limit)
-        if (options.minrel !== undefined && !(options.minrel >= 0)) {
+        if (options.minrel !== undefined && !Number.isFinite(options.minrel)) {
+          return yield* new InvalidInput({ field: "minrel", reason: "must be a finite number" })
+        }
+        if (options.minrel !== undefined && options.minrel < 0) {
           return yield* new InvalidInput({ field: "minrel", reason: "must be at least 0" })
         }
         if (text.trim() === "") return yield* new InvalidInput({ field: "query", reason: "is empty" })

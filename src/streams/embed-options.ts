@@ -14,7 +14,7 @@ export const EmbedOptions = Schema.Struct({
     Schema.maxLength(200, { message: () => "model must be at most 200 characters" })
   )),
   /** Only pages at least this relevant; none means every page with readable text. */
-  minrel: Schema.optionalWith(Schema.NullOr(Schema.Number.pipe(Schema.nonNegative({ message: () => "minrel must be zero or more" }))), {
+  minrel: Schema.optionalWith(Schema.NullOr(Schema.Number.pipe(Schema.finite({ message: () => "minrel must be a finite number" }), Schema.nonNegative({ message: () => "minrel must be zero or more" }))), {
     default: () => null
   }),
   /** Pages embedded by this run at most; none means every selected page. */

@@ -30,13 +30,15 @@ export interface SplitReport {
   readonly split: number
   /** Pages with nothing to embed: their text gave no paragraph. */
   readonly empty: number
+  /** Pages split again whose paragraphs all kept their vectors (their text changed elsewhere). */
+  readonly complete: number
 }
 
 /**
  * The split stage, `PageToEmbed[] → ParagraphBatch[]`: the pages whose paragraphs are not from their current text are
- * split again, their paragraphs (and the vectors those had) replaced in one transaction; then the paragraphs of the
- * pages without a vector of the model are read back, grouped by whole pages up to the embedder's batch size. A
- * paragraph's language is its page's (detected by the extractor on the whole text), else the land's.
+ * split again, their paragraphs replaced in one transaction (those of unchanged text stay, with their vectors); then
+ * the paragraphs of the pages without a vector of the model are read back, grouped by whole pages up to the embedder's
+ * batch size. A paragraph's language is its page's (detected by the extractor on the whole text), else the land's.
  */
 export const makeSplitStage = (embedder: Embedder, landLanguage: string | null) =>
   Effect.map(ParagraphStore, (store) => (pages: ReadonlyArray<PageToEmbed>): Effect.Effect<SplitReport, SqlError> =>
@@ -67,10 +69,12 @@ export const makeSplitStage = (embedder: Embedder, landLanguage: string | null) 
         current.paragraphs.push(...paragraphs)
       }
       if (current.pages.length > 0) batches.push(current)
+      const empty = fresh.filter((p) => p.paragraphs.length === 0).length
       return {
         batches,
         split: fresh.reduce((n, p) => n + p.paragraphs.length, 0),
-        empty: pages.length - byPage.size
+        empty,
+        complete: pages.length - byPage.size - empty
       }
     }))
 

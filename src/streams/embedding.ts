@@ -151,8 +151,10 @@ const embedPipeline = (
           if (pages.length === 0) return []
           const report = yield* split(pages)
           tally.paragraphs += report.split
-          pending.done += report.empty
-          if (report.empty > 0) yield* tracker.count((c) => ({ ...c, skipped: c.skipped + report.empty }))
+          pending.done += report.empty + report.complete
+          if (report.empty + report.complete > 0) {
+            yield* tracker.count((c) => ({ ...c, done: c.done + report.complete, skipped: c.skipped + report.empty }))
+          }
           if (report.batches.length > 0) return report.batches
         }
       })
