@@ -43,9 +43,14 @@ describe("mwi land search and pseudolinks", () => {
 
       const early = await runMwi(["land", "search", "--name", "r", "--query", "tram"], env())
       expect(early.code).toBe(1)
-      expect(early.stderr.trim()).toBe(`mwi: land "r" has no paragraph vectors yet: run mwi land embed --name "r" first`)
+      expect(early.stderr.trim()).toBe(`mwi: land "r" has no paragraph vectors yet: run mwi land embed --name "r" first (pages without readable text give none)`)
 
-      expect((await runMwi(["land", "embed", "--name", "r", "--json"], env())).code).toBe(0)
+      expect((await runMwi(["land", "show", "--name", "r"], env())).stdout).toContain("  not embedded (mwi land embed)")
+      const embedded = JSON.parse((await runMwi(["land", "embed", "--name", "r", "--json"], env())).stdout)
+      const shown = await runMwi(["land", "show", "--name", "r"], env())
+      expect(shown.stdout).toContain(`  searched with hash/ngrams-v1/512: ${embedded.vectors} of ${embedded.paragraphs} paragraphs embedded`)
+      expect(JSON.parse((await runMwi(["land", "show", "--name", "r", "--json"], env())).stdout).embedding)
+        .toEqual({ model: "hash/ngrams-v1/512", paragraphs: embedded.paragraphs, vectors: embedded.vectors })
       const found = await runMwi(["land", "search", "--name", "r", "--query", "quarante phoques gris équipés de balises", "--limit", "2", "--json"], env())
       expect(found.stderr).toBe("")
       const hits = JSON.parse(found.stdout)

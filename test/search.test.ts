@@ -81,6 +81,12 @@ onBothDatabases("semantic search and pseudolinks", (db) => apiServer(db, { vecto
       expect(relevant.body.every((h: any) => h.relevance >= 1)).toBe(true)
       expect(relevant.body.map((h: any) => h.expressionId)).not.toContain(edit)
       expect((yield* call(base, "GET", `/api/v1/lands/${landId}/search?q=x&limit=0`, { token })).status).toBe(400)
+      // A bad query is named as the parameter it came in.
+      const wordless = yield* call(base, "GET", `/api/v1/lands/${landId}/search?q=${encodeURIComponent("!!! ???")}`, { token })
+      expect(wordless).toMatchObject({ status: 400, body: { error: "InvalidInput", message: "invalid q: has no word to search for" } })
+      const empty = yield* call(base, "GET", `/api/v1/lands/${landId}/search?q=`, { token })
+      expect(empty.status).toBe(400)
+      expect(JSON.stringify(empty.body)).toContain("must not be empty")
 
       const similar = yield* call(base, "GET", `/api/v1/expressions/${reuse}/similar?limit=2`, { token })
       expect(similar.status).toBe(200)

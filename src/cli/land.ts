@@ -6,6 +6,7 @@ import type { DictionaryEntry, LandSummary } from "../domain/land.js"
 import { splitUrlList } from "../domain/land-input.js"
 import { Lands, type TermsReport, type UrlsReport } from "../services/Lands.js"
 import { allLands } from "../services/LandRepo.js"
+import { ParagraphStore } from "../services/ParagraphStore.js"
 import { LocalAdmin } from "../services/LocalAdmin.js"
 import { emit, formatDate, platformReason, plural, runCommand } from "./output.js"
 import { withApp } from "./app.js"
@@ -70,8 +71,15 @@ const show = Command.make("show", { ...landOptions(), json }, (o) =>
     const lands = yield* Lands
     const land = yield* selectLand(o.name, o.id)
     const terms = yield* lands.terms(land)
-    yield* emit(o.json, { ...land, terms }, () => [...landLines(land), termsLine(terms)].join("\n"))
-  })))).pipe(Command.withDescription("show a land with its counts and dictionary"))
+    // The model the land searches with, which its pseudolinks exports read the pairs of.
+    const store = yield* ParagraphStore
+    const model = yield* store.landModel(land.id)
+    const embedding = model === null ? null : { model, ...(yield* store.counts({ landId: land.id, minRelevance: null, model })) }
+    const embeddingLine = embedding === null
+      ? "  not embedded (mwi land embed)"
+      : `  searched with ${embedding.model}: ${embedding.vectors} of ${plural(embedding.paragraphs, "paragraph")} embedded`
+    yield* emit(o.json, { ...land, terms, embedding }, () => [...landLines(land), termsLine(terms), embeddingLine].join("\n"))
+  })))).pipe(Command.withDescription("show a land with its counts, dictionary and search model"))
 
 const remove = Command.make("delete", {
   ...landOptions(),

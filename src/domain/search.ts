@@ -9,7 +9,8 @@ export class LandNotEmbedded extends Schema.TaggedError<LandNotEmbedded>()("Land
   landName: Schema.String
 }, HttpApiSchema.annotations({ status: 409 })) {
   override get message() {
-    return `land "${this.landName}" has no paragraph vectors yet: run mwi land embed --name "${this.landName}" first`
+    return `land "${this.landName}" has no paragraph vectors yet: run mwi land embed --name "${this.landName}" first ` +
+      "(pages without readable text give none)"
   }
 }
 

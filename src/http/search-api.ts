@@ -27,7 +27,10 @@ const invalidInput = apiError(InvalidInput)
 export class SearchGroup extends HttpApiGroup.make("search")
   .add(HttpApiEndpoint.get("search")`/lands/${id}/search`
     .setUrlParams(Schema.Struct({
-      q: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(10_000)).annotations({ description: "the text to find passages like" }),
+      q: Schema.String.pipe(
+        Schema.minLength(1, { message: () => "must not be empty" }),
+        Schema.maxLength(10_000, { message: () => "must be at most 10,000 characters" })
+      ).annotations({ description: "the text to find passages like" }),
       limit: Schema.optional(Limit),
       minrel: Schema.optional(NumberParam(0).annotations({ description: "only paragraphs of pages at least this relevant" }))
     }))

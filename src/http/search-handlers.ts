@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
-import { ExpressionNotFound, JobAlreadyRunning } from "../domain/errors.js"
+import { ExpressionNotFound, InvalidInput, JobAlreadyRunning } from "../domain/errors.js"
 import { LandNotEmbedded } from "../domain/search.js"
 import { ExpressionQueries } from "../services/ExpressionQueries.js"
 import { Pseudolinks } from "../services/Pseudolinks.js"
@@ -18,7 +18,11 @@ export const SearchHandlers = HttpApiBuilder.group(MwiApi, "search", (h) =>
     const supervisor = yield* JobSupervisor
     return h
       .handle("search", ({ path, urlParams }) =>
-        Effect.flatMap(ownLand(path.id), (land) => search.search(land, urlParams.q, urlParams)).pipe(orDatabaseError))
+        Effect.flatMap(ownLand(path.id), (land) => search.search(land, urlParams.q, urlParams)).pipe(
+          // The query is the parameter `q` here.
+          Effect.catchTag("InvalidInput", (e) => new InvalidInput({ field: e.field === "query" ? "q" : e.field, reason: e.reason })),
+          orDatabaseError
+        ))
       .handle("similar", ({ path, urlParams }) =>
         Effect.gen(function*() {
           const land = yield* ownLand(yield* queries.landOf(path.id)).pipe(
