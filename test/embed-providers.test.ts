@@ -207,6 +207,13 @@ describe("openai provider (the openai SDK against a loopback server)", () => {
       expect(error._tag).toBe("EmbeddingServerError")
       expect(error.message).toContain("HTTP 500")
       expect(server.bodies).toHaveLength(1 + 2 + MAX_ATTEMPTS)
+      // A proxy's page where the answer should be: said as such, not as no answer.
+      for (let i = 0; i < MAX_ATTEMPTS; i++) {
+        server.script.push((res) => void res.writeHead(200, { "content-type": "application/json" }).end("<html>Bad gateway</html>"))
+      }
+      const garbled = yield* Effect.flip(settle(embedder.embed(["c"])))
+      expect(garbled._tag).toBe("EmbeddingServerError")
+      expect(garbled.message).toContain(`an answer that is not JSON from ${server.url}`)
     }))
 
   it.scopedLive("turns a 401 into a clear error that does not hold the key", () =>

@@ -47,7 +47,8 @@ export const makeMistralEmbedder = (settings: MistralSettings): Effect.Effect<Em
         return httpFailure("mistral", MISTRAL_KEY_VARIABLE, e.statusCode, e.headers, scrub(e.message, secret), now)
       }
       const reason = e instanceof Error ? e.message : String(e)
-      return new RetryableFailure({ status: 0, retryAfterMs: null, reason: `no answer: ${scrub(reason, secret)}` })
+      const what = e instanceof SyntaxError ? "an answer that is not JSON" : "no answer"
+      return new RetryableFailure({ status: 0, retryAfterMs: null, reason: `${what}: ${scrub(reason, secret)}` })
     }
 
     const request = (dimension: number | null) => (texts: ReadonlyArray<string>) =>

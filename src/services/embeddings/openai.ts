@@ -56,7 +56,9 @@ export const makeOpenAiEmbedder = (settings: OpenAiSettings): Effect.Effect<Embe
         return httpFailure("openai", OPENAI_KEY_VARIABLE, e.status, e.headers, scrub(e.message, secret), now)
       }
       const reason = e instanceof Error ? e.message : String(e)
-      return new RetryableFailure({ status: 0, retryAfterMs: null, reason: `no answer from ${settings.baseUrl}: ${scrub(reason, secret)}` })
+      // A 200 whose body is no JSON (a proxy's page, say) reaches here as the SDK's SyntaxError.
+      const what = e instanceof SyntaxError ? "an answer that is not JSON" : "no answer"
+      return new RetryableFailure({ status: 0, retryAfterMs: null, reason: `${what} from ${settings.baseUrl}: ${scrub(reason, secret)}` })
     }
 
     const request = (dimension: number | null) => (texts: ReadonlyArray<string>) =>
