@@ -26,10 +26,10 @@ export interface PageToEmbed {
   readonly resplit: { readonly markdown: string; readonly hash: string } | null
 }
 
-/** A page's new paragraphs, split from the text whose hash is `readableHash`. */
+/** A page's new paragraphs, split from the text whose hash is `readableHash` (null: the page holds no text). */
 export interface PageParagraphs {
   readonly expressionId: ExpressionId
-  readonly readableHash: string
+  readonly readableHash: string | null
   readonly paragraphs: ReadonlyArray<Paragraph & { readonly language: string | null }>
 }
 
@@ -211,16 +211,11 @@ export class ParagraphStore extends Effect.Service<ParagraphStore>()("mwi/Paragr
           SELECT e.id, COALESCE(e.language, l.lang[1]) AS language, e.readable AS markdown, e.readable_hash AS hash
           FROM expressions e JOIN lands l ON l.id = e.land_id
           WHERE e.id = ANY(${expressionIds}::int[]) AND EXISTS (SELECT 1 FROM paragraphs p WHERE p.expression_id = e.id)`
-        const gone = pages.filter((p) => p.markdown === null || p.hash === null).map((p) => p.id)
-        if (gone.length > 0) yield* sql`DELETE FROM paragraphs WHERE expression_id = ANY(${gone}::int[])`
-        yield* replace(pages.flatMap((p) =>
-          p.markdown === null || p.hash === null ? [] : [{
-            expressionId: p.id,
-            readableHash: p.hash,
-            paragraphs: splitParagraphs(p.markdown).map((q) => ({ ...q, language: p.language }))
-          }]
-        ))
-        if (gone.length > 0) yield* changes.changed
+        yield* replace(pages.map((p) => ({
+          expressionId: p.id,
+          readableHash: p.hash,
+          paragraphs: p.markdown === null ? [] : splitParagraphs(p.markdown).map((q) => ({ ...q, language: p.language }))
+        })))
       })
 
     /** The model the land's vectors were last made with, which search embeds its queries with. */
